@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace"]
+    list_filter = ["workspace"]
+    search_fields = ["name"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "workspace"]
+    list_filter = ["kind", "workspace"]
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+class LaneInline(admin.TabularInline):
+    model = Lane
+    extra = 0
+
+
+@admin.register(Blueprint)
+class BlueprintAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "team", "workspace", "version"]
+    list_filter = ["kind", "workspace"]
+    inlines = [PhaseInline, LaneInline]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "blueprint", "position"]
+
+
+@admin.register(Lane)
+class LaneAdmin(admin.ModelAdmin):
+    list_display = ["name", "band", "actor", "blueprint", "position"]
+    list_filter = ["band"]
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "lane", "phase", "blueprint", "version"]
+    list_filter = ["kind", "evidence", "blueprint"]
+    search_fields = ["title", "description"]
+    filter_horizontal = ["sources"]
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ["source", "kind", "target", "blueprint"]
+    list_filter = ["kind"]

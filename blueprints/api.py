@@ -1,0 +1,389 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from blueprints import services
+from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
+from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet
+from frontstage.rest import Conflict
+from workshops import access
+
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+NOT_IN_BLUEPRINT = "Must belong to the same blueprint."
+NOT_IN_WORKSPACE = "Must belong to the blueprint's workspace."
+POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
+
+
+class ActorSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships"}
+    fixed = ("workspace",)
+
+    class Meta:
+        model = Actor
+        fields = ["id", "workspace", "name", "description"]
+
+
+class ChannelSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships"}
+    fixed = ("workspace",)
+
+    class Meta:
+        model = Channel
+        fields = ["id", "workspace", "name", "kind"]
+
+
+class VersionedSerializer(ScopedSerializer):
+    """`version` is read as the version the client last saw; a stale one answers 409."""
+
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        expected = validated_data.pop("version", None)
+        try:
+            services.versioned_update(instance, validated_data, expected)
+        except services.StaleVersion as stale:
+            current = type(self)(stale.current, context=self.context).data
+            raise Conflict(current=current) from stale
+        return instance
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        validated_data.pop("version", None)
+        return super().create(validated_data)
+
+
+class BlueprintSerializer(VersionedSerializer):
+    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
+    fixed = ("workspace", "kind")
+
+    class Meta:
+        model = Blueprint
+        fields = [
+            "id", "workspace", "title", "description", "kind", "team", "version",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        workspace, kind, team = get("workspace"), get("kind") or "team", get("team")
+        if kind == "team" and team is None:
+            raise serializers.ValidationError({"team": ["A team blueprint needs a team."]})
+        if kind == "global" and team is not None:
+            raise serializers.ValidationError({"team": ["A global blueprint has no team."]})
+        if team is not None and team.workspace_id != workspace.pk:
+            raise serializers.ValidationError({"team": [NOT_IN_WORKSPACE]})
+        if kind == "global" and self.instance is None:
+            if Blueprint.objects.filter(workspace=workspace, kind="global").exists():
+                raise serializers.ValidationError(
+                    {"kind": ["This workspace already has its global blueprint."]}
+                )
+        return attrs
+
+
+class PhaseSerializer(ScopedSerializer):
+    scoped = {"blueprint": "workspace__memberships"}
+    fixed = ("blueprint",)
+
+    class Meta:
+        model = Phase
+        fields = ["id", "blueprint", "name", "position"]
+        validators: list = []  # positions are allocated by services, never clash
+        extra_kwargs = {"position": POSITION_FIELD}
+
+
+def validate_translations(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("Expected an object of language code → name.")
+    for code, name in value.items():
+        if code not in LANGUAGE_CODES:
+            raise serializers.ValidationError(f"Unknown language {code!r}.")
+        if not isinstance(name, str) or not 0 < len(name) <= 120 or "\x00" in name:
+            raise serializers.ValidationError(f"The {code} name must be 1–120 characters.")
+    return value
+
+
+class LaneSerializer(ScopedSerializer):
+    scoped = {"blueprint": "workspace__memberships", "actor": "workspace__memberships"}
+    fixed = ("blueprint",)
+    name_translations = serializers.JSONField(
+        required=False, validators=[validate_translations], help_text="language code → name"
+    )
+
+    class Meta:
+        model = Lane
+        fields = ["id", "blueprint", "name", "name_translations", "band", "actor", "position"]
+        validators: list = []  # positions are allocated by services, never clash
+        extra_kwargs = {"position": POSITION_FIELD}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        blueprint = attrs.get("blueprint") or self.instance.blueprint
+        actor = attrs.get("actor")
+        if actor is not None and actor.workspace_id != blueprint.workspace_id:
+            raise serializers.ValidationError({"actor": [NOT_IN_WORKSPACE]})
+        return attrs
+
+
+class StepSerializer(VersionedSerializer):
+    scoped = {
+        "blueprint": "workspace__memberships",
+        "lane": "blueprint__workspace__memberships",
+        "phase": "blueprint__workspace__memberships",
+        "channel": "workspace__memberships",
+        "actor": "workspace__memberships",
+    }
+    fixed = ("blueprint",)
+    sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Step
+        fields = [
+            "id", "blueprint", "lane", "phase", "title", "description", "kind", "channel",
+            "actor", "emotion", "evidence", "data_captured", "data_recorded_in", "data_stage",
+            "position", "version", "sources",
+        ]  # fmt: skip
+        extra_kwargs = {"position": POSITION_FIELD}
+        validators: list = []  # positions are allocated by services, never clash
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        blueprint = attrs.get("blueprint") or self.instance.blueprint
+        for name in ("lane", "phase"):
+            if name in attrs and attrs[name].blueprint_id != blueprint.pk:
+                raise serializers.ValidationError({name: [NOT_IN_BLUEPRINT]})
+        for name in ("channel", "actor"):
+            if attrs.get(name) is not None and attrs[name].workspace_id != blueprint.workspace_id:
+                raise serializers.ValidationError({name: [NOT_IN_WORKSPACE]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Step:
+        validated_data.pop("version", None)
+        position = validated_data.pop("position", None)
+        step = Step(**validated_data)
+        services.insert(step, position)
+        return step
+
+    @transaction.atomic
+    def update(self, instance: Step, validated_data: dict[str, Any]) -> Step:
+        cell = {k: validated_data.pop(k) for k in ("lane", "phase") if k in validated_data}
+        position = validated_data.pop("position", None)
+        moved = {k: v for k, v in cell.items() if getattr(instance, f"{k}_id") != v.pk}
+        super().update(instance, validated_data)
+        if moved or position is not None:
+            services.move(instance, position, **moved)
+        return instance
+
+
+class LinkSerializer(ScopedSerializer):
+    scoped = {
+        "blueprint": "workspace__memberships",
+        "source": "blueprint__workspace__memberships",
+        "target": "blueprint__workspace__memberships",
+    }
+    fixed = ("blueprint",)
+
+    class Meta:
+        model = Link
+        fields = ["id", "blueprint", "source", "target", "kind", "label"]
+        validators: list = []  # uniqueness is checked below with a clearer message
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        blueprint, source, target, kind = (
+            get("blueprint"),
+            get("source"),
+            get("target"),
+            get("kind"),
+        )
+        for name, step in (("source", source), ("target", target)):
+            if step.blueprint_id != blueprint.pk:
+                raise serializers.ValidationError({name: [NOT_IN_BLUEPRINT]})
+        if source.pk == target.pk:
+            raise serializers.ValidationError({"target": ["A step cannot link to itself."]})
+        clash = Link.objects.filter(source=source, target=target, kind=kind or "handoff")
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"target": ["This link already exists."]})
+        return attrs
+
+
+class BlueprintDetailSerializer(BlueprintSerializer):
+    phases = PhaseSerializer(many=True, read_only=True)
+    lanes = LaneSerializer(many=True, read_only=True)
+    steps = StepSerializer(many=True, read_only=True)
+    links = LinkSerializer(many=True, read_only=True)
+
+    class Meta(BlueprintSerializer.Meta):
+        fields = BlueprintSerializer.Meta.fields + ["phases", "lanes", "steps", "links"]
+
+
+class BlueprintViewSet(ScopedViewSet):
+    queryset = Blueprint.objects.all()
+    serializer_class = BlueprintSerializer
+    filters = {"workspace": "workspace_id", "team": "team_id"}
+
+    def base_queryset(self) -> QuerySet:
+        queryset = Blueprint.objects.all()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                "phases",
+                "lanes",
+                Prefetch("steps", Step.objects.prefetch_related("sources")),
+                "links",
+            )
+        return queryset
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "retrieve":
+            return BlueprintDetailSerializer
+        return BlueprintSerializer
+
+
+class ReorderSerializer(serializers.Serializer):
+    blueprint = IdField(queryset=Blueprint.objects.all())
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=5000
+    )
+
+
+class StepReorderSerializer(serializers.Serializer):
+    lane = IdField(queryset=Lane.objects.all())
+    phase = IdField(queryset=Phase.objects.all())
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=5000
+    )
+
+
+class OrderedViewSet(ScopedViewSet):
+    """Phases and lanes: created at a position, reordered in one request."""
+
+    memberships = "blueprint__workspace__memberships"
+    filters = {"blueprint": "blueprint_id"}
+
+    def base_queryset(self) -> QuerySet:
+        return self.queryset.select_related("blueprint")
+
+    def perform_create(self, serializer: ScopedSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = dict(serializer.validated_data)
+        position = data.pop("position", None)
+        obj = serializer.Meta.model(**data)
+        services.insert(obj, position)
+        serializer.instance = obj
+
+    @transaction.atomic
+    def perform_update(self, serializer: ScopedSerializer) -> None:
+        position = serializer.validated_data.pop("position", None)
+        obj = serializer.save()
+        if position is not None:
+            services.move(obj, position)
+
+    def reorder_response(self, request: Request) -> Response:
+        incoming = ReorderSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        blueprint = incoming.validated_data["blueprint"]
+        if not access.can_read(request.user, blueprint):
+            raise exceptions.ValidationError({"blueprint": ["Unknown blueprint."]})
+        self.check_write(blueprint, "update")
+        siblings = self.queryset.model.objects.filter(blueprint=blueprint)
+        wanted = incoming.validated_data["order"]
+        if sorted(wanted) != sorted(siblings.values_list("pk", flat=True)):
+            raise exceptions.ValidationError(
+                {"order": ["List every id of this blueprint exactly once."]}
+            )
+        services.reorder(siblings, wanted)
+        serializer = self.get_serializer(siblings.order_by("position"), many=True)
+        return Response(serializer.data)
+
+
+class PhaseViewSet(OrderedViewSet):
+    queryset = Phase.objects.all()
+    serializer_class = PhaseSerializer
+
+    @extend_schema(request=ReorderSerializer, responses=PhaseSerializer(many=True))
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def reorder(self, request: Request) -> Response:
+        """Give the phases of a blueprint a new order: `order` lists every phase id."""
+        return self.reorder_response(request)
+
+
+class LaneViewSet(OrderedViewSet):
+    queryset = Lane.objects.all()
+    serializer_class = LaneSerializer
+
+    @extend_schema(request=ReorderSerializer, responses=LaneSerializer(many=True))
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def reorder(self, request: Request) -> Response:
+        """Give the lanes of a blueprint a new order: `order` lists every lane id."""
+        return self.reorder_response(request)
+
+
+class StepViewSet(ScopedViewSet):
+    queryset = Step.objects.all()
+    serializer_class = StepSerializer
+    memberships = "blueprint__workspace__memberships"
+    filters = {"blueprint": "blueprint_id", "lane": "lane_id", "phase": "phase_id"}
+
+    def base_queryset(self) -> QuerySet:
+        return Step.objects.select_related("blueprint").prefetch_related("sources")
+
+    @extend_schema(request=StepReorderSerializer, responses=StepSerializer(many=True))
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def reorder(self, request: Request) -> Response:
+        """Set the order of the steps in one lane × phase cell.
+
+        `order` lists every step of the cell; steps of other cells of the same blueprint
+        named in it move into this cell.
+        """
+        incoming = StepReorderSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        lane, phase = incoming.validated_data["lane"], incoming.validated_data["phase"]
+        if not access.can_read(request.user, lane):
+            raise exceptions.ValidationError({"lane": ["Unknown lane."]})
+        if phase.blueprint_id != lane.blueprint_id:
+            raise exceptions.ValidationError({"phase": [NOT_IN_BLUEPRINT]})
+        self.check_write(lane.blueprint, "update")
+        cell = Step.objects.filter(lane=lane, phase=phase)
+        wanted = incoming.validated_data["order"]
+        known = set(Step.objects.filter(blueprint=lane.blueprint_id).values_list("pk", flat=True))
+        if len(set(wanted)) != len(wanted) or not set(wanted) <= known:
+            raise exceptions.ValidationError(
+                {"order": ["List steps of this blueprint, each once."]}
+            )
+        if not set(cell.values_list("pk", flat=True)) <= set(wanted):
+            raise exceptions.ValidationError({"order": ["List every step of this cell."]})
+        services.reorder(cell, wanted, lane=lane, phase=phase)
+        steps = Step.objects.filter(pk__in=wanted).order_by("position")
+        return Response(self.get_serializer(steps.prefetch_related("sources"), many=True).data)
+
+
+class ActorViewSet(ScopedViewSet):
+    queryset = Actor.objects.all()
+    serializer_class = ActorSerializer
+    filters = {"workspace": "workspace_id"}
+
+
+class ChannelViewSet(ScopedViewSet):
+    queryset = Channel.objects.all()
+    serializer_class = ChannelSerializer
+    filters = {"workspace": "workspace_id"}
+
+
+class LinkViewSet(ScopedViewSet):
+    queryset = Link.objects.all()
+    serializer_class = LinkSerializer
+    memberships = "blueprint__workspace__memberships"
+    filters = {"blueprint": "blueprint_id"}
+
+    def base_queryset(self) -> QuerySet:
+        return Link.objects.select_related("blueprint")

@@ -1,0 +1,260 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from workshops.models import Team, Workspace
+
+TITLE_MAX = 200
+NAME_MAX = 120
+TEXT_MAX = 5000
+
+
+class Band(models.TextChoices):
+    """Rows of a blueprint, in canonical order top to bottom."""
+
+    EVIDENCE = "evidence", "Physical evidence"
+    CUSTOMER = "customer", "Customer actions"
+    FRONTSTAGE = "frontstage", "Frontstage"
+    BACKSTAGE = "backstage", "Backstage"
+    SUPPORT = "support", "Support processes"
+
+
+BAND_ORDER = {band: index for index, band in enumerate(Band.values)}
+
+# The three lines are derived from adjacent bands, never drawn by hand.
+LINES = [
+    ("customer", "frontstage", "Line of interaction"),
+    ("frontstage", "backstage", "Line of visibility"),
+    ("backstage", "support", "Line of internal interaction"),
+]
+
+
+class ChannelKind(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    WEB_FORM = "web_form", "Web form"
+    CHAT = "chat", "Chat"
+    SOCIAL = "social", "Social media"
+    STORE = "store", "Store"
+    OTHER = "other", "Other"
+
+
+class StepKind(models.TextChoices):
+    ACTION = "action", "Action"
+    TOUCHPOINT = "touchpoint", "Touchpoint"
+    PAIN_POINT = "pain_point", "Pain point"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    DATA = "data", "Data"
+    NOTE = "note", "Note"
+
+
+class Evidence(models.TextChoices):
+    OBSERVED = "observed", "Observed"
+    ASSUMED = "assumed", "Assumed"
+    PROPOSED = "proposed", "Proposed"
+
+
+class DataStage(models.TextChoices):
+    """Where a step sits in the life of the consumer data it touches."""
+
+    NONE = "", "—"
+    PLANNED = "planned", "Planned"
+    COLLECTED = "collected", "Collected"
+    RECORDED = "recorded", "Recorded"
+    SYNTHESISED = "synthesised", "Synthesised"
+    COMMUNICATED = "communicated", "Communicated"
+
+
+class LinkKind(models.TextChoices):
+    HANDOFF = "handoff", "Handoff"
+    INFORMATION = "information", "Information"
+    TRIGGER = "trigger", "Trigger"
+    DEPENDENCY = "dependency", "Dependency"
+
+
+class BlueprintKind(models.TextChoices):
+    TEAM = "team", "Team blueprint"
+    GLOBAL = "global", "Global blueprint"
+
+
+class Actor(models.Model):
+    """A role shared by every blueprint of a workspace, so that merging can recognise it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="actors")
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="actor_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    name = models.CharField(max_length=NAME_MAX)
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices, default=ChannelKind.OTHER)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="channel_name_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ChannelKind.values), name="channel_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Blueprint(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="blueprints")
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(max_length=TEXT_MAX, blank=True)
+    kind = models.CharField(max_length=10, choices=BlueprintKind.choices, default="team")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="blueprints"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="team") & Q(team__isnull=False))
+                | (Q(kind="global") & Q(team__isnull=True)),
+                name="blueprint_team_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"], condition=Q(kind="global"), name="one_global_blueprint"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="blueprint_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Phase(models.Model):
+    """A column of the journey."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(max_length=NAME_MAX)
+    position = models.IntegerField()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "position"], name="phase_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lane(models.Model):
+    """A row of the blueprint, inside one band."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="lanes")
+    name = models.CharField(max_length=NAME_MAX)
+    # Display names in other languages, e.g. {"es": "Agente", "it": "Operatore"}.
+    name_translations = models.JSONField(default=dict, blank=True)
+    band = models.CharField(max_length=12, choices=Band.choices)
+    actor = models.ForeignKey(
+        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="lanes"
+    )
+    position = models.IntegerField()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "position"], name="lane_position_unique"),
+            models.CheckConstraint(condition=Q(band__in=Band.values), name="lane_band_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        translations = self.name_translations or {}
+        return translations.get(language) or translations.get(language[:2]) or self.name
+
+
+class Step(models.Model):
+    """A card in one lane × phase cell."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="steps")
+    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="steps")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="steps")
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(max_length=TEXT_MAX, blank=True)
+    kind = models.CharField(max_length=12, choices=StepKind.choices, default=StepKind.ACTION)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="steps"
+    )
+    actor = models.ForeignKey(
+        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="steps"
+    )
+    emotion = models.SmallIntegerField(
+        default=0, validators=[MinValueValidator(-2), MaxValueValidator(2)]
+    )
+    evidence = models.CharField(max_length=10, choices=Evidence.choices, default=Evidence.OBSERVED)
+    data_captured = models.CharField(max_length=500, blank=True)
+    data_recorded_in = models.CharField(max_length=200, blank=True)
+    data_stage = models.CharField(max_length=14, choices=DataStage.choices, blank=True)
+    position = models.IntegerField()
+    version = models.PositiveIntegerField(default=1)
+    sources = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="merged_into"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lane", "phase", "position"], name="step_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(emotion__gte=-2) & Q(emotion__lte=2), name="step_emotion_range"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=StepKind.values), name="step_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(evidence__in=Evidence.values), name="step_evidence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_stage__in=DataStage.values), name="step_data_stage_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="step_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Link(models.Model):
+    """An interdependency between two steps of one blueprint."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="links")
+    source = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="outgoing")
+    target = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="incoming")
+    kind = models.CharField(max_length=12, choices=LinkKind.choices, default=LinkKind.HANDOFF)
+    label = models.CharField(max_length=NAME_MAX, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="link_not_loop"),
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="link_unique"),
+            models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="link_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id} ({self.kind})"

@@ -1,0 +1,116 @@
+"""Shared pieces of the REST API: ids, scoped serializers, the access-checked viewset."""
+
+from typing import Any
+
+from django.db import models
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
+
+from workshops import access
+
+MAX_ID = 2**63 - 1
+ID_PATTERN = "[0-9]{1,18}"
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A foreign key by id that answers 400, never 500, for ids no database can hold."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            value = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= value <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(value)
+
+
+def query_id(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        raise exceptions.ValidationError({name: ["Expected an id (a positive whole number)."]})
+    return int(raw)
+
+
+class ScopedSerializer(serializers.ModelSerializer):
+    """Foreign keys only accept objects of the request user's workspaces.
+
+    `scoped` maps a field to the path from its model to the workspace memberships.
+    Fields listed in `fixed` cannot change after creation.
+    """
+
+    serializer_related_field = IdField
+    scoped: dict[str, str] = {}
+    fixed: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for name, path in self.scoped.items():
+            field = self.fields.get(name)
+            if field is None or field.read_only:
+                continue
+            if user is None or not user.is_authenticated:
+                field.queryset = field.queryset.none()
+            else:
+                field.queryset = field.queryset.filter(**{f"{path}__user": user})
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in self.fixed:
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError({name: ["This cannot be changed."]})
+        return attrs
+
+    def unsaved_instance(self) -> models.Model:
+        model = self.Meta.model
+        concrete = {f.name for f in model._meta.concrete_fields}
+        return model(**{k: v for k, v in self.validated_data.items() if k in concrete})
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """A viewset whose objects are limited to the request user's workspaces.
+
+    `memberships` is the path from the model to its workspace's memberships; `filters` maps
+    query parameters to lookups. Every write asks `access.can_write`, the single place of the rules.
+    """
+
+    memberships: str = "workspace__memberships"
+    filters: dict[str, str] = {}
+    lookup_value_regex = ID_PATTERN
+
+    def base_queryset(self) -> models.QuerySet:
+        return self.queryset.all()
+
+    def get_queryset(self) -> models.QuerySet:
+        user = self.request.user
+        queryset = self.base_queryset()
+        if not user.is_authenticated:
+            return queryset.none()
+        queryset = queryset.filter(**{f"{self.memberships}__user": user})
+        if self.action == "list":
+            for param, lookup in self.filters.items():
+                value = query_id(self.request, param)
+                if value is not None:
+                    queryset = queryset.filter(**{lookup: value})
+        return queryset
+
+    def check_write(self, obj: Any, action: access.Action) -> None:
+        if not access.can_write(self.request.user, obj, action):
+            raise exceptions.PermissionDenied("You may read this but not change it.")
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        serializer.save()
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method == "DELETE":
+            self.check_write(obj, "delete")
+        elif request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.check_write(obj, "update")

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from blueprints import api as blueprint_api
+from workshops import api as workshop_api
+
+router = DefaultRouter()
+router.register("workspaces", workshop_api.WorkspaceViewSet, basename="workspace")
+router.register("teams", workshop_api.TeamViewSet, basename="team")
+router.register("actors", blueprint_api.ActorViewSet, basename="actor")
+router.register("channels", blueprint_api.ChannelViewSet, basename="channel")
+router.register("blueprints", blueprint_api.BlueprintViewSet, basename="blueprint")
+router.register("phases", blueprint_api.PhaseViewSet, basename="phase")
+router.register("lanes", blueprint_api.LaneViewSet, basename="lane")
+router.register("steps", blueprint_api.StepViewSet, basename="step")
+router.register("links", blueprint_api.LinkViewSet, basename="link")
+
+urlpatterns = [
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("blueprints.urls")),
+]

@@ -1,0 +1,1 @@
+# Taxonomy, contact imports, segmentation and personas arrive with the personas issue.

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the system packages Frontstage needs, when they are missing and we can.
+set -euo pipefail
+
+declare -A NEEDED=(
+  [dot]=graphviz
+  [chromium]=chromium
+  [pdftoppm]=poppler-utils
+  [node]=nodejs
+  [npm]=npm
+)
+missing=()
+for command in "${!NEEDED[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${NEEDED[$command]}")
+done
+# Fonts with wide Unicode coverage, for diagrams and PDFs in every language.
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Frontstage needs these system packages, please install them: ${missing[*]}" >&2
+  echo "  (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi

@@ -1,0 +1,90 @@
+"""Who may see and change what: the one place that holds the access rules.
+
+- anonymous users: nothing;
+- outsiders (not a member of the workspace): nothing, and they cannot tell it exists (404);
+- managers: read everything, write nothing;
+- participants: read their workspace; write the blueprints of their own teams (and everything
+  inside them); add actors, the roles they map;
+- facilitators: everything in their workspace.
+"""
+
+from typing import Any, Literal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from workshops.models import Role
+
+Action = Literal["create", "update", "delete"]
+User = AbstractBaseUser | AnonymousUser
+
+_ROLE_CACHE = "_frontstage_roles"
+_TEAM_CACHE = "_frontstage_teams"
+
+
+def role_in(user: User, workspace_id: int) -> str | None:
+    """The user's role in a workspace, or None; cached on the user object for one request."""
+    if not user.is_authenticated:
+        return None
+    cache: dict[int, str | None] = user.__dict__.setdefault(_ROLE_CACHE, {})
+    if workspace_id not in cache:
+        membership = user.memberships.filter(workspace_id=workspace_id).only("role").first()
+        cache[workspace_id] = membership.role if membership else None
+    return cache[workspace_id]
+
+
+def team_ids_of(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    if _TEAM_CACHE not in user.__dict__:
+        user.__dict__[_TEAM_CACHE] = set(user.teams.values_list("id", flat=True))
+    return user.__dict__[_TEAM_CACHE]
+
+
+def workspace_id_of(obj: Any) -> int:
+    if hasattr(obj, "workspace_id"):
+        return obj.workspace_id
+    return obj.blueprint.workspace_id
+
+
+def blueprint_of(obj: Any) -> Any:
+    from blueprints.models import Blueprint
+
+    if isinstance(obj, Blueprint):
+        return obj
+    if hasattr(obj, "blueprint_id"):
+        return obj.blueprint
+    return None
+
+
+def can_read(user: User, obj: Any) -> bool:
+    from workshops.models import Workspace
+
+    workspace_id = obj.pk if isinstance(obj, Workspace) else workspace_id_of(obj)
+    return role_in(user, workspace_id) is not None
+
+
+def can_write(user: User, obj: Any, action: Action) -> bool:
+    """May `user` create, update or delete `obj` (an unsaved instance for create)?"""
+    from blueprints.models import Actor
+    from workshops.models import Workspace
+
+    if isinstance(obj, Workspace):
+        if action == "create":
+            return user.is_authenticated
+        return role_in(user, obj.pk) == Role.FACILITATOR
+
+    role = role_in(user, workspace_id_of(obj))
+    if role == Role.FACILITATOR:
+        return True
+    if role != Role.PARTICIPANT:
+        return False
+    blueprint = blueprint_of(obj)
+    if blueprint is not None:
+        return blueprint.kind == "team" and blueprint.team_id in team_ids_of(user)
+    if isinstance(obj, Actor):
+        return action == "create"
+    return False
+
+
+def can_manage(user: User, workspace_id: int) -> bool:
+    return role_in(user, workspace_id) == Role.FACILITATOR

@@ -1,0 +1,119 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from frontstage.api import ScopedSerializer, ScopedViewSet
+from workshops import access
+from workshops.models import Membership, Role, Team, Workspace
+
+User = get_user_model()
+
+
+class WorkspaceSerializer(ScopedSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "client", "description", "role", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_role(self, workspace: Workspace) -> str | None:
+        return access.role_in(self.context["request"].user, workspace.pk)
+
+
+class MemberSerializer(serializers.Serializer):
+    user = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(max_length=150)
+    name = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class WorkspaceViewSet(ScopedViewSet):
+    queryset = Workspace.objects.all()
+    serializer_class = WorkspaceSerializer
+    memberships = "memberships"
+
+    @transaction.atomic
+    def perform_create(self, serializer: WorkspaceSerializer) -> None:
+        workspace = serializer.save()
+        Membership.objects.create(
+            workspace=workspace, user=self.request.user, role=Role.FACILITATOR
+        )
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not access.can_manage(
+            request.user, obj.pk
+        ):
+            raise exceptions.PermissionDenied("Only facilitators change a workspace.")
+
+    @extend_schema(request=MemberSerializer, responses=MemberSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def members(self, request: Request, pk: str) -> Response:
+        """List the members; facilitators add someone (by username) or change their role."""
+        workspace = self.get_object()
+        if request.method == "POST":
+            if not access.can_manage(request.user, workspace.pk):
+                raise exceptions.PermissionDenied("Only facilitators manage members.")
+            incoming = MemberSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            user = User.objects.filter(username=incoming.validated_data["username"]).first()
+            if user is None:
+                raise exceptions.ValidationError({"username": ["No user with this username."]})
+            Membership.objects.update_or_create(
+                workspace=workspace, user=user, defaults={"role": incoming.validated_data["role"]}
+            )
+        rows = workspace.memberships.select_related("user").order_by("user__username")
+        data = [
+            {
+                "user": m.user_id,
+                "username": m.user.username,
+                "name": m.user.get_full_name() or m.user.username,
+                "role": m.role,
+            }
+            for m in rows
+        ]
+        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        return Response(data, status=code)
+
+
+class TeamSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships"}
+    fixed = ("workspace",)
+
+    class Meta:
+        model = Team
+        fields = ["id", "workspace", "name", "members"]
+        extra_kwargs = {"members": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        workspace = attrs.get("workspace") or self.instance.workspace
+        members = attrs.get("members", [])
+        outsiders = [u.pk for u in members if not workspace.memberships.filter(user=u).exists()]
+        if outsiders:
+            raise serializers.ValidationError(
+                {"members": [f"Not members of this workspace: {outsiders}."]}
+            )
+        name = attrs.get("name")
+        if name is not None:
+            clash = Team.objects.filter(workspace=workspace, name=name)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError({"name": ["A team with this name exists."]})
+        return attrs
+
+
+class TeamViewSet(ScopedViewSet):
+    queryset = Team.objects.all()
+    serializer_class = TeamSerializer
+    filters = {"workspace": "workspace_id"}
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return Team.objects.prefetch_related("members")

@@ -7,6 +7,7 @@
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -65,6 +66,12 @@ def build_world() -> World:
     b = factories.fill_blueprint(factories.make_blueprint(workspace, team_b, title="B"), actor)
     glob = factories.fill_blueprint(factories.make_blueprint(workspace, None, title="Global"))
     return World(workspace, people, team_a, team_b, actor, channel, a, b, glob)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs a third of a second per user: far too slow for hundreds of tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ class BandBlock:
     band: str
     label: str
     rows: list[LaneRow] = field(default_factory=list)
-    line_below: str = ""
+    lines_below: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,11 +41,19 @@ def blueprint_grid(blueprint: Blueprint, language: str) -> Grid:
     }
     for step in steps:
         rows[step.lane_id].cells[column[step.phase_id]].append(step)
-    lines = {upper: name for upper, _lower, name in LINES}
     blocks = []
     for value, label in Band.choices:
         band_rows = [row for row in rows.values() if row.lane.band == value]
         if band_rows:
-            blocks.append(BandBlock(value, str(label), band_rows, lines.get(value, "")))
+            blocks.append(BandBlock(value, str(label), band_rows))
+    # A line runs between two bands shown next to each other whenever it separates them,
+    # so both interaction and visibility lie between customers and backstage without frontstage.
+    for above, below in zip(blocks, blocks[1:], strict=False):
+        above.lines_below = [
+            str(name)
+            for upper, lower, name in LINES
+            if BAND_ORDER[above.band] <= BAND_ORDER[upper]
+            and BAND_ORDER[lower] <= BAND_ORDER[below.band]
+        ]
     links = list(blueprint.links.select_related("source", "target"))
     return Grid(phases, blocks, len(steps), links)

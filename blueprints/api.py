@@ -1,8 +1,9 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, transaction
+from django.db.models import Manager, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
@@ -13,12 +14,91 @@ from blueprints import services
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
 from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet
 from frontstage.rest import Conflict
-from workshops import access
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 NOT_IN_BLUEPRINT = "Must belong to the same blueprint."
 NOT_IN_WORKSPACE = "Must belong to the blueprint's workspace."
 POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
+
+# Field types whose representation of a value read from the database is the value itself.
+AS_STORED = (
+    serializers.IntegerField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.JSONField,
+    serializers.PrimaryKeyRelatedField,
+)
+
+
+class RowsListSerializer(serializers.ListSerializer):
+    """Lists of phases, lanes, steps, links: the child serializer's exact JSON, read fast.
+
+    Every field of the child is a model column read as stored or a foreign key read as its
+    id, so a row is built straight from `.values()` (a queryset or related manager, e.g. the
+    steps of a blueprint) or from the instances' attributes (a page of a list). A
+    many-to-many field of ids (a step's `sources`) comes from one query on its through table,
+    in the related manager's order. No field call per value and no related manager per
+    object: a 300-step blueprint reads in milliseconds. Any other field falls back to DRF.
+    """
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        fields = list(self.child._readable_fields)
+        model = self.child.Meta.model
+        if not all(self.readable(model, field) for field in fields):
+            return super().to_representation(data)
+        many = {f.source for f in fields if isinstance(f, serializers.ManyRelatedField)}
+        columns = [f.source for f in fields if f.source not in many]
+        if isinstance(data, Manager | QuerySet):
+            queryset = data.all().prefetch_related(None)
+            rows = list(queryset.values("pk", *columns))
+            keys: Any = queryset.values("pk")
+        else:
+            attnames = {name: model._meta.get_field(name).attname for name in columns}
+            rows = [
+                {"pk": obj.pk} | {name: getattr(obj, attname) for name, attname in attnames.items()}
+                for obj in data
+            ]
+            keys = [row["pk"] for row in rows]
+        ids = {name: self.many_ids(model, name, keys) for name in many}
+        plan = [(f.field_name, f.source, f.source in many) for f in fields]
+        return [
+            {
+                name: (ids[source].get(row["pk"]) or []) if is_many else row[source]
+                for name, source, is_many in plan
+            }
+            for row in rows
+        ]
+
+    @staticmethod
+    def readable(model: type[models.Model], field: serializers.Field) -> bool:
+        try:
+            model_field = model._meta.get_field(field.source)
+        except FieldDoesNotExist:
+            return False
+        if isinstance(field, serializers.ManyRelatedField):
+            if not isinstance(model_field, models.ManyToManyField):
+                return False
+            field = field.child_relation
+        elif not model_field.concrete:
+            return False
+        if getattr(field, "pk_field", None) is not None or getattr(field, "binary", False):
+            return False
+        return isinstance(field, AS_STORED)
+
+    @staticmethod
+    def many_ids(model: type[models.Model], name: str, keys: Any) -> dict[Any, list[Any]]:
+        field = model._meta.get_field(name)
+        this, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+        # Ordering by the foreign key orders by the related model's ordering, as its manager.
+        pairs = (
+            field.remote_field.through.objects.filter(**{f"{this}__in": keys})
+            .order_by(other)
+            .values_list(this, other)
+        )
+        ids: dict[Any, list[Any]] = {}
+        for pk, other_pk in pairs:
+            ids.setdefault(pk, []).append(other_pk)
+        return ids
 
 
 class ActorSerializer(ScopedSerializer):
@@ -95,6 +175,7 @@ class PhaseSerializer(ScopedSerializer):
     class Meta:
         model = Phase
         fields = ["id", "blueprint", "name", "position"]
+        list_serializer_class = RowsListSerializer
         validators: list = []  # positions are allocated by services, never clash
         extra_kwargs = {"position": POSITION_FIELD}
 
@@ -120,6 +201,7 @@ class LaneSerializer(ScopedSerializer):
     class Meta:
         model = Lane
         fields = ["id", "blueprint", "name", "name_translations", "band", "actor", "position"]
+        list_serializer_class = RowsListSerializer
         validators: list = []  # positions are allocated by services, never clash
         extra_kwargs = {"position": POSITION_FIELD}
 
@@ -150,6 +232,7 @@ class StepSerializer(VersionedSerializer):
             "actor", "emotion", "evidence", "data_captured", "data_recorded_in", "data_stage",
             "position", "version", "sources",
         ]  # fmt: skip
+        list_serializer_class = RowsListSerializer
         extra_kwargs = {"position": POSITION_FIELD}
         validators: list = []  # positions are allocated by services, never clash
 
@@ -193,6 +276,7 @@ class LinkSerializer(ScopedSerializer):
     class Meta:
         model = Link
         fields = ["id", "blueprint", "source", "target", "kind", "label"]
+        list_serializer_class = RowsListSerializer
         validators: list = []  # uniqueness is checked below with a clearer message
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -232,31 +316,41 @@ class BlueprintViewSet(ScopedViewSet):
     serializer_class = BlueprintSerializer
     filters = {"workspace": "workspace_id", "team": "team_id"}
 
-    def base_queryset(self) -> QuerySet:
-        queryset = Blueprint.objects.all()
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related(
-                "phases",
-                "lanes",
-                Prefetch("steps", Step.objects.prefetch_related("sources")),
-                "links",
-            )
-        return queryset
-
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "retrieve":
             return BlueprintDetailSerializer
         return BlueprintSerializer
 
 
-class ReorderSerializer(serializers.Serializer):
+class ScopedInput(serializers.Serializer):
+    """An action's input: ids of other workspaces look exactly like ids that do not exist."""
+
+    scoped: dict[str, str] = {}  # field → path from its model to the workspace memberships
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.context.get("request"), "user", None)
+        for name, path in self.scoped.items():
+            field = self.fields[name]
+            if user is None or not user.is_authenticated:
+                field.queryset = field.queryset.none()
+            else:
+                field.queryset = field.queryset.filter(**{f"{path}__user": user})
+
+
+class ReorderSerializer(ScopedInput):
+    scoped = {"blueprint": "workspace__memberships"}
     blueprint = IdField(queryset=Blueprint.objects.all())
     order = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=5000
     )
 
 
-class StepReorderSerializer(serializers.Serializer):
+class StepReorderSerializer(ScopedInput):
+    scoped = {
+        "lane": "blueprint__workspace__memberships",
+        "phase": "blueprint__workspace__memberships",
+    }
     lane = IdField(queryset=Lane.objects.all())
     phase = IdField(queryset=Phase.objects.all())
     order = serializers.ListField(
@@ -289,11 +383,9 @@ class OrderedViewSet(ScopedViewSet):
             services.move(obj, position)
 
     def reorder_response(self, request: Request) -> Response:
-        incoming = ReorderSerializer(data=request.data)
+        incoming = ReorderSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         blueprint = incoming.validated_data["blueprint"]
-        if not access.can_read(request.user, blueprint):
-            raise exceptions.ValidationError({"blueprint": ["Unknown blueprint."]})
         self.check_write(blueprint, "update")
         siblings = self.queryset.model.objects.filter(blueprint=blueprint)
         wanted = incoming.validated_data["order"]
@@ -335,7 +427,11 @@ class StepViewSet(ScopedViewSet):
     filters = {"blueprint": "blueprint_id", "lane": "lane_id", "phase": "phase_id"}
 
     def base_queryset(self) -> QuerySet:
-        return Step.objects.select_related("blueprint").prefetch_related("sources")
+        # A list reads `sources` in one query of its own (RowsListSerializer) and never needs
+        # the blueprint object: joining it would only build 300 of them for a big blueprint.
+        if self.action == "list":
+            return Step.objects.all()
+        return Step.objects.select_related("blueprint")
 
     @extend_schema(request=StepReorderSerializer, responses=StepSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)
@@ -345,11 +441,9 @@ class StepViewSet(ScopedViewSet):
         `order` lists every step of the cell; steps of other cells of the same blueprint
         named in it move into this cell.
         """
-        incoming = StepReorderSerializer(data=request.data)
+        incoming = StepReorderSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         lane, phase = incoming.validated_data["lane"], incoming.validated_data["phase"]
-        if not access.can_read(request.user, lane):
-            raise exceptions.ValidationError({"lane": ["Unknown lane."]})
         if phase.blueprint_id != lane.blueprint_id:
             raise exceptions.ValidationError({"phase": [NOT_IN_BLUEPRINT]})
         self.check_write(lane.blueprint, "update")
@@ -364,7 +458,7 @@ class StepViewSet(ScopedViewSet):
             raise exceptions.ValidationError({"order": ["List every step of this cell."]})
         services.reorder(cell, wanted, lane=lane, phase=phase)
         steps = Step.objects.filter(pk__in=wanted).order_by("position")
-        return Response(self.get_serializer(steps.prefetch_related("sources"), many=True).data)
+        return Response(self.get_serializer(steps, many=True).data)
 
 
 class ActorViewSet(ScopedViewSet):
@@ -386,4 +480,6 @@ class LinkViewSet(ScopedViewSet):
     filters = {"blueprint": "blueprint_id"}
 
     def base_queryset(self) -> QuerySet:
+        if self.action == "list":
+            return Link.objects.all()  # as StepViewSet: a list never reads the blueprint
         return Link.objects.select_related("blueprint")

@@ -31,7 +31,7 @@ def query_id(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= MAX_ID:
         raise exceptions.ValidationError({name: ["Expected an id (a positive whole number)."]})
     return int(raw)
 

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.db import IntegrityError
-from rest_framework import exceptions, pagination, status
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -15,6 +17,16 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, but a body nested too deeply for Python to read answers 400, not 500."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
 
 
 class Conflict(exceptions.APIException):
@@ -35,3 +47,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and isinstance(exc, Conflict) and exc.current is not None:
         response.data = {"detail": str(exc.detail), "current": exc.current}
     return response
+
+
+def _api_error(request: HttpRequest, code: int, detail: str) -> HttpResponse | None:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=code)
+    return None
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refuses before any view (e.g. too many form fields): JSON on the API."""
+    answer = _api_error(request, status.HTTP_400_BAD_REQUEST, "The request could not be read.")
+    return defaults.bad_request(request, exception) if answer is None else answer
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """URLs the API does not know (e.g. `/api/v1/steps/abc/`) answer 404 in JSON, like the rest."""
+    answer = _api_error(request, status.HTTP_404_NOT_FOUND, "Not found.")
+    return defaults.page_not_found(request, exception) if answer is None else answer

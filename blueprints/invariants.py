@@ -4,7 +4,8 @@ A CHECK constraint cannot look at another row, so "a step's lane belongs to the 
 blueprint" is held by triggers. They raise an integrity error, exactly like a constraint.
 SQLite drops a table's triggers when Django rebuilds the table, so every migration that alters
 these tables ends by running `install` again (it is idempotent); the invariant tests catch a
-migration that forgets.
+migration that forgets. Such a migration also starts with `uninstall`: SQLite refuses to rename
+a rebuilt table while a trigger on another table refers to it.
 """
 
 from typing import Any
@@ -89,6 +90,12 @@ def install(apps: Any, schema_editor: Any) -> None:
     else:
         raise NotImplementedError(f"No invariant triggers for {vendor}")
     for statement in _drop_statements(vendor) + statements:
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    """Drop the triggers: SQLite cannot rebuild a table that another table's trigger names."""
+    for statement in _drop_statements(schema_editor.connection.vendor):
         schema_editor.execute(statement, params=None)
 
 

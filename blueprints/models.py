@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -7,6 +8,7 @@ from workshops.models import Team, Workspace
 TITLE_MAX = 200
 NAME_MAX = 120
 TEXT_MAX = 5000
+MERGE_KEY_MAX = 200
 
 
 class Band(models.TextChoices):
@@ -75,6 +77,22 @@ class LinkKind(models.TextChoices):
 class BlueprintKind(models.TextChoices):
     TEAM = "team", "Team blueprint"
     GLOBAL = "global", "Global blueprint"
+
+
+def merge_key_field() -> models.CharField:
+    """On a global blueprint: the merge's stable key for a row it made; empty for hand-made."""
+    return models.CharField(max_length=MERGE_KEY_MAX, blank=True, default="", editable=False)
+
+
+def merge_snapshot_field() -> models.JSONField:
+    """The values the merge last wrote to the row, so edits made by hand can be told apart."""
+    return models.JSONField(default=dict, blank=True, editable=False)
+
+
+def merge_key_unique(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["blueprint", "merge_key"], condition=~Q(merge_key=""), name=name
+    )
 
 
 class Actor(models.Model):
@@ -148,11 +166,14 @@ class Phase(models.Model):
     blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="phases")
     name = models.CharField(max_length=NAME_MAX)
     position = models.IntegerField()
+    merge_key = merge_key_field()
+    merge_snapshot = merge_snapshot_field()
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["blueprint", "position"], name="phase_position_unique"),
+            merge_key_unique("phase_merge_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -171,11 +192,14 @@ class Lane(models.Model):
         Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="lanes"
     )
     position = models.IntegerField()
+    merge_key = merge_key_field()
+    merge_snapshot = merge_snapshot_field()
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["blueprint", "position"], name="lane_position_unique"),
+            merge_key_unique("lane_merge_key_unique"),
             models.CheckConstraint(condition=Q(band__in=Band.values), name="lane_band_valid"),
         ]
 
@@ -215,6 +239,8 @@ class Step(models.Model):
         "self", symmetrical=False, blank=True, related_name="merged_into"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    merge_key = merge_key_field()
+    merge_snapshot = merge_snapshot_field()
 
     class Meta:
         ordering = ["position", "id"]
@@ -233,6 +259,7 @@ class Step(models.Model):
                 condition=Q(data_stage__in=DataStage.values), name="step_data_stage_valid"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="step_version_positive"),
+            merge_key_unique("step_merge_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -247,10 +274,13 @@ class Link(models.Model):
     target = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="incoming")
     kind = models.CharField(max_length=12, choices=LinkKind.choices, default=LinkKind.HANDOFF)
     label = models.CharField(max_length=NAME_MAX, blank=True)
+    merge_key = merge_key_field()
+    merge_snapshot = merge_snapshot_field()
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            merge_key_unique("link_merge_key_unique"),
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="link_not_loop"),
             models.UniqueConstraint(fields=["source", "target", "kind"], name="link_unique"),
             models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="link_kind_valid"),
@@ -258,3 +288,77 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.target_id} ({self.kind})"
+
+
+class Verdict(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class MergeDecision(models.Model):
+    """The facilitator's answer to a merge suggestion: two team steps are, or are not, one."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="merge_decisions"
+    )
+    # The pair is stored in id order, so it is recorded once whichever way it was named.
+    first_step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    second_step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first_step", "second_step"], name="merge_pair_once"),
+            models.CheckConstraint(
+                condition=Q(first_step__lt=models.F("second_step")), name="merge_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=Verdict.values), name="merge_verdict_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_step_id} + {self.second_step_id}: {self.verdict}"
+
+
+class PhaseMapping(models.Model):
+    """Merge a team phase into the global phase called `name` instead of its own name."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="phase_mappings"
+    )
+    phase = models.OneToOneField(Phase, on_delete=models.CASCADE, related_name="mapping")
+    name = models.CharField(max_length=NAME_MAX)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.phase_id} → {self.name}"
+
+
+class MergeRun(models.Model):
+    """One merge of the team blueprints into the global one, and what it reported."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="merge_runs")
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="merge_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Merge {self.pk} of {self.workspace_id}"

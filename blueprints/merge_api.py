@@ -1,0 +1,392 @@
+"""Merging over HTTP: run the merge, read its last report, record the facilitator's decisions.
+
+- `POST /api/v1/workspaces/{id}/merge/` merges (facilitators) and answers with the global
+  blueprint exactly as `GET /api/v1/blueprints/{id}/` shows it, plus the report under `merge`;
+- `GET /api/v1/workspaces/{id}/merge/` the last report (every member);
+- `/api/v1/workspaces/{id}/merge-decisions/` accept or reject a suggested pair of team steps;
+- `/api/v1/workspaces/{id}/phase-mappings/` merge a team phase into a global phase by name.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import re_path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from blueprints import merge, merging
+from blueprints.api import BlueprintDetailSerializer
+from blueprints.models import (
+    NAME_MAX,
+    Blueprint,
+    BlueprintKind,
+    MergeDecision,
+    MergeRun,
+    Phase,
+    PhaseMapping,
+    Step,
+)
+from frontstage.api import ID_PATTERN, MAX_ID, IdField
+from workshops import access
+from workshops.models import Workspace
+
+FACILITATORS_ONLY = "Only facilitators merge and curate the global blueprint."
+NOT_MERGED_YET = "This workspace has not been merged yet."
+TWO_STEPS = "Name two different steps."
+NOT_TEAM_STEPS = "Steps of this workspace's team blueprints only: unknown {ids}."
+NOT_TEAM_PHASE = "A phase of one of this workspace's team blueprints."
+
+WORKSPACE_ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    OpenApiParameter.PATH,
+    description="The workspace.",
+)
+
+
+def workspace_of(request: Request, raw_id: str) -> Workspace:
+    """The workspace in the URL if the user is a member; 404 otherwise, like any object."""
+    workspace = Workspace.objects.for_user(request.user).filter(pk=int(raw_id)).first()
+    if workspace is None:
+        raise exceptions.NotFound()
+    return workspace
+
+
+def require_facilitator(request: Request, workspace: Workspace) -> None:
+    if not access.can_manage(request.user, workspace.pk):
+        raise exceptions.PermissionDenied(FACILITATORS_ONLY)
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+class MergeValueChangeSerializer(serializers.Serializer):
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class MergeChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The row of the global blueprint.")
+    name = serializers.CharField(help_text="Its name (title for a step).")
+    fields = serializers.DictField(
+        child=MergeValueChangeSerializer(),
+        required=False,
+        help_text="For an update: field → values before and after. Lane, phase, source and "
+        "target are ids of the global blueprint; `sources` are team step (or link) ids.",
+    )
+
+
+class MergeChangeSetSerializer(serializers.Serializer):
+    added = MergeChangeSerializer(many=True)
+    removed = MergeChangeSerializer(many=True)
+    updated = MergeChangeSerializer(many=True)
+    kept = MergeChangeSerializer(
+        many=True, help_text="No longer in any team blueprint, kept: something is still in it."
+    )
+
+
+class MergeChangesSerializer(serializers.Serializer):
+    phases = MergeChangeSetSerializer()
+    lanes = MergeChangeSetSerializer()
+    steps = MergeChangeSetSerializer()
+    links = MergeChangeSetSerializer()
+
+
+class MergePreservedEditSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["phase", "lane", "step", "link"])
+    id = serializers.IntegerField()
+    fields = serializers.ListField(child=serializers.CharField())
+
+
+class MergeCountsSerializer(serializers.Serializer):
+    phases = serializers.IntegerField()
+    lanes = serializers.IntegerField()
+    steps = serializers.IntegerField()
+    links = serializers.IntegerField()
+    sources = serializers.IntegerField(help_text="Team steps merged.")
+
+
+class MergeSuggestionSerializer(serializers.Serializer):
+    steps = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=2,
+        max_length=2,
+        help_text="The team steps to accept or reject as one.",
+    )
+    titles = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    score = serializers.FloatField(help_text="How alike, 0–1.")
+    global_steps = serializers.ListField(child=serializers.IntegerField())
+
+
+class MergeConflictValueSerializer(serializers.Serializer):
+    source = serializers.IntegerField(help_text="A team step.")
+    team = serializers.IntegerField()
+    value = serializers.JSONField(allow_null=True)
+
+
+class MergeConflictSerializer(serializers.Serializer):
+    step = serializers.IntegerField(help_text="The global step.")
+    title = serializers.CharField(allow_blank=True)
+    field = serializers.ChoiceField(choices=list(merge.CONFLICT_FIELDS))
+    chosen = serializers.JSONField(allow_null=True)
+    values = MergeConflictValueSerializer(many=True)
+
+
+class MergeReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The merge run.")
+    blueprint = serializers.IntegerField(help_text="The global blueprint.")
+    created_at = serializers.DateTimeField()
+    created_by = serializers.IntegerField(allow_null=True)
+    team_blueprints = serializers.IntegerField()
+    counts = MergeCountsSerializer()
+    changes = MergeChangesSerializer(help_text="What changed since the last merge.")
+    preserved = MergePreservedEditSerializer(
+        many=True, help_text="Edits made on the global blueprint that the merge left alone."
+    )
+    suggestions = MergeSuggestionSerializer(many=True)
+    conflicts = MergeConflictSerializer(many=True)
+    unapplied = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="Accepted pairs whose steps are no longer in the same lane and phase.",
+    )
+
+
+class MergedBlueprintSerializer(BlueprintDetailSerializer):
+    merge = MergeReportSerializer(read_only=True)
+
+    class Meta(BlueprintDetailSerializer.Meta):
+        fields = [*BlueprintDetailSerializer.Meta.fields, "merge"]
+
+
+@extend_schema(parameters=[WORKSPACE_ID])
+class MergeViewSet(viewsets.GenericViewSet):
+    serializer_class = MergeReportSerializer
+    queryset = MergeRun.objects.none()
+
+    @extend_schema(responses=MergeReportSerializer)
+    def retrieve(self, request: Request, id: str) -> Response:
+        """The report of the last merge of the workspace (404 before the first one)."""
+        workspace = workspace_of(request, id)
+        run = MergeRun.objects.filter(workspace=workspace).order_by("-id").first()
+        if run is None:
+            raise exceptions.NotFound(NOT_MERGED_YET)
+        return Response(MergeReportSerializer(run.report).data)
+
+    @extend_schema(request=None, responses={200: MergedBlueprintSerializer})
+    def create(self, request: Request, id: str) -> Response:
+        """Merge the team blueprints into the global blueprint (facilitators).
+
+        Answers with the global blueprint as `GET /api/v1/blueprints/{id}/` shows it, and the
+        report under `merge`: what changed, suggestions to accept or reject, conflicts.
+        """
+        workspace = workspace_of(request, id)
+        require_facilitator(request, workspace)
+        result = merging.blueprint_merge(workspace=workspace, user=request.user)
+        blueprint = Blueprint.objects.get(pk=result.blueprint.pk)
+        blueprint.merge = result.report
+        serializer = MergedBlueprintSerializer(blueprint, context=self.get_serializer_context())
+        return Response(serializer.data)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+class WorkspaceScoped(viewsets.GenericViewSet):
+    """Rows of the workspace in the URL: members read them, facilitators change them."""
+
+    lookup_value_regex = ID_PATTERN
+
+    def workspace(self) -> Workspace:
+        """The workspace of the URL; asking for it checks access (writes: facilitators)."""
+        if not hasattr(self, "_workspace"):
+            self._workspace = workspace_of(self.request, self.kwargs["id"])
+            if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+                require_facilitator(self.request, self._workspace)
+        return self._workspace
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return self.queryset.filter(workspace=self.workspace())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["workspace"] = self.workspace()
+        return context
+
+    def upsert_response(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = serializer.save_decision(self.workspace(), request.user)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(serializer.data, status=code)
+
+
+class StepPairField(serializers.ListField):
+    """Two team step ids; read off the decision's ordered pair."""
+
+    def get_attribute(self, instance: MergeDecision) -> list[int]:
+        return [instance.first_step_id, instance.second_step_id]
+
+
+class MergeDecisionSerializer(serializers.ModelSerializer):
+    steps = StepPairField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=2,
+        max_length=2,
+        help_text="Two team steps, as in a suggestion; their order does not matter.",
+    )
+
+    class Meta:
+        model = MergeDecision
+        fields = ["id", "steps", "verdict", "decided_by", "decided_at"]
+        read_only_fields = ["decided_by", "decided_at"]
+
+    def validate_steps(self, value: list[int]) -> list[int]:
+        if len(set(value)) != 2:
+            raise serializers.ValidationError(TWO_STEPS)
+        workspace = self.context["workspace"]
+        known = set(
+            Step.objects.filter(
+                pk__in=value,
+                blueprint__workspace=workspace,
+                blueprint__kind=BlueprintKind.TEAM,
+            ).values_list("pk", flat=True)
+        )
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise serializers.ValidationError(NOT_TEAM_STEPS.format(ids=unknown))
+        return sorted(value)
+
+    @transaction.atomic
+    def save_decision(self, workspace: Workspace, user: Any) -> bool:
+        first, second = self.validated_data["steps"]
+        self.instance, created = MergeDecision.objects.update_or_create(
+            first_step_id=first,
+            second_step_id=second,
+            defaults={
+                "workspace": workspace,
+                "verdict": self.validated_data["verdict"],
+                "decided_by": user,
+            },
+        )
+        return created
+
+
+@extend_schema(parameters=[WORKSPACE_ID])
+@extend_schema_view(
+    list=extend_schema(description="The facilitator's verdicts on suggested pairs."),
+    create=extend_schema(
+        description="Accept (merge) or reject (never suggest again) a pair of team steps; "
+        "a new verdict on the same pair replaces the old one (200).",
+        responses={201: MergeDecisionSerializer, 200: MergeDecisionSerializer},
+    ),
+    destroy=extend_schema(description="Forget a verdict: the pair is suggested again."),
+)
+class MergeDecisionViewSet(
+    WorkspaceScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+):
+    queryset = MergeDecision.objects.order_by("id")
+    serializer_class = MergeDecisionSerializer
+    lookup_url_kwarg = "decision"
+
+    def create(self, request: Request, id: str) -> Response:
+        return self.upsert_response(request)
+
+
+class PhaseMappingSerializer(serializers.ModelSerializer):
+    phase = IdField(queryset=Phase.objects.all(), help_text="A phase of a team blueprint.")
+    name = serializers.CharField(
+        max_length=NAME_MAX, help_text="The global phase it joins, by name."
+    )
+
+    class Meta:
+        model = PhaseMapping
+        fields = ["id", "phase", "name", "decided_by", "decided_at"]
+        read_only_fields = ["decided_by", "decided_at"]
+
+    def validate_phase(self, phase: Phase) -> Phase:
+        blueprint = phase.blueprint
+        workspace = self.context["workspace"]
+        if blueprint.workspace_id != workspace.pk or blueprint.kind != BlueprintKind.TEAM:
+            raise serializers.ValidationError(NOT_TEAM_PHASE)
+        return phase
+
+    def validate_name(self, value: str) -> str:
+        if "\x00" in value or not merge.normalise(value):
+            raise serializers.ValidationError("Give the global phase a name.")
+        return value
+
+    @transaction.atomic
+    def save_decision(self, workspace: Workspace, user: Any) -> bool:
+        self.instance, created = PhaseMapping.objects.update_or_create(
+            phase=self.validated_data["phase"],
+            defaults={
+                "workspace": workspace,
+                "name": self.validated_data["name"],
+                "decided_by": user,
+            },
+        )
+        return created
+
+
+@extend_schema(parameters=[WORKSPACE_ID])
+@extend_schema_view(
+    list=extend_schema(description="Team phases merged into a global phase of another name."),
+    create=extend_schema(
+        description="Merge a team phase into the global phase called `name`; a new mapping "
+        "of the same phase replaces the old one (200).",
+        responses={201: PhaseMappingSerializer, 200: PhaseMappingSerializer},
+    ),
+    destroy=extend_schema(description="The team phase merges by its own name again."),
+)
+class PhaseMappingViewSet(
+    WorkspaceScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+):
+    queryset = PhaseMapping.objects.order_by("id")
+    serializer_class = PhaseMappingSerializer
+    lookup_url_kwarg = "mapping"
+
+    def create(self, request: Request, id: str) -> Response:
+        return self.upsert_response(request)
+
+
+_WORKSPACE = rf"^workspaces/(?P<id>{ID_PATTERN})"
+
+urlpatterns = [
+    re_path(
+        rf"{_WORKSPACE}/merge/$",
+        MergeViewSet.as_view({"get": "retrieve", "post": "create"}),
+        name="workspace-merge",
+    ),
+    re_path(
+        rf"{_WORKSPACE}/merge-decisions/$",
+        MergeDecisionViewSet.as_view({"get": "list", "post": "create"}),
+        name="merge-decision-list",
+    ),
+    re_path(
+        rf"{_WORKSPACE}/merge-decisions/(?P<decision>{ID_PATTERN})/$",
+        MergeDecisionViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="merge-decision-detail",
+    ),
+    re_path(
+        rf"{_WORKSPACE}/phase-mappings/$",
+        PhaseMappingViewSet.as_view({"get": "list", "post": "create"}),
+        name="phase-mapping-list",
+    ),
+    re_path(
+        rf"{_WORKSPACE}/phase-mappings/(?P<mapping>{ID_PATTERN})/$",
+        PhaseMappingViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="phase-mapping-detail",
+    ),
+]

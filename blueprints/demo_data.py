@@ -746,6 +746,18 @@ QUALITY_BLUEPRINT = {
             "channel": PHONE,
         },
         {
+            # The service centre maps the same moment: the merge makes one card of the two and
+            # lists the emotion the teams disagree on.
+            "key": "waits",
+            "lane": "consumer",
+            "phase": "Response",
+            "title": "Hears nothing for weeks and calls again",
+            "description": "Quality sees the repeat calls as new cases in the complaint log.",
+            "kind": "pain_point",
+            "channel": PHONE,
+            "emotion": -1,
+        },
+        {
             "key": "technical",
             "lane": "consumer",
             "phase": "Response",
@@ -1194,6 +1206,17 @@ ECOMMERCE_BLUEPRINT = {
             "emotion": -2,
         },
         {
+            # Close to the service centre's own card: the merge suggests treating them as one.
+            "key": "queue",
+            "lane": "consumer",
+            "phase": "Issue",
+            "title": "Waits in the phone queue again",
+            "description": "After the chatbot fails, some shoppers call the careline instead.",
+            "kind": "pain_point",
+            "channel": PHONE,
+            "emotion": -2,
+        },
+        {
             "key": "asksbot",
             "lane": "consumer",
             "phase": "Issue",
@@ -1524,3 +1547,31 @@ BLUEPRINTS = [
     ECOMMERCE_BLUEPRINT,
     LEGAL_BLUEPRINT,
 ]
+
+
+# The facilitator's phase mapping for the global blueprint: every team named its own phases,
+# the merge aligns them on one shared consumer journey.
+GLOBAL_PHASES = {
+    "Contact": "Contact",
+    "Identification & triage": "Triage",
+    "Resolution": "Resolution",
+    "Follow-up": "Follow-up",
+    "Closure": "Closure",
+    "Intake": "Triage",
+    "Sample & analysis": "Resolution",
+    "Root cause": "Resolution",
+    "Response": "Follow-up",
+    "Prevention": "Closure",
+    "Discover": "Before contact",
+    "Participate": "Before contact",
+    "Query": "Contact",
+    "Prize fulfilment": "Resolution",
+    "Wrap-up": "Closure",
+    "Order": "Before contact",
+    "Delivery": "Before contact",
+    "Issue": "Contact",
+    "Loyalty": "Follow-up",
+    "Request": "Triage",
+    "Assessment": "Resolution",
+    "Record": "Closure",
+}

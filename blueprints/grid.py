@@ -35,6 +35,8 @@ def blueprint_grid(blueprint: Blueprint, language: str) -> Grid:
         key=lambda lane: (BAND_ORDER[lane.band], lane.position),
     )
     steps = list(blueprint.steps.select_related("channel", "actor").order_by("position", "id"))
+    if blueprint.kind == "global":
+        attach_provenance(steps)
     column = {phase.pk: index for index, phase in enumerate(phases)}
     rows: dict[int, LaneRow] = {
         lane.pk: LaneRow(lane, lane.display_name(language), [[] for _ in phases]) for lane in lanes
@@ -57,3 +59,18 @@ def blueprint_grid(blueprint: Blueprint, language: str) -> Grid:
         ]
     links = list(blueprint.links.select_related("source", "target"))
     return Grid(phases, blocks, len(steps), links)
+
+
+def attach_provenance(steps: list[Step]) -> None:
+    """Give each global step `teams` and `source_titles`: where its team steps came from."""
+    through = Step.sources.through.objects.filter(from_step__in=[s.pk for s in steps])
+    rows = through.values_list(
+        "from_step_id", "to_step__title", "to_step__blueprint__team__name"
+    ).order_by("to_step__blueprint__team__name", "to_step_id")
+    found: dict[int, list[tuple[str, str]]] = {}
+    for step_id, title, team in rows:
+        found.setdefault(step_id, []).append((team or "", title))
+    for step in steps:
+        sources = found.get(step.pk, [])
+        step.teams = sorted({team for team, _ in sources if team})
+        step.source_titles = [f"{team}: {title}" for team, title in sources]

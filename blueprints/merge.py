@@ -7,7 +7,8 @@ The rules:
 
 - Phases align by name, ignoring case, accents and spacing; the facilitator's phase mapping
   (team phase id → global phase name) overrides the team's name. Global phases are ordered by
-  the average relative position of their team phases, then by name.
+  how many teams put one before the other, then the average relative position of their
+  team phases, then by name.
 - Lanes align by (band, actor), or by (band, name) when they have no actor; ordered by band,
   then by their average relative position inside the band.
 - Steps of the same lane and phase whose titles are equal after normalisation become one
@@ -473,11 +474,47 @@ def _global_phases(
         mapped = [(i, mapping[i]) for i in ids if i in mapping]
         name = _pick(mapped or [(i, by_id[i].name.strip()) for i in ids])
         rows.append((_mean(relative[i] for i in ids), natural, keys[natural], name, ids))
-    rows.sort(key=lambda row: row[:3])
+    rows = _by_precedence(teams, groups, sorted(rows, key=lambda row: row[:3]))
     return [
         GlobalPhase(key=key, name=name, position=index, sources=tuple(sorted(ids)))
         for index, (_, _, key, name, ids) in enumerate(rows)
     ]
+
+
+def _by_precedence(
+    teams: Sequence[TeamBlueprint], groups: Mapping[str, frozenset[int]], rows: list[Any]
+) -> list[Any]:
+    """Order global phases so that what most teams put first comes first.
+
+    Average positions alone misplace a phase only some teams have (a team that starts at
+    "Triage" would pull it before "Contact"); counting, for each pair of phases, how many teams
+    put one before the other keeps every team's own order wherever the teams agree. Ties and
+    disagreements fall back to the order of `rows` (average position), so the result depends
+    on the counts only, never on the order of the teams.
+    """
+    natural_of = {pid: natural for natural, ids in groups.items() for pid in ids}
+    before: dict[tuple[str, str], int] = defaultdict(int)
+    for blueprint in teams:
+        seen: list[str] = []
+        for phase in sorted(blueprint.phases, key=lambda p: (p.position, p.id)):
+            if natural_of[phase.id] not in seen:
+                seen.append(natural_of[phase.id])
+        for i, first in enumerate(seen):
+            for second in seen[i + 1 :]:
+                before[(first, second)] += 1
+    remaining = list(rows)  # already in fallback order
+    ordered = []
+    while remaining:
+        naturals = [row[1] for row in remaining]
+        free = [
+            row
+            for row in remaining
+            if not any(before[(m, row[1])] > before[(row[1], m)] for m in naturals)
+        ]
+        pick = (free or remaining)[0]
+        ordered.append(pick)
+        remaining.remove(pick)
+    return ordered
 
 
 # Lanes -----------------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from blueprints import views
+from blueprints import merge_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("blueprints/<int:blueprint_id>/", views.blueprint_page, name="blueprint"),
+    path("workspaces/<int:workspace_id>/merge/", merge_views.merge_page, name="merge"),
+    path(
+        "workspaces/<int:workspace_id>/merge/decide/",
+        merge_views.merge_decide,
+        name="merge-decide",
+    ),
 ]

@@ -27,7 +27,9 @@ def client_of(username: str) -> APIClient:
 
 @pytest.fixture
 def demo(db: None) -> Workspace:
+    """The demo's team blueprints with each team's own phase names (no phase mapping yet)."""
     call_command("seed_demo", stdout=io.StringIO())
+    PhaseMapping.objects.all().delete()
     return Workspace.objects.get(memberships__user__username="facilitator")
 
 
@@ -60,6 +62,17 @@ def demo_step(title: str) -> Step:
 
 
 # --- merging -------------------------------------------------------------------------------
+
+
+def test_the_demo_phase_mapping_aligns_the_teams_on_one_journey(db: None) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    workspace = Workspace.objects.get(memberships__user__username="facilitator")
+    body = merged(client_of("facilitator"), workspace)
+    names = [phase["name"] for phase in body["phases"]]
+    # Phases only some teams have ("Before contact") still come in the teams' own order.
+    assert names == ["Before contact", "Contact", "Triage", "Resolution", "Follow-up", "Closure"]
+    assert len(body["merge"]["suggestions"]) == 1
+    assert body["merge"]["conflicts"][0]["field"] == "emotion"
 
 
 def test_it_answers_with_the_global_blueprint_as_its_detail_shows_it(

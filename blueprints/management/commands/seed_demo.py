@@ -26,6 +26,7 @@ from blueprints.models import (
     Lane,
     Link,
     Phase,
+    PhaseMapping,
     Step,
 )
 from workshops.models import Membership, Team, Workspace
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             built = 0
             for spec in demo_data.BLUEPRINTS:
                 built += seed_blueprint(workspace, spec, teams, actors, channels, reset)
+            seed_phase_mappings(workspace, demo_data.GLOBAL_PHASES)
         kept = len(demo_data.BLUEPRINTS) - built
         self.stdout.write(
             self.style.SUCCESS(
@@ -269,6 +271,13 @@ def lookup[T](mapping: dict[str, T], key: str, what: str, where: str) -> T:
         return mapping[key]
     except KeyError:
         raise CommandError(f"Demo data: unknown {what} “{key}” in “{where}”.") from None
+
+
+def seed_phase_mappings(workspace: Workspace, names: dict[str, str]) -> None:
+    """Map the team phases onto the shared journey, unless the facilitator already did."""
+    phases = Phase.objects.filter(blueprint__workspace=workspace, blueprint__kind="team")
+    for phase in phases.filter(mapping__isnull=True, name__in=names):
+        PhaseMapping.objects.create(workspace=workspace, phase=phase, name=names[phase.name])
 
 
 def logins_table(user_specs: list[dict[str, Any]], password: str) -> str:

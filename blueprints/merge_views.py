@@ -1,0 +1,100 @@
+"""The facilitator's merge review page: run the merge, accept or reject suggestions."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from blueprints import merging
+from blueprints.merge_api import MergeDecisionSerializer
+from blueprints.models import Blueprint, MergeRun, Step
+from workshops import access
+from workshops.models import Workspace
+
+
+def _get_workspace_for_user(request: HttpRequest, workspace_id: int) -> Workspace:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None or access.role_in(request.user, workspace.pk) is None:
+        raise Http404("No such workspace")
+    return workspace
+
+
+def _step_titles(report: dict[str, Any]) -> dict[int, dict[str, str]]:
+    ids = {pk for s in report.get("suggestions", []) for pk in s["steps"]}
+    ids |= {v["source"] for c in report.get("conflicts", []) for v in c["values"]}
+    rows = Step.objects.filter(pk__in=ids).select_related("blueprint__team")
+    return {
+        s.pk: {"title": s.title, "team": s.blueprint.team.name if s.blueprint.team else ""}
+        for s in rows
+    }
+
+
+@login_required
+def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = _get_workspace_for_user(request, workspace_id)
+    can_merge = access.can_manage(request.user, workspace.pk)
+    if request.method == "POST":
+        if not can_merge:
+            return HttpResponse(_("Only facilitators merge blueprints."), status=403)
+        result = merging.blueprint_merge(workspace=workspace, user=request.user)
+        counts = result.report["counts"]
+        messages.success(
+            request,
+            _("Merged %(teams)d team blueprints: %(steps)d steps in the global blueprint.")
+            % {"teams": result.report["team_blueprints"], "steps": counts["steps"]},
+        )
+        return redirect("merge", workspace_id=workspace.pk)
+    run = MergeRun.objects.filter(workspace=workspace).order_by("-id").first()
+    report = run.report if run else {}
+    steps = _step_titles(report)
+    suggestions = [
+        {**item, "cards": [steps.get(pk, {"title": "?", "team": ""}) for pk in item["steps"]]}
+        for item in report.get("suggestions", [])
+    ]
+    conflicts = [
+        {
+            **item,
+            "rows": [
+                {**v, **steps.get(v["source"], {"title": "?", "team": ""})} for v in item["values"]
+            ],
+        }
+        for item in report.get("conflicts", [])
+    ]
+    context = {
+        "workspace": workspace,
+        "run": run,
+        "report": report,
+        "suggestions": suggestions,
+        "conflicts": conflicts,
+        "can_merge": can_merge,
+        "global_blueprint": Blueprint.objects.filter(workspace=workspace, kind="global").first(),
+        "team_blueprints": Blueprint.objects.filter(workspace=workspace, kind="team")
+        .select_related("team")
+        .order_by("team__name"),
+    }
+    return render(request, "blueprints/merge.html", context)
+
+
+@login_required
+@require_POST
+def merge_decide(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Accept or reject a suggested pair, then merge again so the answer shows at once."""
+    workspace = _get_workspace_for_user(request, workspace_id)
+    if not access.can_manage(request.user, workspace.pk):
+        return HttpResponse(_("Only facilitators decide on merge suggestions."), status=403)
+    data = {"steps": request.POST.getlist("steps"), "verdict": request.POST.get("verdict")}
+    serializer = MergeDecisionSerializer(data=data, context={"workspace": workspace})
+    if not serializer.is_valid():
+        messages.error(request, _("That suggestion could not be recorded; merge again."))
+        return redirect("merge", workspace_id=workspace.pk)
+    serializer.save_decision(workspace, request.user)
+    merging.blueprint_merge(workspace=workspace, user=request.user)
+    if serializer.validated_data["verdict"] == "accepted":
+        messages.success(request, _("Merged the two cards into one."))
+    else:
+        messages.success(request, _("Kept the two cards apart; they will not be suggested again."))
+    return redirect("merge", workspace_id=workspace.pk)

@@ -1,0 +1,73 @@
+"""The facilitator merges in the browser; others read the report but cannot merge."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from playwright.sync_api import Browser, expect
+
+from blueprints.models import Blueprint, MergeDecision, MergeRun
+from tests.browser import WatchedPage, browser, log_in  # noqa: F401 (fixture)
+from tests.conftest import World
+from workshops.models import Workspace
+
+
+def page_client(world: World, who: str) -> Client:
+    client = Client()
+    client.force_login(world.people[who])
+    return client
+
+
+def test_only_facilitators_merge(world: World) -> None:
+    path = f"/workspaces/{world.workspace.pk}/merge/"
+    for who in ("manager", "alice"):
+        assert page_client(world, who).post(path).status_code == 403
+    assert not MergeRun.objects.exists()
+    assert page_client(world, "outsider").get(path).status_code == 404
+    response = page_client(world, "facilitator").post(path)
+    assert response.status_code == 302
+    assert MergeRun.objects.filter(workspace=world.workspace).count() == 1
+    html = page_client(world, "manager").get(path).content.decode()
+    assert "Last merge" in html and "Merge again" not in html
+
+
+def test_a_global_step_shows_the_teams_it_came_from(world: World) -> None:
+    page_client(world, "facilitator").post(f"/workspaces/{world.workspace.pk}/merge/")
+    merged = Blueprint.objects.get(workspace=world.workspace, kind="global")
+    html = page_client(world, "manager").get(f"/blueprints/{merged.pk}/").content.decode()
+    assert 'class="badge team">Service centre<' in html
+    assert 'class="badge team">Quality<' in html
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[WatchedPage]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    yield WatchedPage(context.new_page())
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_facilitator_merges_and_settles_a_suggestion(
+    transactional_db: None, live_server: object, watched: WatchedPage
+) -> None:
+    call_command("seed_demo", verbosity=0)
+    workspace = Workspace.objects.get()
+    page, base = watched.page, live_server.url
+    log_in(page, base, "facilitator", "frontstage")
+    page.get_by_role("link", name="Merge team blueprints into the global blueprint").click()
+    page.get_by_role("button", name="Merge team blueprints").click()
+    expect(page.get_by_role("status")).to_contain_text("Merged 5 team blueprints")
+    run = MergeRun.objects.get(workspace=workspace)
+    steps = str(run.report["counts"]["steps"])
+    expect(page.locator(".counts")).to_contain_text(steps)
+    suggestions = run.report["suggestions"]
+    if suggestions:
+        page.get_by_role("button", name="Reject").first.click()
+        expect(page.get_by_role("status")).to_contain_text("Kept the two cards apart")
+        assert MergeDecision.objects.filter(verdict="rejected").count() == 1
+    watched.screenshot("merge-review")
+    page.get_by_role("link", name="Open the global blueprint").click()
+    expect(page.locator(".badge.team").first).to_be_visible()
+    watched.screenshot("global-blueprint")
+    assert watched.errors == []

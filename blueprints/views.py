@@ -4,6 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from blueprints import interdependencies
+from blueprints import render as drawing
 from blueprints.grid import blueprint_grid
 from blueprints.models import Blueprint
 from workshops import access
@@ -38,9 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = _get_blueprint_for_user(request, blueprint_id)
     grid = blueprint_grid(blueprint, get_language() or "en")
+    roles = interdependencies.interdependencies(drawing.blueprint_data(blueprint))
     context = {
         "blueprint": blueprint,
         "grid": grid,
+        "roles": interdependencies.matrix_rows(roles, get_language() or "en"),
         "can_edit": access.can_write(request.user, blueprint, "update"),
         "role": access.role_in(request.user, blueprint.workspace_id),
     }

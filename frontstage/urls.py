@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import merge_api
+from blueprints import diagram_api, merge_api
 from workshops import api as workshop_api
 
 handler400 = "frontstage.rest.bad_request"
@@ -25,6 +25,7 @@ router.register("links", blueprint_api.LinkViewSet, basename="link")
 
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include(diagram_api.urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(merge_api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from blueprints.models import Actor, Blueprint, Channel
 from tests import factories
+from tests.browser import browser  # noqa: F401 (one Chromium for the whole session)
 from tests.factories import BlueprintParts
 from workshops.models import Team, Workspace
 

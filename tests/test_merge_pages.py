@@ -8,7 +8,7 @@ from django.test import Client
 from playwright.sync_api import Browser, expect
 
 from blueprints.models import Blueprint, MergeDecision, MergeRun
-from tests.browser import WatchedPage, browser, log_in  # noqa: F401 (fixture)
+from tests.browser import WatchedPage, log_in
 from tests.conftest import World
 from workshops.models import Workspace
 
@@ -41,7 +41,7 @@ def test_a_global_step_shows_the_teams_it_came_from(world: World) -> None:
 
 
 @pytest.fixture
-def watched(browser: Browser) -> Iterator[WatchedPage]:  # noqa: F811
+def watched(browser: Browser) -> Iterator[WatchedPage]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     yield WatchedPage(context.new_page())
     context.close()

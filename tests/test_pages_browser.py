@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, expect
 
 from blueprints.models import Blueprint, Step
-from tests.browser import WatchedPage, browser, log_in  # noqa: F401 (fixture)
+from tests.browser import WatchedPage, log_in
 
 pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "frontstage"
@@ -20,7 +20,7 @@ def demo(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def watched(browser: Browser) -> Iterator[WatchedPage]:  # noqa: F811
+def watched(browser: Browser) -> Iterator[WatchedPage]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     yield WatchedPage(context.new_page())
     context.close()

@@ -86,3 +86,28 @@ def test_the_language_switcher_and_keyboard_navigation(
     expect(page.locator("html")).to_have_attribute("lang", "es")
     watched.screenshot("home-participant")
     assert watched.errors == []
+
+
+def test_the_board_zooms_by_button_and_keyboard_and_remembers_it(
+    demo: None, live_server: object, watched: WatchedPage
+) -> None:
+    page, base = watched.page, live_server.url
+    log_in(page, base, "manager", DEMO_PASSWORD)
+    blueprint = Blueprint.objects.filter(kind="team").order_by("id").first()
+    page.goto(f"{base}/blueprints/{blueprint.pk}/")
+    level = page.locator("[data-zoom-level]")
+    expect(level).to_have_text("100 %")
+    page.get_by_role("button", name="Zoom out").click()
+    page.get_by_role("button", name="Zoom out").click()
+    expect(level).to_have_text("69 %")
+    board = page.locator(".board-scroll")
+    board.focus()
+    page.keyboard.press("+")
+    expect(level).to_have_text("83 %")
+    watched.screenshot("blueprint-zoomed-out")
+    page.reload()
+    expect(level).to_have_text("83 %")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Fit 100 %").click()
+    expect(level).to_have_text("100 %")
+    assert watched.errors == []

@@ -102,7 +102,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A prefix of its own lets deployments (or test runs) share one Redis.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("CHANNELS_REDIS_PREFIX", "asgi"),
+            },
         }
     }
 else:
@@ -142,6 +146,14 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Uploads (CRM files) are capped; larger bodies answer 413 before they are read.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files (CRM exports) are kept here, never served.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+# Long work (CRM imports) runs as Django tasks; by default in a thread of the web process
+# (frontstage/tasks.py). TASKS_BACKEND names another backend, e.g. a database-backed worker.
+TASKS = {
+    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")}
+}
 
 # Blueprint diagrams: Graphviz renders are cached by content hash (see blueprints/render.py).
 GRAPHVIZ_DOT = os.environ.get("GRAPHVIZ_DOT", "dot")

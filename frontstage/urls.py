@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
 from blueprints import diagram_api, merge_api
+from personas import api as persona_api
 from workshops import api as workshop_api
 
 handler400 = "frontstage.rest.bad_request"
@@ -22,12 +23,15 @@ router.register("phases", blueprint_api.PhaseViewSet, basename="phase")
 router.register("lanes", blueprint_api.LaneViewSet, basename="lane")
 router.register("steps", blueprint_api.StepViewSet, basename="step")
 router.register("links", blueprint_api.LinkViewSet, basename="link")
+router.register("contact-reasons", persona_api.ContactReasonViewSet, basename="contact-reason")
+router.register("contact-imports", persona_api.ContactImportViewSet, basename="contact-import")
 
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(diagram_api.urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(merge_api.urlpatterns)),
+    path("api/v1/", include(persona_api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -29,6 +29,7 @@ from blueprints.models import (
     PhaseMapping,
     Step,
 )
+from personas.services import demo_seed as seed_personas
 from workshops.models import Membership, Team, Workspace
 
 
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(logins_table(demo_data.USERS, demo_data.PASSWORD))
+        self.stdout.write(seed_personas(workspace=workspace))
 
 
 def seed_workspace(spec: dict[str, Any], reset: bool) -> Workspace:

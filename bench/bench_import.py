@@ -1,0 +1,197 @@
+"""Importing 1,000,000 CRM contact rows, next to pandas reading the same file in the same run.
+
+Run from the repository root (``make bench`` does):
+
+    FRONTSTAGE_INSECURE_DEV_KEY=1 .venv/bin/python bench/bench_import.py [ROWS]
+
+The file is the story's hardest case: a Spanish Excel export, semicolons, Windows-1252, dates
+day/month/year, ~1 % bad rows. Each measurement runs in a fresh subprocess so that its peak
+memory (`ru_maxrss`) is its own:
+
+1. upload: detection as `POST /api/v1/contact-imports/` does it (format, encoding over the
+   whole file, delimiter, columns, preview, suggested mapping);
+2. import: `personas.services.contact_import_run` into a throwaway SQLite database (or
+   ``BENCH_DATABASE_URL``): parse, validate, map onto the taxonomy, bulk insert in batches;
+3. baseline: `pandas.read_csv` of the same file with the same delimiter and encoding (parsing
+   only: no validation, no database). Skipped, with a note, if pandas is not installed.
+
+Targets (issue 7): import ≤ 60 s and ≤ 1.5 GB peak. The script always exits 0: it is a
+measurement, the verdict is printed.
+"""
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROWS = 1_000_000
+TARGET_SECONDS = 60.0
+TARGET_PEAK_MB = 1536.0
+
+TAXONOMY = {
+    "Reclamación": ["Calidad del producto", "Envase", "Cuerpo extraño", "Sabor u olor", "Entrega"],
+    "Información": ["Ingredientes y alérgenos", "Nutrición", "Dónde comprar", "Sostenibilidad"],
+    "Sugerencia": ["Felicitación", "Idea"],
+    "Promociones": ["Reclamar premio", "Bases", "Cupón no funciona"],
+    "Tienda online": ["Estado del pedido", "Pago", "Devoluciones", "Llegó dañado"],
+    "Otros": ["Otros"],
+}
+CHANNELS = ["Teléfono", "Email", "Formulario web", "WhatsApp", "Facebook", "Tienda"]
+PROVINCES = ["Madrid", "Barcelona", "Sevilla", "Valencia", "Bilbao", "Málaga", "A Coruña"]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def write_file(path: Path, rows: int, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    reasons = [(c, s) for c, subs in TAXONOMY.items() for s in subs]
+    start = date(2023, 1, 1)
+    with path.open("w", encoding="cp1252", newline="") as out:
+        out.write(
+            "Cliente;Fecha;Motivo;Submotivo;Canal;Sexo;Edad;Provincia;Lugar de nacimiento\r\n"
+        )
+        for index in range(rows):
+            category, subcategory = rng.choice(reasons)
+            day = start + timedelta(days=rng.randrange(730))
+            when = day.strftime("%d/%m/%Y") if index % 100 else "31/02/2024"  # 1 % bad dates
+            customer = f"C{rng.randrange(rows // 3):07d}"
+            out.write(
+                f"{customer};{when};{category};{subcategory};{rng.choice(CHANNELS)};"
+                f"{rng.choice('MF')};{rng.randrange(18, 90)};{rng.choice(PROVINCES)};"
+                f"{rng.choice(PROVINCES)}\r\n"
+            )
+
+
+def child_upload(path: Path) -> dict:
+    from personas import tabular
+
+    began = time.perf_counter()
+    with path.open("rb") as stream:
+        detected = tabular.detect(stream)
+    tabular.suggest_mapping(detected.columns)
+    return {"seconds": time.perf_counter() - began, "encoding": detected.encoding}
+
+
+def child_import(path: Path) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from personas import services, tabular
+    from personas.models import Contact, ContactImport
+    from workshops.models import Workspace
+
+    call_command("migrate", verbosity=0)
+    workspace = Workspace.objects.create(name="Bench")
+    with path.open("rb") as stream:
+        detected = tabular.detect(stream)
+    contact_import = ContactImport.objects.create(
+        workspace=workspace,
+        file=path.name,
+        file_name=path.name,
+        format=detected.format,
+        encoding=detected.encoding,
+        delimiter=detected.delimiter,
+        columns=detected.columns,
+        mapping=tabular.suggest_mapping(detected.columns),
+        status="running",
+    )
+    began = time.perf_counter()
+    services.contact_import_run(contact_import_id=contact_import.pk)
+    seconds = time.perf_counter() - began
+    contact_import.refresh_from_db()
+    return {
+        "seconds": seconds,
+        "status": contact_import.status,
+        "rows_imported": contact_import.rows_imported,
+        "errors_total": contact_import.errors_total,
+        "stored": Contact.objects.count(),
+    }
+
+
+def child_pandas(path: Path) -> dict:
+    try:
+        import pandas
+    except ImportError:
+        return {"skipped": "pandas is not installed"}
+    began = time.perf_counter()
+    frame = pandas.read_csv(path, sep=";", encoding="cp1252", dtype=str)
+    return {"seconds": time.perf_counter() - began, "rows": len(frame)}
+
+
+def measure(kind: str, path: Path, env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"failed": done.stderr.strip().splitlines()[-1:] or ["?"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else ROWS
+    with tempfile.TemporaryDirectory(prefix="frontstage-bench-import-") as tmp:
+        folder = Path(tmp)
+        path = folder / "contacts.csv"
+        began = time.perf_counter()
+        write_file(path, rows)
+        size_mb = path.stat().st_size / 1024 / 1024
+        print(f"Generated {rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - began:.1f} s")
+        env = dict(os.environ)
+        env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/b.db"
+        env["MEDIA_ROOT"] = str(folder)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "frontstage.settings")
+        env.setdefault("FRONTSTAGE_INSECURE_DEV_KEY", "1")
+        upload = measure("upload", path, env)
+        imported = measure("import", path, env)
+        baseline = measure("pandas", path, env)
+
+    database = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
+    print(f"\nContact import of {rows:,} rows ({database}), each in its own process:")
+    print(f"  upload (detection)   {fmt(upload)}")
+    print(f"  import (run)         {fmt(imported)}")
+    print(f"  baseline: pandas     {fmt(baseline)}")
+    if "seconds" in imported:
+        print(
+            f"  imported {imported['rows_imported']:,}, reported {imported['errors_total']:,} "
+            f"bad rows, status {imported['status']}"
+        )
+        within = imported["seconds"] <= TARGET_SECONDS and imported["peak_mb"] <= TARGET_PEAK_MB
+        verdict = "within" if within else "OUTSIDE"
+        print(
+            f"  target: import ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_PEAK_MB / 1024:.1f} GB "
+            f"peak — {verdict} target"
+        )
+
+
+def fmt(result: dict) -> str:
+    if "seconds" not in result:
+        return f"— {result.get('skipped') or result.get('failed')}"
+    return f"{result['seconds']:7.1f} s   peak {result['peak_mb']:7.0f} MB"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        kind, file = sys.argv[2], Path(sys.argv[3])
+        run = {"upload": child_upload, "import": child_import, "pandas": child_pandas}[kind]
+        result = run(file)
+        result["peak_mb"] = peak_mb()
+        print(json.dumps(result))
+    else:
+        main()

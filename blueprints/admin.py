@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
+from blueprints.models import (
+    Actor,
+    Blueprint,
+    Channel,
+    Lane,
+    Link,
+    MergeDecision,
+    MergeRun,
+    Phase,
+    PhaseMapping,
+    Step,
+)
 
 
 @admin.register(Actor)
@@ -56,3 +67,22 @@ class StepAdmin(admin.ModelAdmin):
 class LinkAdmin(admin.ModelAdmin):
     list_display = ["source", "kind", "target", "blueprint"]
     list_filter = ["kind"]
+
+
+@admin.register(MergeRun)
+class MergeRunAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "blueprint", "created_by", "created_at"]
+    list_filter = ["workspace"]
+    readonly_fields = ["report"]
+
+
+@admin.register(MergeDecision)
+class MergeDecisionAdmin(admin.ModelAdmin):
+    list_display = ["first_step", "second_step", "verdict", "decided_by", "decided_at"]
+    list_filter = ["verdict", "workspace"]
+
+
+@admin.register(PhaseMapping)
+class PhaseMappingAdmin(admin.ModelAdmin):
+    list_display = ["phase", "name", "workspace", "decided_by"]
+    list_filter = ["workspace"]

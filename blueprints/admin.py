@@ -3,6 +3,8 @@ from django.contrib import admin
 from blueprints.models import (
     Actor,
     Blueprint,
+    BlueprintEvent,
+    BlueprintSequence,
     Channel,
     Lane,
     Link,
@@ -86,3 +88,15 @@ class MergeDecisionAdmin(admin.ModelAdmin):
 class PhaseMappingAdmin(admin.ModelAdmin):
     list_display = ["phase", "name", "workspace", "decided_by"]
     list_filter = ["workspace"]
+
+
+@admin.register(BlueprintEvent)
+class BlueprintEventAdmin(admin.ModelAdmin):
+    list_display = ["blueprint", "seq", "kind", "object_id", "actor", "created_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["before", "after", "order"]
+
+
+@admin.register(BlueprintSequence)
+class BlueprintSequenceAdmin(admin.ModelAdmin):
+    list_display = ["blueprint", "seq"]

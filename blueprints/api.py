@@ -3,21 +3,25 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.db.models import Manager, QuerySet
-from drf_spectacular.utils import extend_schema
+from django.db.models import F, Manager, QuerySet
+from django.db.models.functions import Coalesce
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blueprints import services
-from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
+from blueprints import events, services
+from blueprints.models import Actor, Blueprint, BlueprintEvent, Channel, Lane, Link, Phase, Step
 from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet
 from frontstage.rest import Conflict
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 NOT_IN_BLUEPRINT = "Must belong to the same blueprint."
 NOT_IN_WORKSPACE = "Must belong to the blueprint's workspace."
+# Fields whose change moves a row among its siblings: its event carries the new order.
+MOVE_FIELDS = ("position", "lane", "phase")
 POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
 
 # Field types whose representation of a value read from the database is the value itself.
@@ -168,7 +172,25 @@ class BlueprintSerializer(VersionedSerializer):
         return attrs
 
 
-class PhaseSerializer(ScopedSerializer):
+class OrderedSerializer(ScopedSerializer):
+    """Phases and lanes: created at a position (the end by default), moved by a new one."""
+
+    def create(self, validated_data: dict[str, Any]) -> Phase | Lane:
+        position = validated_data.pop("position", None)
+        obj = self.Meta.model(**validated_data)
+        services.insert(obj, position)
+        return obj
+
+    @transaction.atomic
+    def update(self, instance: Phase | Lane, validated_data: dict[str, Any]) -> Phase | Lane:
+        position = validated_data.pop("position", None)
+        instance = super().update(instance, validated_data)
+        if position is not None:
+            services.move(instance, position)
+        return instance
+
+
+class PhaseSerializer(OrderedSerializer):
     scoped = {"blueprint": "workspace__memberships"}
     fixed = ("blueprint",)
 
@@ -191,7 +213,7 @@ def validate_translations(value: Any) -> dict[str, str]:
     return value
 
 
-class LaneSerializer(ScopedSerializer):
+class LaneSerializer(OrderedSerializer):
     scoped = {"blueprint": "workspace__memberships", "actor": "workspace__memberships"}
     fixed = ("blueprint",)
     name_translations = serializers.JSONField(
@@ -302,19 +324,118 @@ class LinkSerializer(ScopedSerializer):
 
 
 class BlueprintDetailSerializer(BlueprintSerializer):
+    seq = serializers.SerializerMethodField(
+        help_text="The number of the last event this snapshot includes: a live client replays "
+        "the events after it (`/events/?after=`)."
+    )
     phases = PhaseSerializer(many=True, read_only=True)
     lanes = LaneSerializer(many=True, read_only=True)
     steps = StepSerializer(many=True, read_only=True)
     links = LinkSerializer(many=True, read_only=True)
 
     class Meta(BlueprintSerializer.Meta):
-        fields = BlueprintSerializer.Meta.fields + ["phases", "lanes", "steps", "links"]
+        fields = BlueprintSerializer.Meta.fields + ["seq", "phases", "lanes", "steps", "links"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_seq(self, blueprint: Blueprint) -> int:
+        # Read with the blueprint row (see BlueprintViewSet), before its contents: a write that
+        # commits in between shows in the contents and is replayed again, harmlessly; never
+        # the other way round, which would lose it.
+        seq = getattr(blueprint, "event_seq", None)
+        return events.seq_current(blueprint.pk) if seq is None else seq
 
 
-class BlueprintViewSet(ScopedViewSet):
+# --- recording changes as events -----------------------------------------------------------
+
+
+def snapshot(obj: models.Model, context: dict[str, Any]) -> dict[str, Any]:
+    """The object as the API shows it: an event's `before` and `after`."""
+    return dict(SERIALIZERS[type(obj)](obj, context=context).data)
+
+
+def deleted_snapshot(obj: models.Model, context: dict[str, Any]) -> dict[str, Any]:
+    """A step's links go with it; keep them, so that an undo can bring them back."""
+    before = snapshot(obj, context)
+    if isinstance(obj, Step):
+        links = Link.objects.filter(models.Q(source=obj) | models.Q(target=obj))
+        before["links"] = [snapshot(link, context) for link in links]
+    return before
+
+
+def moved(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    return before is None or any(before.get(k) != after.get(k) for k in MOVE_FIELDS)
+
+
+def order_of(obj: Phase | Lane | Step) -> dict[str, Any]:
+    order: dict[str, Any] = {"ids": services.ordered_ids(services.siblings_of(obj))}
+    if isinstance(obj, Step):
+        order = {"lane": obj.lane_id, "phase": obj.phase_id} | order
+    return order
+
+
+def change_record(
+    obj: models.Model,
+    verb: str,
+    before: dict[str, Any] | None,
+    *,
+    user: Any,
+    context: dict[str, Any],
+    undo_of: BlueprintEvent | None = None,
+    after: dict[str, Any] | None = None,
+) -> BlueprintEvent:
+    """Record a create, update or delete of `obj` (after the write; before it for a delete)."""
+    if verb != "deleted" and after is None:
+        after = snapshot(obj, context)
+    order = None
+    if isinstance(obj, Phase | Lane | Step) and after is not None and moved(before, after):
+        order = order_of(obj)
+    return events.event_record(
+        blueprint_id=obj.pk if isinstance(obj, Blueprint) else obj.blueprint_id,
+        kind=f"{obj._meta.model_name}.{verb}",
+        obj_id=obj.pk,
+        before=before,
+        after=after,
+        order=order,
+        user=user,
+        undo_of=undo_of,
+    )
+
+
+class RecordedViewSet(ScopedViewSet):
+    """Every create, update and delete is recorded as the blueprint's next event."""
+
+    def record(self, obj: models.Model, verb: str, before: dict[str, Any] | None) -> None:
+        context = self.get_serializer_context()
+        change_record(obj, verb, before, user=self.request.user, context=context)
+
+    @transaction.atomic
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        super().perform_create(serializer)
+        self.record(serializer.instance, "created", None)
+
+    @transaction.atomic
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        before = snapshot(serializer.instance, self.get_serializer_context())
+        super().perform_update(serializer)
+        self.record(serializer.instance, "updated", before)
+
+    @transaction.atomic
+    def perform_destroy(self, instance: models.Model) -> None:
+        # Recorded first: a deleted blueprint takes its events with it, yet is announced.
+        self.record(instance, "deleted", deleted_snapshot(instance, self.get_serializer_context()))
+        instance.delete()
+
+
+class BlueprintViewSet(RecordedViewSet):
     queryset = Blueprint.objects.all()
     serializer_class = BlueprintSerializer
     filters = {"workspace": "workspace_id", "team": "team_id"}
+
+    def base_queryset(self) -> QuerySet:
+        if self.action == "retrieve":
+            # The current event number joins the blueprint's own query: no query of its own.
+            return Blueprint.objects.annotate(event_seq=Coalesce(F("sequence__seq"), 0))
+        return Blueprint.objects.all()
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "retrieve":
@@ -358,7 +479,7 @@ class StepReorderSerializer(ScopedInput):
     )
 
 
-class OrderedViewSet(ScopedViewSet):
+class OrderedViewSet(RecordedViewSet):
     """Phases and lanes: created at a position, reordered in one request."""
 
     memberships = "blueprint__workspace__memberships"
@@ -366,21 +487,6 @@ class OrderedViewSet(ScopedViewSet):
 
     def base_queryset(self) -> QuerySet:
         return self.queryset.select_related("blueprint")
-
-    def perform_create(self, serializer: ScopedSerializer) -> None:
-        self.check_write(serializer.unsaved_instance(), "create")
-        data = dict(serializer.validated_data)
-        position = data.pop("position", None)
-        obj = serializer.Meta.model(**data)
-        services.insert(obj, position)
-        serializer.instance = obj
-
-    @transaction.atomic
-    def perform_update(self, serializer: ScopedSerializer) -> None:
-        position = serializer.validated_data.pop("position", None)
-        obj = serializer.save()
-        if position is not None:
-            services.move(obj, position)
 
     def reorder_response(self, request: Request) -> Response:
         incoming = ReorderSerializer(data=request.data, context=self.get_serializer_context())
@@ -393,7 +499,18 @@ class OrderedViewSet(ScopedViewSet):
             raise exceptions.ValidationError(
                 {"order": ["List every id of this blueprint exactly once."]}
             )
-        services.reorder(siblings, wanted)
+        with transaction.atomic():
+            before = services.ordered_ids(siblings.select_for_update())
+            services.reorder(siblings, wanted)
+            events.event_record(
+                blueprint_id=blueprint.pk,
+                kind=f"{self.queryset.model._meta.model_name}s.reordered",
+                obj_id=None,
+                before={"ids": before},
+                after={"ids": list(wanted)},
+                order={"ids": list(wanted)},
+                user=request.user,
+            )
         serializer = self.get_serializer(siblings.order_by("position"), many=True)
         return Response(serializer.data)
 
@@ -420,7 +537,7 @@ class LaneViewSet(OrderedViewSet):
         return self.reorder_response(request)
 
 
-class StepViewSet(ScopedViewSet):
+class StepViewSet(RecordedViewSet):
     queryset = Step.objects.all()
     serializer_class = StepSerializer
     memberships = "blueprint__workspace__memberships"
@@ -456,7 +573,19 @@ class StepViewSet(ScopedViewSet):
             )
         if not set(cell.values_list("pk", flat=True)) <= set(wanted):
             raise exceptions.ValidationError({"order": ["List every step of this cell."]})
-        services.reorder(cell, wanted, lane=lane, phase=phase)
+        with transaction.atomic():
+            before = services.ordered_ids(cell.select_for_update())
+            services.reorder(cell, wanted, lane=lane, phase=phase)
+            after = {"lane": lane.pk, "phase": phase.pk, "ids": list(wanted)}
+            events.event_record(
+                blueprint_id=lane.blueprint_id,
+                kind="steps.reordered",
+                obj_id=None,
+                before={"lane": lane.pk, "phase": phase.pk, "ids": before},
+                after=after,
+                order=after,
+                user=request.user,
+            )
         steps = Step.objects.filter(pk__in=wanted).order_by("position")
         return Response(self.get_serializer(steps, many=True).data)
 
@@ -473,7 +602,7 @@ class ChannelViewSet(ScopedViewSet):
     filters = {"workspace": "workspace_id"}
 
 
-class LinkViewSet(ScopedViewSet):
+class LinkViewSet(RecordedViewSet):
     queryset = Link.objects.all()
     serializer_class = LinkSerializer
     memberships = "blueprint__workspace__memberships"
@@ -483,3 +612,12 @@ class LinkViewSet(ScopedViewSet):
         if self.action == "list":
             return Link.objects.all()  # as StepViewSet: a list never reads the blueprint
         return Link.objects.select_related("blueprint")
+
+
+SERIALIZERS: dict[type[models.Model], type[ScopedSerializer]] = {
+    Blueprint: BlueprintSerializer,
+    Phase: PhaseSerializer,
+    Lane: LaneSerializer,
+    Step: StepSerializer,
+    Link: LinkSerializer,
+}

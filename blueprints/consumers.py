@@ -1,34 +1,118 @@
+"""The live connection of a blueprint page.
+
+Members of the blueprint's workspace connect to `/ws/blueprints/{id}/` and get:
+
+- `{"type": "hello", "blueprint", "version", "seq"}` once connected;
+- every event of the blueprint as it commits (`{"type": "event", "seq", "kind", …}`, see
+  `blueprints/events.py`); a client that sees a gap in `seq` asks for what it missed;
+- `{"type": "presence", "people": [{"id", "name"}, …]}` whenever someone comes or goes.
+
+A client sends `{"type": "catch_up", "after": N}` and gets `{"type": "catch_up", "seq",
+"events"}` with every event after N, or `{"type": "reload", "seq"}` when it is too far behind.
+
+Presence lives in the group's own messages, so it works across server processes sharing Redis
+with no store of its own: a newcomer announces itself to the group, everyone there answers it
+directly, and a leaver says goodbye. Each connection keeps its own view of who is there.
+"""
+
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from blueprints import events
+from blueprints.events import group_name
 from blueprints.models import Blueprint
 from workshops import access
 
+__all__ = ["BlueprintConsumer", "group_name"]
 
-def group_name(blueprint_id: int) -> str:
-    return f"blueprint-{blueprint_id}"
+BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
 
 
 class BlueprintConsumer(AsyncJsonWebsocketConsumer):
-    """The live connection of a blueprint page: members of its workspace receive its events."""
-
     async def connect(self) -> None:
         self.blueprint_id = int(self.scope["url_route"]["kwargs"]["blueprint_id"])
-        version = await self.readable_version(self.scope["user"])
+        self.group = group_name(self.blueprint_id)
+        self.here: dict[str, dict[str, Any]] = {}  # channel name → person
+        self.joined = False
+        user = self.scope["user"]
+        version = await self.readable_version(user)
         if version is None:
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(group_name(self.blueprint_id), self.channel_name)
+        self.person = events.person(user)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        # Read after joining the group: every later event reaches this connection live, and
+        # every earlier one is counted in `seq`, for the client to catch up on.
+        seq = await database_sync_to_async(events.seq_current)(self.blueprint_id)
         await self.accept()
-        await self.send_json({"type": "hello", "blueprint": self.blueprint_id, "version": version})
+        hello = {"type": "hello", "blueprint": self.blueprint_id, "version": version, "seq": seq}
+        await self.send_json(hello)
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "presence.join", "channel": self.channel_name, "person": self.person},
+        )
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(group_name(self.blueprint_id), self.channel_name)
+        if not getattr(self, "joined", False):
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_send(
+            self.group, {"type": "presence.leave", "channel": self.channel_name}
+        )
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        after = content.get("after") if isinstance(content, dict) else None
+        is_number = isinstance(after, int) and not isinstance(after, bool) and after >= 0
+        if not (isinstance(content, dict) and content.get("type") == "catch_up" and is_number):
+            await self.send_json({"type": "error", "detail": BAD_MESSAGE})
+            return
+        result = await self.missed_events(after)
+        if result is None:  # no longer a member
+            await self.close(code=4404)
+        elif result.reload:
+            await self.send_json({"type": "reload", "seq": result.seq})
+        else:
+            await self.send_json({"type": "catch_up", "seq": result.seq, "events": result.events})
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # answered with an error message, never a dropped connection
 
     async def blueprint_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+
+    async def presence_join(self, message: dict[str, Any]) -> None:
+        self.here[message["channel"]] = message["person"]
+        if message["channel"] != self.channel_name:
+            reply = {"type": "presence.here", "channel": self.channel_name, "person": self.person}
+            try:
+                await self.channel_layer.send(message["channel"], reply)
+            except ChannelFull:
+                pass  # presence is best effort; events matter more than one missed answer
+        await self.send_presence()
+
+    async def presence_here(self, message: dict[str, Any]) -> None:
+        if message["channel"] not in self.here:
+            self.here[message["channel"]] = message["person"]
+            await self.send_presence()
+
+    async def presence_leave(self, message: dict[str, Any]) -> None:
+        if self.here.pop(message["channel"], None) is not None:
+            await self.send_presence()
+
+    async def send_presence(self) -> None:
+        # One entry per person, however many tabs they have open.
+        people = {person["id"]: person for person in self.here.values() if person}
+        listed = sorted(people.values(), key=lambda person: (person["name"].lower(), person["id"]))
+        await self.send_json({"type": "presence", "people": listed})
 
     @database_sync_to_async
     def readable_version(self, user: Any) -> int | None:
@@ -36,3 +120,12 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
         if blueprint is None or not access.can_read(user, blueprint):
             return None
         return blueprint.version
+
+    @database_sync_to_async
+    def missed_events(self, after: int) -> events.CatchUp | None:
+        user = self.scope["user"]
+        blueprint = Blueprint.objects.filter(pk=self.blueprint_id).first()
+        user.__dict__.pop("_frontstage_roles", None)  # a membership may have ended since
+        if blueprint is None or not access.can_read(user, blueprint):
+            return None
+        return events.events_after(blueprint.pk, after)

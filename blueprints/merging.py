@@ -26,7 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 
-from blueprints import merge, services
+from blueprints import events, merge, services
 from blueprints.models import (
     Blueprint,
     BlueprintKind,
@@ -61,6 +61,9 @@ class MergeReport:
     @property
     def report(self) -> dict[str, Any]:
         return self.run.report
+
+
+CHANGE_LISTS = ("added", "removed", "updated")
 
 
 @transaction.atomic
@@ -101,6 +104,16 @@ def blueprint_merge(
         "unapplied": [list(pair) for pair in result.unapplied],
     }
     run.save(update_fields=["report"])
+    # One event for a merge that changed anything: live pages of the global blueprint reload.
+    if any(change[what] for change in changes["changes"].values() for what in CHANGE_LISTS):
+        events.event_record(
+            blueprint_id=blueprint.pk,
+            kind="blueprint.merged",
+            obj_id=blueprint.pk,
+            before=None,
+            after={"merge_run": run.pk, "counts": run.report["counts"]},
+            user=author,
+        )
     return MergeReport(blueprint=blueprint, run=run)
 
 

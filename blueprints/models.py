@@ -362,3 +362,55 @@ class MergeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Merge {self.pk} of {self.workspace_id}"
+
+
+class BlueprintSequence(models.Model):
+    """The last event number of a blueprint, in a table of its own.
+
+    Writers allocate the next number with one conditional UPDATE inside their transaction, so
+    the row stays locked until they commit: numbers come without gaps and commit in order, on
+    PostgreSQL and SQLite alike. Kept apart from `blueprints_blueprint` so that counting never
+    touches (or locks) the blueprint row that every foreign key check reads.
+    """
+
+    blueprint = models.OneToOneField(
+        Blueprint, on_delete=models.CASCADE, primary_key=True, related_name="sequence"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.blueprint_id}: {self.seq}"
+
+
+class BlueprintEvent(models.Model):
+    """One change of a blueprint's content: what the live page replays and history shows.
+
+    `before` and `after` are the changed object as the API serialises it (None for a create or
+    a delete); `order` the ids of its siblings in their new order when the order changed.
+    """
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=40)  # e.g. "step.updated", "lanes.reordered"
+    object_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    order = models.JSONField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # An undo points at the change it undid; each change is undone at most once.
+    undo_of = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="undone_by"
+    )
+
+    class Meta:
+        ordering = ["blueprint", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "seq"], name="event_seq_unique"),
+        ]
+        indexes = [models.Index(fields=["blueprint", "actor", "-seq"], name="event_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint_id}#{self.seq} {self.kind}"

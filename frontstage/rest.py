@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 STALE_VERSION = "Someone else changed this in the meantime; here is the current version."
 CONFLICTING_DATA = "This change conflicts with existing data; reload and try again."
@@ -43,6 +42,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, IntegrityError):
         # The database is the last guard of the invariants; a client hitting it gets a 409.
         return Response({"detail": CONFLICTING_DATA}, status=status.HTTP_409_CONFLICT)
+    # Imported here: this module is named in DRF's settings, and `rest_framework.views` reads
+    # those settings as it loads, so importing it above is a cycle (when a system check loads
+    # this module first, `manage.py` fails, depending on the hash seed).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, Conflict) and exc.current is not None:
         response.data = {"detail": str(exc.detail), "current": exc.current}

@@ -104,8 +104,15 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A prefix of its own lets deployments (or test runs) share one Redis.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # A burst (a page of 200 people all answering a newcomer) needs more
+                # connections at once than redis-py's default pool of 100 allows. Receiving
+                # blocks in Redis for 5 s at a time; redis-py 8 also gives up reading after
+                # 5 s by default, which closed idle live connections: wait longer than that.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 15}],
                 "prefix": os.environ.get("CHANNELS_REDIS_PREFIX", "asgi"),
+                # Every connection of a process shares one Redis queue, so one event to a page
+                # with 200 people is 200 messages in it; past the capacity they are dropped.
+                "capacity": 5000,
             },
         }
     }

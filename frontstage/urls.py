@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import diagram_api, merge_api
+from blueprints import diagram_api, history_api, merge_api
 from personas import api as persona_api
 from workshops import api as workshop_api
 
@@ -29,6 +29,7 @@ router.register("contact-imports", persona_api.ContactImportViewSet, basename="c
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(diagram_api.urlpatterns)),
+    path("api/v1/", include(history_api.urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(merge_api.urlpatterns)),
     path("api/v1/", include(persona_api.urlpatterns)),

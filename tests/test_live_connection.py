@@ -29,7 +29,12 @@ def test_members_connect_and_receive_the_version(live_world: World) -> None:
     blueprint = live_world.a.blueprint
     connected, hello = async_to_sync(connect)(live_world.people["manager"], blueprint.pk)
     assert connected
-    assert hello == {"type": "hello", "blueprint": blueprint.pk, "version": blueprint.version}
+    assert hello == {
+        "type": "hello",
+        "blueprint": blueprint.pk,
+        "version": blueprint.version,
+        "seq": 0,
+    }
 
 
 @pytest.mark.parametrize("who", ["outsider", "anonymous"])

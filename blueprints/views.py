@@ -25,6 +25,7 @@ def _get_blueprint_for_user(request: HttpRequest, blueprint_id: int) -> Blueprin
 def home(request: HttpRequest) -> HttpResponse:
     workspaces = (
         Workspace.objects.for_user(request.user)
+        .with_role(request.user)
         .prefetch_related(
             Prefetch(
                 "blueprints", Blueprint.objects.select_related("team").order_by("kind", "title")
@@ -32,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    rows = [(ws, access.role_in(request.user, ws.pk), ws.blueprints.all()) for ws in workspaces]
+    rows = [(ws, ws.user_role, ws.blueprints.all()) for ws in workspaces]
     return render(request, "blueprints/home.html", {"rows": rows})
 
 

@@ -58,3 +58,20 @@ def test_the_page_follows_the_browsers_language(world: World) -> None:
     client = page_client(world, "alice")
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
     assert '<html lang="it">' in html
+
+
+def test_home_costs_the_same_queries_however_many_workspaces(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    client = page_client(world, "manager")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for index in range(5):
+        factories.make_workspace(f"Plant {index}", manager=[world.people["manager"]])
+    with CaptureQueriesContext(connection) as six:
+        html = client.get("/").content.decode()
+    assert "Plant 4" in html
+    assert len(six) == len(one)

@@ -45,8 +45,7 @@ class WorkspaceViewSet(ScopedViewSet):
         user = self.request.user
         if not user.is_authenticated:
             return Workspace.objects.all()
-        role = Membership.objects.filter(workspace=models.OuterRef("pk"), user=user)
-        return Workspace.objects.annotate(user_role=models.Subquery(role.values("role")[:1]))
+        return Workspace.objects.with_role(user)
 
     @transaction.atomic
     def perform_create(self, serializer: WorkspaceSerializer) -> None:

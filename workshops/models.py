@@ -14,6 +14,11 @@ class WorkspaceQuerySet(models.QuerySet["Workspace"]):
             return self.none()
         return self.filter(memberships__user=user)
 
+    def with_role(self, user: settings.AUTH_USER_MODEL) -> "WorkspaceQuerySet":
+        """Annotate `user_role`, the user's role in each workspace, in the same query."""
+        role = Membership.objects.filter(workspace=models.OuterRef("pk"), user=user)
+        return self.annotate(user_role=models.Subquery(role.values("role")[:1]))
+
 
 class Workspace(models.Model):
     """One engagement with one client; everything else belongs to exactly one workspace."""

@@ -6,6 +6,7 @@ from blueprints.models import (
     BlueprintEvent,
     BlueprintSequence,
     Channel,
+    DismissedStep,
     Lane,
     Link,
     MergeDecision,
@@ -82,6 +83,11 @@ class MergeRunAdmin(admin.ModelAdmin):
 class MergeDecisionAdmin(admin.ModelAdmin):
     list_display = ["first_step", "second_step", "verdict", "decided_by", "decided_at"]
     list_filter = ["verdict", "workspace"]
+
+
+@admin.register(DismissedStep)
+class DismissedStepAdmin(admin.ModelAdmin):
+    list_display = ["title", "blueprint", "dismissed_by", "dismissed_at"]
 
 
 @admin.register(PhaseMapping)

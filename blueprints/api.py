@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from blueprints import events, services
-from blueprints.models import Actor, Blueprint, BlueprintEvent, Channel, Lane, Link, Phase, Step
+from blueprints.models import (
+    Actor,
+    Blueprint,
+    BlueprintEvent,
+    BlueprintKind,
+    Channel,
+    DismissedStep,
+    Lane,
+    Link,
+    Phase,
+    Step,
+)
 from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet
 from frontstage.rest import Conflict
 
@@ -550,6 +562,21 @@ class StepViewSet(RecordedViewSet):
             return Step.objects.all()
         return Step.objects.select_related("blueprint")
 
+    def perform_destroy(self, instance: Step) -> None:
+        with transaction.atomic():
+            if instance.merge_key and instance.blueprint.kind == BlueprintKind.GLOBAL:
+                # The facilitator removed what a merge made: the next merges leave it out.
+                DismissedStep.objects.update_or_create(
+                    blueprint=instance.blueprint,
+                    merge_key=instance.merge_key,
+                    defaults={
+                        "step_id": instance.pk,
+                        "title": instance.title,
+                        "dismissed_by": self.request.user,
+                    },
+                )
+            super().perform_destroy(instance)
+
     @extend_schema(request=StepReorderSerializer, responses=StepSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)
     def reorder(self, request: Request) -> Response:
@@ -575,19 +602,36 @@ class StepViewSet(RecordedViewSet):
             raise exceptions.ValidationError({"order": ["List every step of this cell."]})
         with transaction.atomic():
             before = services.ordered_ids(cell.select_for_update())
+            origins = cells_of(step_id for step_id in wanted if step_id not in set(before))
             services.reorder(cell, wanted, lane=lane, phase=phase)
             after = {"lane": lane.pk, "phase": phase.pk, "ids": list(wanted)}
+            recorded = {"lane": lane.pk, "phase": phase.pk, "ids": before}
+            if origins:
+                recorded["from"] = origins  # where the steps moved in came from: for an undo
             events.event_record(
                 blueprint_id=lane.blueprint_id,
                 kind="steps.reordered",
                 obj_id=None,
-                before={"lane": lane.pk, "phase": phase.pk, "ids": before},
+                before=recorded,
                 after=after,
                 order=after,
                 user=request.user,
             )
         steps = Step.objects.filter(pk__in=wanted).order_by("position")
         return Response(self.get_serializer(steps, many=True).data)
+
+
+def cells_of(step_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The cells the steps are in, each with its steps' ids in order."""
+    pairs = Step.objects.filter(pk__in=list(step_ids)).values_list("lane_id", "phase_id")
+    return [
+        {
+            "lane": lane_id,
+            "phase": phase_id,
+            "ids": services.ordered_ids(Step.objects.filter(lane_id=lane_id, phase_id=phase_id)),
+        }
+        for lane_id, phase_id in sorted(set(pairs))
+    ]
 
 
 class ActorViewSet(ScopedViewSet):

@@ -28,7 +28,8 @@ class Grid:
     links: list
 
 
-def blueprint_grid(blueprint: Blueprint, language: str) -> Grid:
+def blueprint_grid(blueprint: Blueprint, language: str, *, every_band: bool = False) -> Grid:
+    """The board; `every_band` keeps empty bands too, so an editor can add their first lane."""
     phases = list(blueprint.phases.order_by("position"))
     lanes = sorted(
         blueprint.lanes.select_related("actor"),
@@ -46,7 +47,7 @@ def blueprint_grid(blueprint: Blueprint, language: str) -> Grid:
     blocks = []
     for value, label in Band.choices:
         band_rows = [row for row in rows.values() if row.lane.band == value]
-        if band_rows:
+        if band_rows or every_band:
             blocks.append(BandBlock(value, str(label), band_rows))
     # A line runs between two bands shown next to each other whenever it separates them,
     # so both interaction and visibility lie between customers and backstage without frontstage.

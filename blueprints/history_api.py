@@ -17,9 +17,17 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blueprints import events
+from blueprints import events, services
 from blueprints.api import SERIALIZERS, change_record, snapshot
-from blueprints.models import Blueprint, BlueprintEvent, Link, Step
+from blueprints.models import (
+    Blueprint,
+    BlueprintEvent,
+    DismissedStep,
+    Lane,
+    Link,
+    Phase,
+    Step,
+)
 from frontstage.api import ID_PATTERN, MAX_ID
 from frontstage.rest import Conflict
 from workshops import access
@@ -143,6 +151,8 @@ def change_undo(*, blueprint: Blueprint, user: Any, context: dict[str, Any]) -> 
     if event is None:
         raise Conflict(detail=NOTHING_TO_UNDO)
     name, _, verb = event.kind.partition(".")
+    if verb == "reordered":
+        return reorder_undo(event, blueprint=blueprint, user=user)
     if verb not in UNDOABLE.get(name, set()):
         raise Conflict(detail=CANNOT_UNDO.format(kind=event.kind))
     model = MODELS[name]
@@ -168,12 +178,65 @@ def change_undo(*, blueprint: Blueprint, user: Any, context: dict[str, Any]) -> 
     )
     after = snapshot(restored, context)
     if isinstance(restored, Step):
+        # A merged step brought back is merged again (matched by its cell and title).
+        DismissedStep.objects.filter(blueprint=blueprint, step_id=restored.pk).delete()
         after["links"] = restore_links(restored, event.before.get("links", []), context)
         if event.before.get("sources"):
             restored.sources.set(Step.objects.filter(pk__in=event.before["sources"]))
             after = snapshot(restored, context) | {"links": after["links"]}
     return change_record(
         restored, "created", None, user=user, context=context, undo_of=event, after=after
+    )
+
+
+def reorder_undo(event: BlueprintEvent, *, blueprint: Blueprint, user: Any) -> BlueprintEvent:
+    """Put phases, lanes or a cell's steps back in the order they had, if nobody moved them since.
+
+    Steps that were moved into the cell go back to the cells they came from, at their places.
+    """
+    if event.kind in ("phases.reordered", "lanes.reordered"):
+        model = Phase if event.kind == "phases.reordered" else Lane
+        siblings = model.objects.filter(blueprint=blueprint)
+        if services.ordered_ids(siblings.select_for_update()) != event.after["ids"]:
+            raise Conflict(detail=CHANGED_SINCE)
+        services.reorder(siblings, event.before["ids"])
+        return _reorder_recorded(event, {"ids": event.before["ids"]}, user=user)
+    target = Step.objects.filter(lane_id=event.after["lane"], phase_id=event.after["phase"])
+    if services.ordered_ids(target.select_for_update()) != event.after["ids"]:
+        raise Conflict(detail=CHANGED_SINCE)
+    origins = event.before.get("from", [])
+    movers = set(event.after["ids"]) - set(event.before["ids"])
+    for origin in origins:
+        cell = Step.objects.filter(lane_id=origin["lane"], phase_id=origin["phase"])
+        expected = [pk for pk in origin["ids"] if pk not in movers]
+        if services.ordered_ids(cell.select_for_update()) != expected:
+            raise Conflict(detail=CHANGED_SINCE)
+    for origin in origins:
+        lane = Lane.objects.filter(pk=origin["lane"], blueprint=blueprint).first()
+        phase = Phase.objects.filter(pk=origin["phase"], blueprint=blueprint).first()
+        if lane is None or phase is None:
+            raise Conflict(detail=CHANGED_SINCE)
+        cell = Step.objects.filter(lane=lane, phase=phase)
+        services.reorder(cell, origin["ids"], lane=lane, phase=phase)
+    lane, phase = (
+        Lane.objects.get(pk=event.after["lane"]),
+        Phase.objects.get(pk=event.after["phase"]),
+    )
+    services.reorder(target, event.before["ids"], lane=lane, phase=phase)
+    order = {"lane": lane.pk, "phase": phase.pk, "ids": event.before["ids"]}
+    return _reorder_recorded(event, order, user=user)
+
+
+def _reorder_recorded(event: BlueprintEvent, order: dict[str, Any], *, user: Any) -> BlueprintEvent:
+    return events.event_record(
+        blueprint_id=event.blueprint_id,
+        kind=event.kind,
+        obj_id=None,
+        before=event.after,
+        after=order,
+        order=order,
+        user=user,
+        undo_of=event,
     )
 
 
@@ -239,7 +302,7 @@ class BlueprintEventViewSet(viewsets.GenericViewSet):
         """Undo your own last change of this blueprint (again: the one before it).
 
         Answers with the undo's event. 409 when there is nothing left to undo, when the change
-        cannot be undone (a merge, a reorder), or when the object changed since.
+        cannot be undone (a merge), or when the object changed since.
         """
         blueprint = self.blueprint(request, id)
         event = change_undo(

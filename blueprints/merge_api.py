@@ -152,6 +152,12 @@ class MergeReportSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.IntegerField()),
         help_text="Accepted pairs whose steps are no longer in the same lane and phase.",
     )
+    dismissed = serializers.ListField(
+        child=serializers.CharField(),
+        default=list,
+        help_text="Titles of merged steps deleted from the global blueprint, which merges "
+        "leave out (undoing the delete brings a step back).",
+    )
 
 
 class MergedBlueprintSerializer(BlueprintDetailSerializer):

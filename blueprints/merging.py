@@ -17,6 +17,7 @@ Facilitators reorder merged phases, lanes and steps in vain: merge order wins fo
 hand-made rows keep their place after the merged row they follow.
 """
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from blueprints import events, merge, services
 from blueprints.models import (
     Blueprint,
     BlueprintKind,
+    DismissedStep,
     Lane,
     Link,
     MergeDecision,
@@ -80,6 +82,10 @@ def blueprint_merge(
     decisions = merge_decisions(workspace=workspace)
     writer = _Writer(blueprint)
     result = merge.merge(teams, decisions, writer.previous_state())
+    dismissed = dict(
+        DismissedStep.objects.filter(blueprint=blueprint).values_list("merge_key", "title")
+    )
+    result = without_dismissed(result, set(dismissed))
     changes = writer.write(result)
     author = user if user is not None and user.is_authenticated else None
     run = MergeRun.objects.create(
@@ -102,6 +108,7 @@ def blueprint_merge(
         "suggestions": writer.suggestions(result),
         "conflicts": writer.conflicts(result),
         "unapplied": [list(pair) for pair in result.unapplied],
+        "dismissed": sorted(dismissed.values()),
     }
     run.save(update_fields=["report"])
     # One event for a merge that changed anything: live pages of the global blueprint reload.
@@ -115,6 +122,21 @@ def blueprint_merge(
             user=author,
         )
     return MergeReport(blueprint=blueprint, run=run)
+
+
+def without_dismissed(result: merge.MergeResult, keys: set[str]) -> merge.MergeResult:
+    """The merge result less the steps the facilitator deleted from the global blueprint."""
+    if not keys:
+        return result
+    return dataclasses.replace(
+        result,
+        steps=tuple(step for step in result.steps if step.key not in keys),
+        links=tuple(
+            link for link in result.links if link.source not in keys and link.target not in keys
+        ),
+        suggestions=tuple(s for s in result.suggestions if not set(s.global_steps) & keys),
+        conflicts=tuple(c for c in result.conflicts if c.step not in keys),
+    )
 
 
 def team_blueprints(*, workspace: Workspace) -> list[merge.TeamBlueprint]:

@@ -326,6 +326,34 @@ class MergeDecision(models.Model):
         return f"{self.first_step_id} + {self.second_step_id}: {self.verdict}"
 
 
+class DismissedStep(models.Model):
+    """A merged step the facilitator deleted from the global blueprint: merges leave it out.
+
+    Deleting is the facilitator's edit of the global blueprint; like every such edit it must
+    survive a re-merge. Undoing the delete lifts the dismissal.
+    """
+
+    blueprint = models.ForeignKey(
+        Blueprint, on_delete=models.CASCADE, related_name="dismissed_steps"
+    )
+    merge_key = models.CharField(max_length=MERGE_KEY_MAX)
+    step_id = models.PositiveBigIntegerField(help_text="The deleted row's id, for an undo.")
+    title = models.CharField(max_length=TITLE_MAX)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "merge_key"], name="dismissed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class PhaseMapping(models.Model):
     """Merge a team phase into the global phase called `name` instead of its own name."""
 

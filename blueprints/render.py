@@ -85,7 +85,9 @@ def render(dot_source: str, fmt: str) -> bytes:
         raise ValueError(f"Unknown format {fmt!r}.")
     path = cache_path(content_hash(dot_source, fmt), fmt)
     try:
-        return path.read_bytes()
+        drawn = path.read_bytes()
+        os.utime(path)  # recently used: the last to be pruned
+        return drawn
     except FileNotFoundError:
         pass
     except OSError:
@@ -93,10 +95,45 @@ def render(dot_source: str, fmt: str) -> bytes:
     drawn = run_dot(dot_source, FORMATS[fmt])
     try:
         _store(path, drawn)
+        global _stored
+        _stored += 1
+        if _stored % PRUNE_EVERY == 0:
+            cache_prune(settings.RENDER_CACHE_MAX_BYTES)
     except OSError:
         # A cache that cannot be written only costs speed: the drawing is still answered.
         logger.warning("Cannot write the render cache at %s", path, exc_info=True)
     return drawn
+
+
+PRUNE_EVERY = 50  # renders stored between two looks at the cache's size
+_stored = 0
+
+
+def cache_prune(limit_bytes: int) -> int:
+    """Delete the least recently used renders until the cache holds at most 80 % of the limit.
+
+    Answers how many files went. Runs now and then after a store, so the cache never grows
+    without bound however many blueprints are drawn.
+    """
+    root = Path(settings.RENDER_CACHE_DIR)
+    files = []
+    for path in root.glob("*/*"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # deleted meanwhile by another process
+        files.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in files)
+    if total <= limit_bytes:
+        return 0
+    removed = 0
+    for _, size, path in sorted(files, key=lambda item: item[0]):
+        if total <= limit_bytes * 0.8:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed
 
 
 def run_dot(dot_source: str, arguments: tuple[str, ...]) -> bytes:

@@ -5,6 +5,7 @@ from blueprints import merge_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("blueprints/<int:blueprint_id>/", views.blueprint_page, name="blueprint"),
+    path("blueprints/<int:blueprint_id>/board/", views.blueprint_board, name="blueprint-board"),
     path("workspaces/<int:workspace_id>/merge/", merge_views.merge_page, name="merge"),
     path(
         "workspaces/<int:workspace_id>/merge/decide/",

@@ -1,15 +1,103 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from blueprints import interdependencies
+from blueprints import events, interdependencies
 from blueprints import render as drawing
 from blueprints.grid import blueprint_grid
-from blueprints.models import Blueprint
+from blueprints.models import (
+    Actor,
+    Band,
+    Blueprint,
+    Channel,
+    DataStage,
+    Evidence,
+    LinkKind,
+    StepKind,
+)
 from workshops import access
 from workshops.models import Workspace
+
+# What the editor's script says, translated like the rest of the page.
+EDITOR_TEXT = {
+    "live": _("Live"),
+    "connecting": _("Connecting…"),
+    "offline": _("Offline"),
+    "behind": _("Catching up…"),
+    "saved": _("Saved."),
+    "saveFailed": _("Not saved: {detail}"),
+    "offlineSave": _(
+        "You are offline: nothing was saved. Your text is kept; save again when back."
+    ),
+    "deleted": _("Deleted “{name}”."),
+    "undo": _("Undo"),
+    "undone": _("Undone."),
+    "nothingToUndo": _("Nothing to undo."),
+    "confirmStep": _("Delete the step “{name}” and its links? You can undo it afterwards."),
+    "confirmLane": _("Delete the lane “{name}” and every step in it? You can undo it afterwards."),
+    "confirmPhase": _(
+        "Delete the phase “{name}” and every step in it? You can undo it afterwards."
+    ),
+    "confirmLink": _("Delete this link?"),
+    "newPhase": _("New phase"),
+    "renamePhase": _("Rename the phase"),
+    "newLane": _("New lane"),
+    "editLane": _("Edit the lane"),
+    "pickTarget": _(
+        "Linking from “{name}”: click the target step or press Enter on it. Esc cancels."
+    ),
+    "linkEnds": _("From “{source}” to “{target}”"),
+    "conflict": _("{who} saved this step while you were editing it. Nothing was overwritten."),
+    "someone": _("Someone"),
+    "you": _("you"),
+    "changedMeanwhile": _("{who} changed this step meanwhile; saving will show both versions."),
+    "goneMeanwhile": _("{who} deleted this step; your text is still here."),
+    "newStepTitle": _("Title of the new step"),
+    "stepTitle": _("Step title"),
+    "moved": _("Moved."),
+    "fields": {
+        "title": _("Title"),
+        "description": _("Description"),
+        "kind": _("Kind"),
+        "channel": _("Channel"),
+        "actor": _("Actor"),
+        "emotion": _("Customer emotion"),
+        "evidence": _("Evidence"),
+        "data_captured": _("Data captured"),
+        "data_recorded_in": _("Recorded in"),
+        "data_stage": _("Stage"),
+    },
+    "verbs": {
+        "created": _("added"),
+        "updated": _("changed"),
+        "deleted": _("deleted"),
+        "reordered": _("reordered"),
+        "merged": _("merged the team blueprints into"),
+    },
+    "things": {
+        "step": _("step"),
+        "lane": _("lane"),
+        "phase": _("phase"),
+        "link": _("link"),
+        "blueprint": _("the blueprint"),
+        "steps": _("steps"),
+        "lanes": _("lanes"),
+        "phases": _("phases"),
+    },
+    "undid": _("undid a change:"),
+    "noActivity": _("No changes yet. Every change anyone makes shows up here."),
+}
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _text(item) for key, item in value.items()}
+    return str(value)
 
 
 def _get_blueprint_for_user(request: HttpRequest, blueprint_id: int) -> Blueprint:
@@ -37,16 +125,60 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "blueprints/home.html", {"rows": rows})
 
 
+def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]:
+    can_edit = access.can_write(request.user, blueprint, "update")
+    # The sequence number is read before the board: the snapshot holds at least every event up
+    # to it, so replaying the events after it can only repeat a change, never miss one.
+    seq = events.seq_current(blueprint.pk)
+    grid = blueprint_grid(blueprint, get_language() or "en", every_band=can_edit)
+    arrows = [
+        {"id": link.pk, "source": link.source_id, "target": link.target_id, "kind": link.kind}
+        for link in grid.links
+    ]
+    return {
+        "blueprint": blueprint,
+        "grid": grid,
+        "seq": seq,
+        "can_edit": can_edit,
+        "arrows": arrows,
+    }
+
+
 @login_required
 def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = _get_blueprint_for_user(request, blueprint_id)
-    grid = blueprint_grid(blueprint, get_language() or "en")
+    context = _board_context(request, blueprint)
     roles = interdependencies.interdependencies(drawing.blueprint_data(blueprint))
-    context = {
-        "blueprint": blueprint,
-        "grid": grid,
+    workspace_id = blueprint.workspace_id
+    context |= {
         "roles": interdependencies.matrix_rows(roles, get_language() or "en"),
-        "can_edit": access.can_write(request.user, blueprint, "update"),
-        "role": access.role_in(request.user, blueprint.workspace_id),
+        "role": access.role_in(request.user, workspace_id),
+        "actors": Actor.objects.filter(workspace_id=workspace_id).order_by("name"),
+        "channels": Channel.objects.filter(workspace_id=workspace_id).order_by("name"),
+        "step_kinds": StepKind.choices,
+        "evidence_choices": Evidence.choices,
+        "data_stages": DataStage.choices,
+        "link_kinds": LinkKind.choices,
+        "bands": Band.choices,
+        "emotions": [(2, "+2 ☺☺"), (1, "+1 ☺"), (0, "0"), (-1, "−1 ☹"), (-2, "−2 ☹☹")],
+        "me": events.person(request.user),
+    }
+    context["editor"] = {
+        "blueprint": blueprint.pk,
+        "workspace": workspace_id,
+        "canEdit": context["can_edit"],
+        "me": context["me"],
+        "language": get_language() or "en",
+        "text": _text(EDITOR_TEXT),
     }
     return render(request, "blueprints/blueprint.html", context)
+
+
+@login_required
+def blueprint_board(request: HttpRequest, blueprint_id: int) -> HttpResponse:
+    """The board alone: what a live page swaps in after someone's change."""
+    blueprint = _get_blueprint_for_user(request, blueprint_id)
+    context = _board_context(request, blueprint)
+    response = render(request, "blueprints/_board_fragment.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -166,6 +166,7 @@ TASKS = {
 GRAPHVIZ_DOT = os.environ.get("GRAPHVIZ_DOT", "dot")
 RENDER_CACHE_DIR = Path(os.environ.get("RENDER_CACHE_DIR", BASE_DIR / "var" / "render-cache"))
 RENDER_TIMEOUT = float(os.environ.get("RENDER_TIMEOUT", "30"))
+RENDER_CACHE_MAX_BYTES = int(os.environ.get("RENDER_CACHE_MAX_BYTES", str(512 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

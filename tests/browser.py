@@ -1,7 +1,10 @@
 """Real Chromium for page tests, driven by Playwright (Debian's /usr/bin/chromium)."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -28,6 +31,13 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def run_in_own_loop[T](scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run an async test scenario on a thread of its own: once a browser test has run, the
+    test thread holds Playwright's event loop, and `async_to_sync` refuses to run there."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
+
+
 class WatchedPage:
     """A page that remembers every console error and uncaught exception."""
 
@@ -36,6 +46,11 @@ class WatchedPage:
         self.errors: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def page_errors(self) -> list[str]:
+        """The errors, but for the live connection's: Django's live server speaks no WebSocket
+        (the live pages are tested against uvicorn, see tests/servers.py)."""
+        return [error for error in self.errors if "/ws/" not in error]
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -418,6 +418,32 @@ def test_a_cached_render_is_the_same_bytes_read_from_the_cache(
     assert len(list(render_cache.rglob("*.png"))) == 1
 
 
+def test_the_cache_forgets_the_least_recently_used_renders_beyond_its_limit(
+    render_cache: Path,
+) -> None:
+    import os
+    import time
+
+    sources = [f'digraph {{ a [label="drawing {i}"] }}' for i in range(6)]
+    for source in sources:
+        render.render(source, "svg")
+    files = sorted(render_cache.rglob("*.svg"))
+    assert len(files) == 6
+    size = files[0].stat().st_size
+    # Age them, oldest first; then use the oldest again: it becomes the most recent.
+    for age, source in enumerate(sources):
+        path = render.cache_path(render.content_hash(source, "svg"), "svg")
+        then = time.time() - 1000 + age
+        os.utime(path, (then, then))
+    render.render(sources[0], "svg")
+    removed = render.cache_prune(limit_bytes=int(size * 3.5))
+    left = {path.name for path in render_cache.rglob("*.svg")}
+    assert removed == 4 and len(left) == 2
+    kept = {f"{render.content_hash(s, 'svg')}.svg" for s in (sources[0], sources[5])}
+    assert left == kept
+    assert render.cache_prune(limit_bytes=10**9) == 0
+
+
 def test_a_cache_that_cannot_be_written_only_costs_speed(
     world: World, settings: Any, tmp_path: Path
 ) -> None:

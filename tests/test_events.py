@@ -7,7 +7,6 @@ history) and over the live connection, the way the blueprint page meets them.
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -17,6 +16,8 @@ from blueprints import events
 from blueprints.history_api import CHANGED_SINCE, NOTHING_TO_UNDO
 from blueprints.models import BlueprintEvent, Link, Step
 from blueprints.routing import websocket_urlpatterns
+from tests import factories
+from tests.browser import run_in_own_loop
 from tests.conftest import World, build_world
 
 
@@ -271,6 +272,51 @@ def test_undo_refuses_when_someone_changed_it_since(world: World) -> None:
     assert len(seqs(world.a.blueprint.pk)) == 2
 
 
+def cell_ids(lane_id: int, phase_id: int) -> list[int]:
+    steps = Step.objects.filter(lane_id=lane_id, phase_id=phase_id).order_by("position")
+    return list(steps.values_list("pk", flat=True))
+
+
+def test_undo_puts_phases_back_in_their_order(world: World) -> None:
+    alice, bp = world.client("alice"), world.a.blueprint.pk
+    first = list(world.a.blueprint.phases.order_by("position").values_list("pk", flat=True))
+    alice.post("/api/v1/phases/reorder/", {"blueprint": bp, "order": first[::-1]})
+    response = alice.post(url(bp, "undo/"))
+    assert response.status_code == 200 and response.json()["kind"] == "phases.reordered"
+    assert list(world.a.blueprint.phases.order_by("position").values_list("pk", flat=True)) == first
+
+
+def test_undo_sends_a_moved_step_back_to_its_cell_and_place(world: World) -> None:
+    alice, a = world.client("alice"), world.a
+    other_phase = a.blueprint.phases.exclude(pk=a.phase.pk).get()
+    factories.make_step(a.lane, a.phase, title="Stays home")
+    home = cell_ids(a.lane.pk, a.phase.pk)
+    assert len(home) == 2 and home[0] == a.step.pk
+    target = {"lane": a.lane.pk, "phase": other_phase.pk}
+    moved = alice.post("/api/v1/steps/reorder/", {**target, "order": [a.step.pk]})
+    assert moved.status_code == 200
+    assert cell_ids(a.lane.pk, a.phase.pk) == home[1:]
+    response = alice.post(url(a.blueprint.pk, "undo/"))
+    assert response.status_code == 200
+    assert cell_ids(a.lane.pk, a.phase.pk) == home
+    assert cell_ids(a.lane.pk, other_phase.pk) == []
+    assert response.json()["after"] == {**target, "ids": []}
+
+
+def test_undo_of_a_move_refuses_when_the_cells_changed_since(world: World) -> None:
+    alice, a = world.client("alice"), world.a
+    other_phase = a.blueprint.phases.exclude(pk=a.phase.pk).get()
+    target = {"lane": a.lane.pk, "phase": other_phase.pk}
+    alice.post("/api/v1/steps/reorder/", {**target, "order": [a.step.pk]})
+    world.client("facilitator").post(
+        "/api/v1/steps/",
+        {"blueprint": a.blueprint.pk, **target, "title": "Added since", "position": 0},
+    )
+    response = alice.post(url(a.blueprint.pk, "undo/"))
+    assert response.status_code == 409 and response.json()["detail"] == CHANGED_SINCE
+    assert Step.objects.get(pk=a.step.pk).phase_id == other_phase.pk
+
+
 @pytest.mark.parametrize("who, code", [("outsider", 404), ("anonymous", 401), ("manager", 403)])
 def test_undo_is_for_people_who_may_edit(world: World, who: str, code: int) -> None:
     assert world.client(who).post(url(world.a.blueprint.pk, "undo/")).status_code == code
@@ -320,7 +366,7 @@ def test_an_api_write_reaches_the_live_page_with_its_number(live_world: World) -
         assert event["after"]["title"] == "Live" and event["actor"]["name"] == "alice"
         await page.ws.disconnect()
 
-    async_to_sync(scenario)()
+    run_in_own_loop(scenario)
 
 
 def test_a_live_page_catches_up_or_is_told_to_reload(live_world: World, monkeypatch: Any) -> None:
@@ -342,7 +388,7 @@ def test_a_live_page_catches_up_or_is_told_to_reload(live_world: World, monkeypa
         assert (await page.next("error"))["detail"]
         await page.ws.disconnect()
 
-    async_to_sync(scenario)()
+    run_in_own_loop(scenario)
 
 
 def test_presence_lists_who_is_on_the_page(live_world: World) -> None:
@@ -368,4 +414,4 @@ def test_presence_lists_who_is_on_the_page(live_world: World) -> None:
         assert (await alice.next("presence"))["people"] == both[:1]
         await alice.ws.disconnect()
 
-    async_to_sync(scenario)()
+    run_in_own_loop(scenario)

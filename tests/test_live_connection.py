@@ -1,11 +1,11 @@
 """The blueprint's WebSocket: members connect and get the current version; others are refused."""
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from blueprints.routing import websocket_urlpatterns
+from tests.browser import run_in_own_loop
 from tests.conftest import World, build_world
 
 
@@ -27,7 +27,7 @@ def live_world(transactional_db: None) -> World:
 
 def test_members_connect_and_receive_the_version(live_world: World) -> None:
     blueprint = live_world.a.blueprint
-    connected, hello = async_to_sync(connect)(live_world.people["manager"], blueprint.pk)
+    connected, hello = run_in_own_loop(lambda: connect(live_world.people["manager"], blueprint.pk))
     assert connected
     assert hello == {
         "type": "hello",
@@ -42,5 +42,5 @@ def test_others_are_refused(live_world: World, who: str) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     user = live_world.people[who] or AnonymousUser()
-    connected, _ = async_to_sync(connect)(user, live_world.a.blueprint.pk)
+    connected, _ = run_in_own_loop(lambda: connect(user, live_world.a.blueprint.pk))
     assert not connected

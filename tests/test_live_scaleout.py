@@ -10,29 +10,27 @@ not reachable, this fails.
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import dj_database_url
-import psycopg
 import pytest
 import requests
 import websockets
-from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+from tests.browser import run_in_own_loop
+from tests.servers import (
+    REDIS_HOST,
+    REDIS_PORT,
+    database_for_servers,
+    require_redis,
+    token_client,
+    uvicorn_servers,
+)
+
 PASSWORD = "frontstage"
 IDLE = 7.0  # seconds
 
@@ -43,103 +41,22 @@ class Servers:
     b: str
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def require_redis() -> None:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            assert sock.recv(16).startswith(b"+PONG"), "Redis did not answer PING"
-    except OSError as error:
-        pytest.fail(f"Redis must run on {REDIS_HOST}:{REDIS_PORT} for this test: {error}")
-
-
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the suite's kind, just for the two servers."""
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-        return
-    config = settings.DATABASES["default"]
-    name = f"frontstage_live_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f'CREATE DATABASE "{name}"')
-    parsed = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
-    auth = parsed["USER"] + (f":{parsed['PASSWORD']}" if parsed["PASSWORD"] else "")
-    try:
-        yield f"postgres://{auth}@{parsed['HOST']}:{parsed['PORT'] or 5432}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def wait_until_up(address: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server {address} exited:\n{log.read_text()[-3000:]}")
-        try:
-            requests.get(f"http://{address}/accounts/login/", timeout=1)
-            return
-        except requests.RequestException:  # not listening yet, or still starting up
-            time.sleep(0.1)
-    pytest.fail(f"server {address} did not start:\n{log.read_text()[-3000:]}")
+    yield from database_for_servers(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     require_redis()
-    env = os.environ | {
-        "DATABASE_URL": database_url,
+    env = {
         "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
         # Groups of their own: another run of this test on the same Redis cannot cross in.
         "CHANNELS_REDIS_PREFIX": f"frontstage-test-{uuid.uuid4().hex[:12]}",
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_COOKIES": "0",
     }
-    python = str(VENV_BIN / "python")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run(
-            [python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
     logs = tmp_path_factory.mktemp("logs")
-    processes: list[subprocess.Popen] = []
-    addresses = []
-    try:
-        for name in ("a", "b"):
-            address = f"127.0.0.1:{free_port()}"
-            log = logs / f"{name}.log"
-            command = [str(VENV_BIN / "uvicorn"), "frontstage.asgi:application"]
-            command += ["--host", "127.0.0.1", "--port", address.split(":")[1]]
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-                )
-            processes.append(process)
-            wait_until_up(address, process, log)
-            addresses.append(address)
+    with uvicorn_servers(database_url, logs, ["a", "b"], env) as addresses:
         yield Servers(*addresses)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def session_cookie(address: str, username: str) -> str:
@@ -158,15 +75,7 @@ def session_cookie(address: str, username: str) -> str:
 
 
 def api(address: str, username: str) -> requests.Session:
-    client = requests.Session()
-    answer = client.post(
-        f"http://{address}/api/v1/auth/token/",
-        data={"username": username, "password": PASSWORD},
-        timeout=5,
-    )
-    assert answer.status_code == 200, answer.text[:300]
-    client.headers["Authorization"] = f"Token {answer.json()['token']}"
-    return client
+    return token_client(f"http://{address}", username, PASSWORD)
 
 
 def team_blueprint(client: requests.Session, address: str, username: str) -> dict[str, Any]:
@@ -194,13 +103,6 @@ async def next_of(page: Any, type_: str, timeout: float) -> dict[str, Any]:
         message = json.loads(await asyncio.wait_for(page.recv(), timeout=max(left, 0.001)))
         if message["type"] == type_:
             return message
-
-
-def run_in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run on a thread of its own: the thread running the tests may hold an event loop
-    (Playwright's sync API leaves one there)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_a_change_through_server_b_reaches_a_page_on_server_a(servers: Servers) -> None:

@@ -193,6 +193,40 @@ def test_a_facilitator_edit_on_the_global_blueprint_survives_a_re_merge(
     assert merged(facilitator, demo)["steps"] == again["steps"]
 
 
+def test_a_merged_step_deleted_from_the_global_blueprint_stays_deleted(
+    demo: Workspace, facilitator: APIClient
+) -> None:
+    first = merged(facilitator, demo)
+    queue = demo_step("Waits in the phone queue")
+    target = global_step_of(first, queue.pk)
+    assert facilitator.delete(f"/api/v1/steps/{target['id']}/").status_code == 204
+
+    again = merged(facilitator, demo)
+    assert all(queue.pk not in step["sources"] for step in again["steps"])
+    assert len(again["steps"]) == len(first["steps"]) - 1
+    assert again["merge"]["dismissed"] == [target["title"]]
+    # The team's own step is untouched, and the next merge changes nothing more.
+    assert Step.objects.filter(pk=queue.pk).exists()
+    assert merged(facilitator, demo)["steps"] == again["steps"]
+
+
+def test_undoing_the_delete_brings_the_merged_step_back_for_good(
+    demo: Workspace, facilitator: APIClient
+) -> None:
+    first = merged(facilitator, demo)
+    queue = demo_step("Waits in the phone queue")
+    target = global_step_of(first, queue.pk)
+    blueprint = first["id"]
+    facilitator.delete(f"/api/v1/steps/{target['id']}/")
+    assert facilitator.post(f"/api/v1/blueprints/{blueprint}/undo/").status_code == 200
+
+    again = merged(facilitator, demo)
+    back = [step for step in again["steps"] if queue.pk in step["sources"]]
+    assert [step["id"] for step in back] == [target["id"]]
+    assert len(again["steps"]) == len(first["steps"])
+    assert again["merge"]["dismissed"] == []
+
+
 def test_rows_added_by_hand_on_the_global_blueprint_stay(
     demo: Workspace, facilitator: APIClient
 ) -> None:

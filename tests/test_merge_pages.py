@@ -40,6 +40,18 @@ def test_a_global_step_shows_the_teams_it_came_from(world: World) -> None:
     assert 'class="badge team">Quality<' in html
 
 
+def test_the_merge_page_names_the_cards_kept_out_of_the_global_blueprint(world: World) -> None:
+    path = f"/workspaces/{world.workspace.pk}/merge/"
+    page_client(world, "facilitator").post(path)
+    merged = Blueprint.objects.get(workspace=world.workspace, kind="global")
+    step = merged.steps.exclude(merge_key="").order_by("pk").first()
+    assert world.client("facilitator").delete(f"/api/v1/steps/{step.pk}/").status_code == 204
+    page_client(world, "facilitator").post(path)
+    html = page_client(world, "manager").get(path).content.decode()
+    assert "1 merged card deleted from the global blueprint stays out:" in html
+    assert step.title in html
+
+
 @pytest.fixture
 def watched(browser: Browser) -> Iterator[WatchedPage]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
@@ -70,4 +82,4 @@ def test_the_facilitator_merges_and_settles_a_suggestion(
     page.get_by_role("link", name="Open the global blueprint").click()
     expect(page.locator(".badge.team").first).to_be_visible()
     watched.screenshot("global-blueprint")
-    assert watched.errors == []
+    assert watched.page_errors() == []

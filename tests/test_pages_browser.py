@@ -41,7 +41,7 @@ def test_a_facilitator_logs_in_and_opens_a_team_blueprint(
         expect(page.get_by_text(label, exact=True)).to_be_visible()
     expect(page.locator("article.step")).to_have_count(blueprint.steps.count())
     watched.screenshot("blueprint-facilitator")
-    assert watched.errors == []
+    assert watched.page_errors() == []
 
 
 def test_a_manager_sees_the_blueprint_read_only(
@@ -52,7 +52,7 @@ def test_a_manager_sees_the_blueprint_read_only(
     blueprint = Blueprint.objects.filter(kind="team").order_by("id").first()
     page.goto(f"{base}/blueprints/{blueprint.pk}/")
     expect(page.get_by_text("Read-only", exact=True)).to_be_visible()
-    assert watched.errors == []
+    assert watched.page_errors() == []
 
 
 def test_an_outsider_gets_404_and_script_in_titles_stays_text(
@@ -85,7 +85,7 @@ def test_the_language_switcher_and_keyboard_navigation(
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     watched.screenshot("home-participant")
-    assert watched.errors == []
+    assert watched.page_errors() == []
 
 
 def test_the_board_zooms_by_button_and_keyboard_and_remembers_it(
@@ -110,4 +110,4 @@ def test_the_board_zooms_by_button_and_keyboard_and_remembers_it(
     page.keyboard.press("Tab")
     page.get_by_role("button", name="Fit 100 %").click()
     expect(level).to_have_text("100 %")
-    assert watched.errors == []
+    assert watched.page_errors() == []

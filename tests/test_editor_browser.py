@@ -1,0 +1,407 @@
+"""The live blueprint editor in real Chromium, against a real uvicorn server with WebSockets.
+
+Participants of the demo's service-centre team (`participant` and `carlos`, added here) edit
+one blueprint in two browser contexts at once; the facilitator writes through the API; the
+manager watches read-only. Each test gets a blueprint of its own.
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from tests.browser import WatchedPage, log_in
+from tests.servers import database_for_servers, manage, token_client, uvicorn_servers
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "frontstage"
+LIVE = 3000  # ms: how long a change may take to show on another page (the target is 1 s)
+
+ADD_CARLOS = """
+from django.contrib.auth.models import User
+from workshops.models import Membership, Team
+team = Team.objects.get(name="Consumer Service Centre")
+carlos = User.objects.create_user("carlos", password="frontstage", first_name="Carlos",
+                                  last_name="Ruiz")
+Membership.objects.create(workspace=team.workspace, user=carlos, role="participant")
+team.members.add(carlos)
+"""
+
+
+@dataclass
+class Site:
+    base: str
+
+    def api(self, username: str) -> requests.Session:
+        return token_client(self.base, username, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    database = database_for_servers(tmp_path_factory)
+    database_url = next(database)
+    logs = tmp_path_factory.mktemp("editor-logs")
+    try:
+        with uvicorn_servers(database_url, logs, ["editor"], {}) as (address,):
+            manage(database_url, "shell", "-c", ADD_CARLOS)
+            yield Site(f"http://{address}")
+    finally:
+        database.close()
+
+
+@dataclass
+class Board:
+    id: int
+    phases: list[dict[str, Any]]
+    lanes: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+
+
+def new_board(site: Site) -> Board:
+    """A small team blueprint of the service-centre team, made through the API."""
+    api = site.api("facilitator")
+    workspace = api.get(f"{site.base}/api/v1/workspaces/", timeout=5).json()["results"][0]
+    teams = api.get(f"{site.base}/api/v1/teams/?workspace={workspace['id']}", timeout=5).json()
+    team = next(t for t in teams["results"] if t["name"] == "Consumer Service Centre")
+    post = lambda kind, body: api.post(f"{site.base}/api/v1/{kind}/", json=body, timeout=5)  # noqa: E731
+    created = post(
+        "blueprints",
+        {"workspace": workspace["id"], "title": f"Editor {time.monotonic_ns()}", "kind": "team",
+         "team": team["id"]},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    bid = created.json()["id"]
+    phases = [post("phases", {"blueprint": bid, "name": n}).json() for n in ("Call", "Triage")]
+    lanes = [
+        post("lanes", {"blueprint": bid, "name": "Consumer", "band": "customer"}).json(),
+        post("lanes", {"blueprint": bid, "name": "Agent", "band": "frontstage"}).json(),
+    ]
+    steps = [
+        post(
+            "steps",
+            {"blueprint": bid, "lane": lanes[0]["id"], "phase": phases[0]["id"], "title": title},
+        ).json()
+        for title in ("Dials the careline", "Waits in the queue")
+    ]
+    return Board(bid, phases, lanes, steps)
+
+
+def open_editor(
+    browser: Browser, site: Site, username: str, board: Board, **options: Any
+) -> tuple[BrowserContext, WatchedPage]:
+    context = browser.new_context(**({"viewport": {"width": 1400, "height": 900}} | options))
+    watched = WatchedPage(context.new_page())
+    log_in(watched.page, site.base, username, PASSWORD)
+    watched.page.goto(f"{site.base}/blueprints/{board.id}/")
+    expect(watched.page.locator("[data-connection]")).to_have_attribute("data-state", "live")
+    return context, watched
+
+
+def step_in_api(site: Site, step_id: int) -> dict[str, Any]:
+    return site.api("facilitator").get(f"{site.base}/api/v1/steps/{step_id}/", timeout=5).json()
+
+
+def cell(watched: WatchedPage, board: Board, lane: int, phase: int) -> Any:
+    lane_id, phase_id = board.lanes[lane]["id"], board.phases[phase]["id"]
+    return watched.page.locator(f'td[data-lane="{lane_id}"][data-phase="{phase_id}"]')
+
+
+def test_two_participants_see_each_others_changes_live(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    ctx_a, a = open_editor(browser, site, "participant", board)
+    ctx_b, b = open_editor(browser, site, "carlos", board)
+    try:
+        # Each sees the other in the presence list.
+        expect(a.page.locator("[data-presence]")).to_contain_text("Carlos Ruiz")
+        expect(b.page.locator("[data-presence]")).to_contain_text("(you)")
+
+        # A adds a step in an empty cell; B sees it appear.
+        target = cell(a, board, 1, 1)
+        target.hover()
+        target.get_by_role("button", name="Add step").click()
+        a.page.get_by_label("Title of the new step").fill("Classifies the <b>reason</b>")
+        a.page.get_by_label("Title of the new step").press("Enter")
+        started = time.monotonic()
+        new_card = cell(b, board, 1, 1).locator("[data-step]")
+        expect(new_card).to_contain_text("Classifies the <b>reason</b>", timeout=LIVE)
+        assert time.monotonic() - started < 2.5
+        a.page.keyboard.press("Escape")
+
+        # B renames it in place; A sees the new title.
+        new_card.locator(".step-title").dblclick()
+        b.page.get_by_label("Step title").fill("Classifies the contact reason")
+        b.page.get_by_label("Step title").press("Enter")
+        expect(cell(a, board, 1, 1)).to_contain_text("Classifies the contact reason", timeout=LIVE)
+
+        # A change through the API shows on both pages, and in their activity.
+        first = board.steps[0]
+        patched = site.api("facilitator").patch(
+            f"{site.base}/api/v1/steps/{first['id']}/",
+            json={"title": "Dials the careline on the label", "version": first["version"]},
+            timeout=5,
+        )
+        assert patched.status_code == 200
+        for watched in (a, b):
+            expect(watched.page.locator(f"#step-{first['id']}")).to_contain_text(
+                "on the label", timeout=LIVE
+            )
+            expect(watched.page.locator("[data-activity]")).to_contain_text("changed step")
+
+        # B drags a card to another cell; A sees it move, the server has it.
+        second = board.steps[1]
+        b.page.locator(f"#step-{second['id']}").drag_to(cell(b, board, 0, 1))
+        expect(cell(a, board, 0, 1).locator(f"#step-{second['id']}")).to_be_visible(timeout=LIVE)
+        assert step_in_api(site, second["id"])["phase"] == board.phases[1]["id"]
+
+        # Links are drawn as arrows between the cards.
+        made = site.api("facilitator").post(
+            f"{site.base}/api/v1/links/",
+            json={"blueprint": board.id, "source": first["id"], "target": second["id"]},
+            timeout=5,
+        )
+        assert made.status_code == 201
+        expect(a.page.locator("svg[data-arrows] path[data-arrow]")).to_have_count(1, timeout=LIVE)
+        a.screenshot("editor-two-participants")
+        assert a.errors == [] and b.errors == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_a_participant_offline_keeps_their_text_and_catches_up(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    ctx_a, a = open_editor(browser, site, "participant", board)
+    try:
+        ctx_a.set_offline(True)
+        expect(a.page.locator("[data-offline]")).to_be_visible()
+        expect(a.page.locator("[data-connection]")).to_have_attribute("data-state", "offline")
+        # A starts typing while offline.
+        target = cell(a, board, 1, 0)
+        target.hover()
+        target.get_by_role("button", name="Add step").click()
+        a.page.get_by_label("Title of the new step").fill("Opens a case in the CRM")
+        # Meanwhile, others change the blueprint three times.
+        api = site.api("facilitator")
+        for title in ("Reads the batch code", "Asks for a photo", "Promises a call back"):
+            answer = api.post(
+                f"{site.base}/api/v1/steps/",
+                json={"blueprint": board.id, "lane": board.lanes[0]["id"],
+                      "phase": board.phases[1]["id"], "title": title},
+                timeout=5,
+            )  # fmt: skip
+            assert answer.status_code == 201
+        # Saving while offline keeps the text and says so.
+        a.page.get_by_label("Title of the new step").press("Enter")
+        expect(a.page.locator(".inline-edit .error")).to_contain_text("offline")
+        time.sleep(0.5)
+        expect(cell(a, board, 0, 1).locator("[data-step]")).to_have_count(0)
+
+        ctx_a.set_offline(False)
+        expect(a.page.locator("[data-connection]")).to_have_attribute(
+            "data-state", "live", timeout=10000
+        )
+        expect(a.page.locator("[data-offline]")).to_be_hidden()
+        expect(cell(a, board, 0, 1).locator("[data-step]")).to_have_count(3, timeout=LIVE)
+        expect(a.page.get_by_label("Title of the new step")).to_have_value(
+            "Opens a case in the CRM"
+        )
+        a.page.get_by_label("Title of the new step").press("Enter")
+        expect(cell(a, board, 1, 0)).to_contain_text("Opens a case in the CRM", timeout=LIVE)
+        expect(a.page.locator("[data-activity]")).to_contain_text("Promises a call back")
+        assert a.errors == [] or all("ERR_INTERNET_DISCONNECTED" in e for e in a.errors)
+    finally:
+        ctx_a.close()
+
+
+def test_two_people_saving_the_same_step_get_a_conflict_not_an_overwrite(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    step = board.steps[0]
+    ctx_a, a = open_editor(browser, site, "participant", board)
+    ctx_b, b = open_editor(browser, site, "carlos", board)
+    try:
+        for watched in (a, b):
+            watched.page.locator(f"#step-{step['id']}").click()
+            expect(watched.page.get_by_label("Title", exact=True)).to_have_value(step["title"])
+        b.page.get_by_label("Title", exact=True).fill("Dials the number on the bottle")
+        b.page.get_by_role("button", name="Save", exact=True).click()
+        expect(b.page.locator("[data-toasts]")).to_contain_text("Saved")
+        expect(a.page.locator("[data-panel-notice]")).to_contain_text("Carlos Ruiz", timeout=LIVE)
+
+        a.page.get_by_label("Description").fill("From the label on the can")
+        a.page.get_by_label("Title", exact=True).fill("Dials the careline from the can")
+        a.page.get_by_role("button", name="Save", exact=True).click()
+        dialog = a.page.get_by_role("dialog", name="Someone else changed this step")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("Carlos Ruiz")
+        expect(dialog).to_contain_text("Dials the number on the bottle")
+        expect(dialog).to_contain_text("Dials the careline from the can")
+        a.screenshot("editor-conflict")
+        # Nothing was overwritten yet.
+        assert step_in_api(site, step["id"])["title"] == "Dials the number on the bottle"
+        dialog.get_by_role("button", name="Save mine over theirs").click()
+        expect(a.page.locator("[data-toasts]")).to_contain_text("Saved")
+        saved = step_in_api(site, step["id"])
+        assert saved["title"] == "Dials the careline from the can"
+        assert saved["description"] == "From the label on the can"
+        expect(b.page.locator(f"#step-{step['id']}")).to_contain_text("from the can", timeout=LIVE)
+        # The 409 is the answer the page expects; Chromium logs every such answer.
+        assert [e for e in a.errors if "409 (Conflict)" not in e] == [] and b.errors == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_everything_works_by_keyboard(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    ctx, watched = open_editor(browser, site, "participant", board)
+    page = watched.page
+    first, second = board.steps
+    try:
+        # A new phase.
+        page.get_by_role("button", name="＋ Phase").focus()
+        page.keyboard.press("Enter")
+        page.keyboard.type("Follow-up")
+        page.keyboard.press("Enter")
+        expect(page.locator("th[data-phase]")).to_have_count(3)
+        # A new lane with a new actor, created inline.
+        page.get_by_role("button", name="＋ Lane in Backstage").focus()
+        page.keyboard.press("Enter")
+        page.keyboard.type("Quality analyst")
+        dialog = page.get_by_role("dialog", name="New lane")
+        dialog.get_by_label("Actor", exact=True).select_option(label="＋ New actor…")
+        expect(dialog.get_by_label("New actor's name")).to_be_focused()
+        page.keyboard.type("Quality analyst (Parma)")
+        page.keyboard.press("Enter")
+        lane = page.locator('tr.lane[data-band="backstage"]')
+        expect(lane).to_contain_text("Quality analyst")
+        expect(lane).to_contain_text("Quality analyst (Parma)")
+
+        # A step by keyboard: focus a cell's add button, type, Enter.
+        page.locator(f'td[data-phase="{board.phases[1]["id"]}"] [data-act=step-add]').first.focus()
+        page.keyboard.press("Enter")
+        page.keyboard.type("Checks the warranty")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        new = cell(watched, board, 0, 1).locator("[data-step]")
+        expect(new).to_contain_text("Checks the warranty")
+
+        # Move a card with Alt+arrows: right to the next phase, then down within the cell.
+        page.locator(f"#step-{first['id']}").focus()
+        page.keyboard.press("Alt+ArrowRight")
+        expect(cell(watched, board, 0, 1).locator(f"#step-{first['id']}")).to_be_visible()
+        expect(page.locator(f"#step-{first['id']}")).to_be_focused()
+        page.keyboard.press("Alt+ArrowUp")
+        expect(cell(watched, board, 0, 1).locator("[data-step]").first).to_have_id(
+            f"step-{first['id']}"
+        )
+        expect(page.locator(f"#step-{first['id']}")).to_be_focused()
+        page.keyboard.press("Alt+ArrowDown")
+        expect(cell(watched, board, 0, 1).locator("[data-step]").last).to_have_id(
+            f"step-{first['id']}"
+        )
+        page.keyboard.press("Alt+ArrowDown")  # past the end of the cell: into the lane below
+        expect(cell(watched, board, 1, 1).locator(f"#step-{first['id']}")).to_be_visible()
+        assert step_in_api(site, first["id"])["lane"] == board.lanes[1]["id"]
+        expect(page.locator(f"#step-{first['id']}")).to_be_focused()
+
+        # Rename with F2; details with Enter.
+        page.keyboard.press("F2")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("Dials the careline")
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#step-{first['id']}")).to_contain_text("Dials the careline")
+        expect(page.locator(f"#step-{first['id']}")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.get_by_label("Title", exact=True)).to_be_focused()
+        page.get_by_label("Kind", exact=True).select_option("pain_point")
+        page.get_by_label("Customer emotion").select_option("-2")
+        page.get_by_label("Title", exact=True).press("Enter")
+        expect(page.locator(f"#step-{first['id']}")).to_have_class("step kind-pain_point")
+        saved = step_in_api(site, first["id"])
+        assert (saved["kind"], saved["emotion"]) == ("pain_point", -2)
+        page.keyboard.press("Escape")
+        expect(page.locator("[data-panel]")).to_be_hidden()
+
+        # Link with L, then Enter on the target, then Enter to create.
+        page.locator(f"#step-{second['id']}").focus()
+        page.keyboard.press("l")
+        expect(page.locator("[data-link-banner]")).to_be_visible()
+        page.locator(f"#step-{first['id']}").focus()
+        page.keyboard.press("Enter")
+        page.get_by_label("Kind of link").select_option("trigger")
+        page.get_by_label("Label (optional)").fill("asks for")
+        page.get_by_label("Label (optional)").press("Enter")
+        expect(page.locator("[data-links-card]")).to_contain_text("asks for")
+
+        # Delete asks first, then can be undone.
+        page.locator(f"#step-{second['id']}").focus()
+        page.keyboard.press("Delete")
+        confirm = page.get_by_role("dialog", name="Delete?")
+        expect(confirm).to_be_visible()
+        confirm.get_by_role("button", name="Delete").press("Enter")
+        expect(page.locator(f"#step-{second['id']}")).to_have_count(0)
+        page.locator("[data-toasts]").get_by_role("button", name="Undo").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#step-{second['id']}")).to_be_visible()
+        expect(page.locator("[data-links-card]")).to_contain_text("asks for")
+        watched.screenshot("editor-keyboard")
+        assert watched.errors == []
+    finally:
+        ctx.close()
+
+
+def test_the_manager_watches_read_only_and_live(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    ctx, watched = open_editor(browser, site, "manager", board)
+    page = watched.page
+    try:
+        expect(page.locator(".badge.readonly")).to_be_visible()
+        assert page.locator("[data-act]").count() == 0
+        assert page.locator("[draggable=true]").count() == 0
+        assert page.locator("[data-panel], dialog").count() == 0
+        api = site.api("participant")
+        answer = api.post(
+            f"{site.base}/api/v1/steps/",
+            json={"blueprint": board.id, "lane": board.lanes[1]["id"],
+                  "phase": board.phases[0]["id"], "title": "Greets the consumer"},
+            timeout=5,
+        )  # fmt: skip
+        assert answer.status_code == 201
+        expect(page.locator("table.board")).to_contain_text("Greets the consumer", timeout=LIVE)
+        page.locator(f"#step-{board.steps[0]['id']}").click()
+        page.locator(f"#step-{board.steps[0]['id']}").press("Delete")
+        time.sleep(0.3)
+        assert page.locator("dialog[open]").count() == 0
+        assert len(site.api("manager").get(
+            f"{site.base}/api/v1/steps/?blueprint={board.id}", timeout=5
+        ).json()["results"]) == 3  # fmt: skip
+        watched.screenshot("editor-manager")
+        assert watched.errors == []
+    finally:
+        ctx.close()
+
+
+def test_a_phone_sized_screen_still_edits(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    ctx, watched = open_editor(
+        browser, site, "participant", board, viewport={"width": 390, "height": 844}
+    )
+    try:
+        watched.page.locator(f"#step-{board.steps[0]['id']}").click()
+        expect(watched.page.locator("[data-panel]")).to_be_visible()
+        watched.page.get_by_label("Title", exact=True).fill("Calls from the car")
+        watched.page.get_by_role("button", name="Save", exact=True).click()
+        expect(watched.page.locator(f"#step-{board.steps[0]['id']}")).to_contain_text("car")
+        watched.screenshot("editor-phone")
+        assert watched.errors == []
+    finally:
+        ctx.close()

@@ -9,6 +9,8 @@ from blueprints import api as blueprint_api
 from blueprints import diagram_api, history_api, merge_api
 from personas import api as persona_api
 from workshops import api as workshop_api
+from workshops import urls as workshop_urls
+from workshops import workshop_api as workshop_live_api
 
 handler400 = "frontstage.rest.bad_request"
 handler404 = "frontstage.rest.not_found"
@@ -25,6 +27,14 @@ router.register("steps", blueprint_api.StepViewSet, basename="step")
 router.register("links", blueprint_api.LinkViewSet, basename="link")
 router.register("contact-reasons", persona_api.ContactReasonViewSet, basename="contact-reason")
 router.register("contact-imports", persona_api.ContactImportViewSet, basename="contact-import")
+router.register("workshops", workshop_live_api.WorkshopViewSet, basename="workshop")
+router.register("activities", workshop_live_api.ActivityViewSet, basename="activity")
+router.register("groups", workshop_live_api.GroupViewSet, basename="group")
+router.register("participants", workshop_live_api.ParticipantViewSet, basename="participant")
+router.register("notes", workshop_live_api.NoteViewSet, basename="note")
+router.register("clusters", workshop_live_api.ClusterViewSet, basename="cluster")
+router.register("votes", workshop_live_api.VoteViewSet, basename="vote")
+router.register("outputs", workshop_live_api.OutputViewSet, basename="output")
 
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
@@ -39,5 +49,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include(workshop_urls.urlpatterns)),
     path("", include("blueprints.urls")),
 ]

@@ -43,6 +43,8 @@ def team_ids_of(user: User) -> set[int]:
 def workspace_id_of(obj: Any) -> int:
     if hasattr(obj, "workspace_id"):
         return obj.workspace_id
+    if hasattr(obj, "workshop_id"):  # the parts of a workshop
+        return obj.workshop.workspace_id
     return obj.blueprint.workspace_id
 
 
@@ -78,6 +80,8 @@ def can_write(user: User, obj: Any, action: Action) -> bool:
         return True
     if role != Role.PARTICIPANT:
         return False
+    if hasattr(obj, "workshop_id"):
+        return _member_may_write_in_workshop(user, obj, action)
     blueprint = blueprint_of(obj)
     if blueprint is not None:
         return blueprint.kind == "team" and blueprint.team_id in team_ids_of(user)
@@ -88,3 +92,55 @@ def can_write(user: User, obj: Any, action: Action) -> bool:
 
 def can_manage(user: User, workspace_id: int) -> bool:
     return role_in(user, workspace_id) == Role.FACILITATOR
+
+
+# --- Workshops -------------------------------------------------------------------------------
+# In a workshop, facilitators of the workspace run everything (plan, groups, people, timer,
+# outputs). Everyone who joined — a member's account or a guest with a name only — adds notes,
+# edits and deletes their own, and casts their own votes, while the workshop is not locked.
+# Guests have no account: they act through their Participant row, identified by a signed cookie
+# (workshops/guests.py), and see nothing outside their workshop.
+
+
+def can_run_workshop(user: User, workshop: Any) -> bool:
+    return role_in(user, workshop.workspace_id) == Role.FACILITATOR
+
+
+def can_contribute(participant: Any, obj: Any, action: Action) -> bool:
+    """May this workshop participant (guest or member) create, update or delete `obj`?"""
+    from workshops.models import Cluster, Note, Vote
+
+    if participant is None or obj.workshop_id != participant.workshop_id:
+        return False
+    if participant.workshop.locked:
+        return False
+    if isinstance(obj, Note):
+        return action == "create" or obj.author_id == participant.pk
+    if isinstance(obj, Vote):
+        return obj.participant_id == participant.pk
+    if isinstance(obj, Cluster):
+        return action == "create"
+    return False
+
+
+def can_see_workshop(user: User, participant: Any, workshop: Any) -> bool:
+    """Members of the workspace see its workshops; a guest sees the workshop they joined."""
+    if participant is not None and participant.workshop_id == workshop.pk:
+        return True
+    return role_in(user, workshop.workspace_id) is not None
+
+
+def _member_may_write_in_workshop(user: User, obj: Any, action: Action) -> bool:
+    from workshops.models import Cluster, Note, Vote
+
+    if obj.workshop.locked:
+        return False
+    if isinstance(obj, Note):
+        if action == "create":
+            return True
+        return obj.author is not None and obj.author.user_id == user.pk
+    if isinstance(obj, Vote):
+        return obj.participant.user_id == user.pk
+    if isinstance(obj, Cluster):
+        return action == "create"
+    return False

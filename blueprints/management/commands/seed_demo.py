@@ -30,6 +30,7 @@ from blueprints.models import (
     Step,
 )
 from personas.services import demo_seed as seed_personas
+from workshops.demo_data import seed_demo_workshop
 from workshops.models import Membership, Team, Workspace
 
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             for spec in demo_data.BLUEPRINTS:
                 built += seed_blueprint(workspace, spec, teams, actors, channels, reset)
             seed_phase_mappings(workspace, demo_data.GLOBAL_PHASES)
+            seed_demo_workshop(workspace)
         kept = len(demo_data.BLUEPRINTS) - built
         self.stdout.write(
             self.style.SUCCESS(

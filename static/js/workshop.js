@@ -1,0 +1,212 @@
+// The live workshop page: shared timer in server time, live events with catch-up after a
+// reconnect, forms sent without leaving the page, notes dragged between clusters.
+const root = document.querySelector("[data-workshop]");
+
+if (root) {
+  const workshopId = root.dataset.workshop;
+  const facilitator = root.dataset.facilitator === "1";
+  const timerEl = root.querySelector("[data-timer]");
+  const activityEl = root.querySelector("[data-activity]");
+  const statusEl = root.querySelector("[data-live-status]");
+  const flashEl = root.querySelector("[data-flash]");
+  const text = {
+    live: statusEl.dataset.live || "Live",
+    reconnecting: statusEl.dataset.reconnecting || "Reconnecting…",
+  };
+  let state = JSON.parse(root.dataset.state);
+  let offset = 0; // server clock minus this browser's clock, in ms
+  let seq = null; // the last event this page has applied
+  let socket = null;
+  let retry = 500;
+
+  // --- The shared timer -----------------------------------------------------------------
+  const format = (seconds) => {
+    const s = Math.max(0, Math.ceil(seconds));
+    return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  };
+  const tick = () => {
+    const timer = state.timer;
+    let left = null;
+    if (timer.running) left = (Date.parse(timer.ends_at) - (Date.now() + offset)) / 1000;
+    else if (timer.remaining !== null && timer.remaining !== undefined) left = timer.remaining;
+    timerEl.textContent = left === null ? "--:--" : format(left);
+    timerEl.classList.toggle("running", Boolean(timer.running) && left > 0);
+    timerEl.classList.toggle("over", left !== null && left <= 0);
+    timerEl.dataset.seconds = left === null ? "" : String(Math.max(0, Math.ceil(left)));
+  };
+  const applyState = (next) => {
+    state = next;
+    offset = Date.parse(next.timer.server_now) - Date.now();
+    if (next.current_activity) activityEl.textContent = next.current_activity.title;
+    tick();
+  };
+  applyState(state);
+  setInterval(tick, 250);
+
+  // --- Refreshing what changed ----------------------------------------------------------
+  const flash = (message) => {
+    flashEl.textContent = message;
+    flashEl.hidden = !message;
+  };
+  let refreshQueued = null;
+  const refresh = () => {
+    // Many events in a burst (a room adding notes) cost one refresh, not one each.
+    if (refreshQueued) return;
+    refreshQueued = setTimeout(async () => {
+      refreshQueued = null;
+      const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const selector of ["#board", ".controls", ".facilitator-grid"]) {
+        const fresh = page.querySelector(selector);
+        const current = document.querySelector(selector);
+        if (fresh && current) swapKeepingInput(current, fresh);
+      }
+    }, 120);
+  };
+  const swapKeepingInput = (current, fresh) => {
+    // Keep what someone is typing, where their focus is and which notes they opened.
+    const typed = {};
+    for (const field of current.querySelectorAll("textarea[id], input[id]:not([type=hidden])")) {
+      if (field.value && field === document.activeElement) typed[field.id] = field.value;
+      else if (field.tagName === "TEXTAREA" && field.value) typed[field.id] = field.value;
+    }
+    const focused = document.activeElement && current.contains(document.activeElement)
+      ? document.activeElement.id : null;
+    const open = [...current.querySelectorAll("details[open]")].map(
+      (d) => d.closest("[data-note]")?.dataset.note,
+    );
+    current.replaceWith(fresh);
+    for (const [id, value] of Object.entries(typed)) {
+      const field = fresh.querySelector(`#${CSS.escape(id)}`);
+      if (field) field.value = value;
+    }
+    for (const note of open) {
+      fresh.querySelector(`[data-note="${note}"] details`)?.setAttribute("open", "");
+    }
+    if (focused) fresh.querySelector(`#${CSS.escape(focused)}`)?.focus();
+  };
+
+  // --- Live events ----------------------------------------------------------------------
+  const apply = (event) => {
+    const data = event.data || {};
+    if (data.timer) applyState(data);
+    else if (data.state) applyState(data.state);
+    if (event.kind === "workshop.summoned" && !facilitator) {
+      const target = new URL(data.url, location.href);
+      if (target.pathname + target.search !== location.pathname + location.search) {
+        location.assign(target.href);
+        return;
+      }
+    }
+    if (event.kind === "participant.removed" && root.dataset.me === String(event.id)) {
+      location.reload();
+      return;
+    }
+    if (!event.kind.startsWith("timer.")) refresh();
+  };
+  const send = (message) => socket && socket.readyState === 1 && socket.send(JSON.stringify(message));
+  const receive = (message) => {
+    if (message.type === "hello") {
+      applyState(message.state);
+      statusEl.textContent = text.live;
+      statusEl.classList.add("online");
+      retry = 500;
+      if (seq === null) seq = message.seq;
+      else if (message.seq > seq) send({ type: "catch_up", after: seq });
+    } else if (message.type === "event") {
+      if (seq !== null && message.seq <= seq) return; // already applied
+      if (seq !== null && message.seq > seq + 1) {
+        send({ type: "catch_up", after: seq });
+        return;
+      }
+      seq = message.seq;
+      apply(message);
+    } else if (message.type === "catch_up") {
+      for (const event of message.events) {
+        if (event.seq > seq) {
+          seq = event.seq;
+          apply(event);
+        }
+      }
+      seq = Math.max(seq, message.seq);
+      refresh();
+    } else if (message.type === "reload") {
+      location.reload();
+    }
+  };
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/workshops/${workshopId}/`);
+    socket.addEventListener("message", (m) => receive(JSON.parse(m.data)));
+    socket.addEventListener("close", () => {
+      statusEl.textContent = text.reconnecting;
+      statusEl.classList.remove("online");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 8000);
+    });
+  };
+  connect();
+  // Exposed for tests and the curious: what the page has applied so far.
+  window.frontstageWorkshop = { seq: () => seq, socket: () => socket };
+
+  // --- Forms without leaving the page ---------------------------------------------------
+  const csrf = () => document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+  const post = async (url, body) => {
+    const response = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json", "X-CSRFToken": csrf() },
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      flash(answer.detail || response.statusText);
+      return null;
+    }
+    flash("");
+    return answer;
+  };
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-live-form]");
+    if (!form) return;
+    event.preventDefault();
+    const answer = await post(form.getAttribute("action"), new FormData(form, event.submitter));
+    if (answer === null) return;
+    if (answer.timer) applyState(answer);
+    if (form.hasAttribute("data-reload")) {
+      location.reload();
+      return;
+    }
+    if (form.classList.contains("add-note")) {
+      form.reset();
+      form.querySelector("textarea")?.focus();
+    }
+    refresh();
+  });
+
+  // --- Drag a note onto a cluster -------------------------------------------------------
+  document.addEventListener("dragstart", (event) => {
+    const note = event.target.closest?.("[data-note]");
+    if (note) event.dataTransfer.setData("text/x-note", note.dataset.note);
+  });
+  document.addEventListener("dragover", (event) => {
+    const column = event.target.closest?.("[data-cluster]");
+    if (column && event.dataTransfer.types.includes("text/x-note")) {
+      event.preventDefault();
+      column.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("dragleave", (event) => {
+    event.target.closest?.("[data-cluster]")?.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", async (event) => {
+    const column = event.target.closest?.("[data-cluster]");
+    const note = event.dataTransfer.getData("text/x-note");
+    if (!column || !note) return;
+    event.preventDefault();
+    column.classList.remove("drop-target");
+    const body = new FormData();
+    body.append("cluster", column.dataset.cluster);
+    if (await post(`/workshops/${workshopId}/notes/${note}/`, body)) refresh();
+  });
+}

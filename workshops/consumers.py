@@ -1,0 +1,85 @@
+"""The live connection of a workshop page: `/ws/workshops/{id}/`.
+
+Members of the workspace and guests who joined (signed cookie) connect and get:
+
+- `{"type": "hello", "workshop", "seq", "state"}` once connected, `state` with the timer in
+  server time (`server_now`), so a reconnected page shows the right countdown at once;
+- every event of the workshop as it commits (`{"type": "event", "seq", "kind", "data", …}`,
+  see workshops/events.py); a client that sees a gap in `seq` asks for what it missed.
+
+A client sends `{"type": "catch_up", "after": N}` and gets `{"type": "catch_up", "seq",
+"events"}`, or `{"type": "reload", "seq"}` when it is too far behind.
+"""
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from workshops import events, guests, services
+from workshops.models import Workshop
+
+BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
+
+
+class WorkshopConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.workshop_id = int(self.scope["url_route"]["kwargs"]["workshop_id"])
+        self.group = events.group_name(self.workshop_id)
+        self.joined = False
+        if not await self.may_see():
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        # Read after joining the group: later events arrive live, earlier ones are in `seq`.
+        seq, state = await self.snapshot()
+        await self.accept()
+        await self.send_json(
+            {"type": "hello", "workshop": self.workshop_id, "seq": seq, "state": state}
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        after = content.get("after") if isinstance(content, dict) else None
+        is_number = isinstance(after, int) and not isinstance(after, bool) and after >= 0
+        if not (isinstance(content, dict) and content.get("type") == "catch_up" and is_number):
+            await self.send_json({"type": "error", "detail": BAD_MESSAGE})
+            return
+        if not await self.may_see():  # removed from the workshop, or no longer a member
+            await self.close(code=4404)
+            return
+        result = await database_sync_to_async(events.events_after)(self.workshop_id, after)
+        if result.reload:
+            await self.send_json({"type": "reload", "seq": result.seq})
+        else:
+            await self.send_json({"type": "catch_up", "seq": result.seq, "events": result.events})
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
+    async def workshop_event(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=message["text"])
+
+    @database_sync_to_async
+    def may_see(self) -> bool:
+        workshop = Workshop.objects.filter(pk=self.workshop_id).first()
+        if workshop is None:
+            return False
+        user = self.scope.get("user")
+        if user is not None:
+            user.__dict__.pop("_frontstage_roles", None)  # a membership may have ended since
+        return guests.who_is(user, self.scope.get("cookies", {}), workshop) is not None
+
+    @database_sync_to_async
+    def snapshot(self) -> tuple[int, dict[str, Any]]:
+        workshop = Workshop.objects.select_related("current_activity").get(pk=self.workshop_id)
+        return events.seq_current(self.workshop_id), services.state_data(workshop)

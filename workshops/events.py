@@ -1,0 +1,104 @@
+"""Live events of a workshop: numbered, stored, and broadcast after commit.
+
+The same mechanism as a blueprint's (blueprints/events.py): every write calls `event_record`
+inside its transaction; the event takes the workshop's next sequence number (allocated by one
+conditional UPDATE, so numbers have no gaps and commit in order) and reaches the workshop's
+group only once committed. A client that missed events asks for them by number.
+
+Events carry what every participant may see: a note written in private travels without its
+text until the facilitator reveals it.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.utils import timezone
+
+from workshops.models import WorkshopEvent, WorkshopSequence
+
+CATCH_UP_LIMIT = 1000
+
+
+def group_name(workshop_id: int) -> str:
+    return f"workshop-{workshop_id}"
+
+
+def seq_allocate(workshop_id: int) -> int:
+    table = connection.ops.quote_name(WorkshopSequence._meta.db_table)
+    sql = f"UPDATE {table} SET seq = seq + 1 WHERE workshop_id = %s RETURNING seq"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workshop_id])
+        row = cursor.fetchone()
+        if row is None:
+            WorkshopSequence.objects.bulk_create(
+                [WorkshopSequence(workshop_id=workshop_id, seq=0)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [workshop_id])
+            row = cursor.fetchone()
+    return int(row[0])
+
+
+def seq_current(workshop_id: int) -> int:
+    seq = WorkshopSequence.objects.filter(workshop_id=workshop_id).values_list("seq").first()
+    return seq[0] if seq else 0
+
+
+def event_payload(event: WorkshopEvent) -> dict[str, Any]:
+    return {
+        "type": "event",
+        "workshop": event.workshop_id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "id": event.object_id,
+        "data": event.data,
+        "actor": event.actor,
+        "at": event.created_at.isoformat(),
+    }
+
+
+def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        # Encoded once here, not once per connection: a room of 60 gets the same text.
+        message = {"type": "workshop.event", "text": json.dumps(payload)}
+        async_to_sync(layer.group_send)(group_name(workshop_id), message)
+
+
+@transaction.atomic
+def event_record(
+    *, workshop_id: int, kind: str, obj_id: int | None, data: dict[str, Any] | None, actor: str
+) -> WorkshopEvent:
+    """Store the change as the workshop's next event; broadcast it once committed. Call last."""
+    event = WorkshopEvent.objects.create(
+        workshop_id=workshop_id,
+        seq=seq_allocate(workshop_id),
+        kind=kind,
+        object_id=obj_id,
+        data=data,
+        actor=actor[:150],
+    )
+    payload = event_payload(event)
+    payload["server_now"] = timezone.now().isoformat()
+    transaction.on_commit(lambda: broadcast(workshop_id, payload), robust=True)
+    return event
+
+
+@dataclass
+class CatchUp:
+    seq: int
+    reload: bool
+    events: list[dict[str, Any]]
+
+
+def events_after(workshop_id: int, after: int) -> CatchUp:
+    seq = seq_current(workshop_id)
+    if after > seq or seq - after > CATCH_UP_LIMIT:
+        return CatchUp(seq=seq, reload=True, events=[])
+    rows = WorkshopEvent.objects.filter(
+        workshop_id=workshop_id, seq__gt=after, seq__lte=seq
+    ).order_by("seq")
+    return CatchUp(seq=seq, reload=False, events=[event_payload(row) for row in rows])

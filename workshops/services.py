@@ -1,0 +1,744 @@
+"""Workshop workflows: each write is one transaction that ends with its live event.
+
+Views (pages and API alike) resolve *who* is acting — a facilitator, a member or a guest, see
+`Who` — check access through workshops/access.py, and call one function here.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+
+from frontstage.rest import Conflict
+from workshops import access, agenda
+from workshops.events import event_record
+from workshops.models import (
+    Activity,
+    Cluster,
+    Group,
+    Note,
+    Output,
+    Participant,
+    Vote,
+    Workshop,
+    Workspace,
+    new_join_code,
+)
+
+BUDGET_SPENT = _("You have used all your votes.")
+NO_VOTE_TO_TAKE_BACK = _("You have no vote on this note to take back.")
+LOCKED = _("The facilitator has locked editing for now.")
+NOT_YOURS = _("Only its author or the facilitator may change this note.")
+FACILITATORS_ONLY = _("Only facilitators run the workshop.")
+NO_ACTIVITIES = _("The agenda has no activities yet.")
+REORDER_MISMATCH = _("Send every activity of this workshop exactly once.")
+
+
+@dataclass
+class Who:
+    """The person acting in a workshop: an account (maybe a facilitator) and/or a participant."""
+
+    user: AbstractBaseUser | AnonymousUser | None
+    participant: Participant | None
+    facilitator: bool
+
+    @property
+    def name(self) -> str:
+        if self.participant is not None:
+            return self.participant.name
+        if self.user is not None and self.user.is_authenticated:
+            return self.user.get_full_name() or self.user.get_username()
+        return ""
+
+
+# --- Serialised forms, as events and pages carry them -------------------------------------------
+
+
+def note_data(note: Note) -> dict[str, Any]:
+    data = {
+        "id": note.pk,
+        "workshop": note.workshop_id,
+        "group": note.group_id,
+        "author": note.author_id,
+        "author_name": note.author.name if note.author_id else "",
+        "kind": note.kind,
+        "text": note.text,
+        "cluster": note.cluster_id,
+        "category": note.category_id,
+        "hidden": note.hidden,
+        "votes": note.votes,
+        "version": note.version,
+    }
+    if note.hidden:  # what everyone sees of a note written in private
+        data["text"] = None
+    return data
+
+
+def participant_data(participant: Participant) -> dict[str, Any]:
+    return {
+        "id": participant.pk,
+        "name": participant.name,
+        "group": participant.group_id,
+        "guest": participant.is_guest,
+    }
+
+
+def timer_data(workshop: Workshop, now: datetime.datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    running = workshop.timer_ends_at is not None
+    if running:
+        remaining = max(0, round((workshop.timer_ends_at - now).total_seconds()))
+    else:
+        remaining = workshop.timer_remaining
+    return {
+        "running": running,
+        "ends_at": workshop.timer_ends_at.isoformat() if running else None,
+        "remaining": remaining,
+        "server_now": now.isoformat(),
+    }
+
+
+def state_data(workshop: Workshop) -> dict[str, Any]:
+    activity = workshop.current_activity
+    return {
+        "current_activity": (
+            {"id": activity.pk, "title": activity.title, "kind": activity.kind}
+            if activity is not None
+            else None
+        ),
+        "timer": timer_data(workshop),
+        "locked": workshop.locked,
+        "private_writing": workshop.private_writing,
+        "join_open": workshop.join_open,
+        "vote_budget": workshop.vote_budget,
+        "version": workshop.version,
+    }
+
+
+def _require_facilitator(who: Who) -> None:
+    if not who.facilitator:
+        raise exceptions.PermissionDenied(FACILITATORS_ONLY)
+
+
+def _workshop_changed(workshop: Workshop, who: Who, kind: str, fields: list[str]) -> None:
+    workshop.version = F("version") + 1
+    workshop.save(update_fields=[*fields, "version"])
+    workshop.refresh_from_db(fields=["version"])
+    event_record(
+        workshop_id=workshop.pk,
+        kind=kind,
+        obj_id=workshop.pk,
+        data=state_data(workshop),
+        actor=who.name,
+    )
+
+
+# --- Plan --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def workshop_create(
+    *,
+    workspace: Workspace,
+    title: str = "",
+    goal: str = "",
+    date: datetime.date | None = None,
+    template: str = "",
+) -> Workshop:
+    """A workshop, with the agenda of one of the ready templates when `template` is named."""
+    spec = agenda.TEMPLATES.get(template)
+    workshop = Workshop(
+        workspace=workspace,
+        title=title or (str(spec["title"]) if spec else ""),
+        goal=goal or (str(spec["goal"]) if spec else ""),
+        date=date,
+    )
+    workshop.full_clean()
+    workshop.save()
+    if spec:
+        Activity.objects.bulk_create(
+            Activity(workshop=workshop, kind=kind, duration=minutes, title=str(name), position=i)
+            for i, (kind, minutes, name) in enumerate(spec["activities"])
+        )
+    return workshop
+
+
+def activity_next_position(workshop: Workshop) -> int:
+    last = workshop.activities.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def activities_reorder(*, workshop: Workshop, who: Who, ids: list[int]) -> list[int]:
+    _require_facilitator(who)
+    current = list(workshop.activities.select_for_update().values_list("id", flat=True))
+    if sorted(current) != sorted(ids) or len(set(ids)) != len(ids):
+        raise exceptions.ValidationError({"order": [REORDER_MISMATCH]})
+    activities = {a.pk: a for a in workshop.activities.all()}
+    for position, pk in enumerate(ids):
+        activities[pk].position = position
+    Activity.objects.bulk_update(activities.values(), ["position"])
+    event_record(
+        workshop_id=workshop.pk,
+        kind="activities.reordered",
+        obj_id=None,
+        data={"order": ids},
+        actor=who.name,
+    )
+    return ids
+
+
+def activity_move(*, workshop: Workshop, who: Who, activity: Activity, step: int) -> None:
+    """Move an activity one place up (step -1) or down (+1) in the agenda."""
+    ids = list(workshop.activities.values_list("id", flat=True))
+    index = ids.index(activity.pk)
+    target = index + step
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+        activities_reorder(workshop=workshop, who=who, ids=ids)
+
+
+def agenda_rows(workshop: Workshop) -> list[dict[str, Any]]:
+    activities = list(workshop.activities.all())
+    starts = agenda.schedule(workshop.start_time, [a.duration for a in activities])
+    return [
+        {"activity": a, "starts_at": start, "current": a.pk == workshop.current_activity_id}
+        for a, start in zip(activities, starts, strict=True)
+    ]
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_join(
+    *, workshop: Workshop, name: str, user: AbstractBaseUser | None = None
+) -> Participant:
+    """Add someone to the workshop; an account that joined before gets its participant back."""
+    if user is not None and user.is_authenticated:
+        existing = workshop.participants.filter(user=user).first()
+        if existing is not None:
+            return existing
+    else:
+        user = None
+    participant = Participant(workshop=workshop, name=name.strip()[:80], user=user)
+    participant.full_clean()
+    participant.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="participant.joined",
+        obj_id=participant.pk,
+        data=participant_data(participant),
+        actor=participant.name,
+    )
+    return participant
+
+
+def participant_for_user(workshop: Workshop, user: AbstractBaseUser) -> Participant:
+    """The member's participant row in this workshop, made on first use."""
+    existing = workshop.participants.filter(user=user).first()
+    if existing is not None:
+        return existing
+    name = user.get_full_name() or user.get_username()
+    return participant_join(workshop=workshop, name=name, user=user)
+
+
+@transaction.atomic
+def participant_update(
+    *, who: Who, participant: Participant, name: str | None = None, group: Any = ...
+) -> Participant:
+    """Rename someone, or move them to a group (None: no group). Facilitators only."""
+    _require_facilitator(who)
+    fields = []
+    if name is not None and name.strip():
+        participant.name = name.strip()[:80]
+        fields.append("name")
+    if group is not ...:
+        if group is not None and group.workshop_id != participant.workshop_id:
+            raise exceptions.ValidationError({"group": [_("No such group in this workshop.")]})
+        participant.group = group
+        fields.append("group")
+    if fields:
+        participant.full_clean()
+        participant.save(update_fields=fields)
+        event_record(
+            workshop_id=participant.workshop_id,
+            kind="participant.updated",
+            obj_id=participant.pk,
+            data=participant_data(participant),
+            actor=who.name,
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, who: Who, participant: Participant) -> None:
+    """Remove someone; their notes stay on the board (the workshop owns what was said)."""
+    _require_facilitator(who)
+    pk, workshop_id = participant.pk, participant.workshop_id
+    # Their dots go with them: give the votes back to the notes' counts first.
+    for note_id in participant.dots.values_list("note_id", flat=True):
+        Note.objects.filter(pk=note_id).update(votes=F("votes") - 1)
+    participant.delete()
+    event_record(
+        workshop_id=workshop_id,
+        kind="participant.removed",
+        obj_id=pk,
+        data={"id": pk},
+        actor=who.name,
+    )
+
+
+@transaction.atomic
+def join_code_renew(*, who: Who, workshop: Workshop) -> str:
+    """Revoke the current join code (and link) and issue a new one."""
+    _require_facilitator(who)
+    workshop.join_code = new_join_code()
+    workshop.join_open = True
+    _workshop_changed(workshop, who, "join.renewed", ["join_code", "join_open"])
+    return workshop.join_code
+
+
+def join_set_open(*, who: Who, workshop: Workshop, is_open: bool) -> None:
+    _require_facilitator(who)
+    workshop.join_open = is_open
+    with transaction.atomic():
+        _workshop_changed(workshop, who, "join.opened" if is_open else "join.closed", ["join_open"])
+
+
+# --- Running the room --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timer_start(*, who: Who, workshop: Workshop, seconds: int | None = None) -> None:
+    """Start (or resume) the shared countdown; the clients count down from the server's end time."""
+    _require_facilitator(who)
+    if seconds is None:
+        seconds = workshop.timer_remaining
+    if not seconds:
+        activity = workshop.current_activity
+        seconds = activity.duration * 60 if activity is not None else 5 * 60
+    workshop.timer_ends_at = timezone.now() + datetime.timedelta(seconds=seconds)
+    workshop.timer_remaining = None
+    _workshop_changed(workshop, who, "timer.started", ["timer_ends_at", "timer_remaining"])
+
+
+@transaction.atomic
+def timer_pause(*, who: Who, workshop: Workshop) -> None:
+    _require_facilitator(who)
+    if workshop.timer_ends_at is None:
+        return
+    left = (workshop.timer_ends_at - timezone.now()).total_seconds()
+    workshop.timer_remaining = max(0, round(left))
+    workshop.timer_ends_at = None
+    _workshop_changed(workshop, who, "timer.paused", ["timer_ends_at", "timer_remaining"])
+
+
+@transaction.atomic
+def activity_next(*, who: Who, workshop: Workshop) -> Activity:
+    """Advance to the next activity of the agenda (the first when none runs yet)."""
+    _require_facilitator(who)
+    activities = list(workshop.activities.all())
+    if not activities:
+        raise exceptions.ValidationError({"activity": [NO_ACTIVITIES]})
+    ids = [a.pk for a in activities]
+    if workshop.current_activity_id in ids:
+        index = min(ids.index(workshop.current_activity_id) + 1, len(ids) - 1)
+    else:
+        index = 0
+    return activity_start(who=who, workshop=workshop, activity=activities[index])
+
+
+@transaction.atomic
+def activity_start(*, who: Who, workshop: Workshop, activity: Activity) -> Activity:
+    """Make `activity` the current one; its timer is set to its duration and starts running."""
+    _require_facilitator(who)
+    workshop.current_activity = activity
+    workshop.timer_ends_at = timezone.now() + datetime.timedelta(minutes=activity.duration)
+    workshop.timer_remaining = None
+    fields = ["current_activity", "timer_ends_at", "timer_remaining"]
+    _workshop_changed(workshop, who, "activity.started", fields)
+    return activity
+
+
+@transaction.atomic
+def workshop_lock(*, who: Who, workshop: Workshop, locked: bool) -> None:
+    _require_facilitator(who)
+    workshop.locked = locked
+    _workshop_changed(
+        workshop, who, "workshop.locked" if locked else "workshop.unlocked", ["locked"]
+    )
+
+
+@transaction.atomic
+def private_writing_start(*, who: Who, workshop: Workshop) -> None:
+    _require_facilitator(who)
+    workshop.private_writing = True
+    _workshop_changed(workshop, who, "private.started", ["private_writing"])
+
+
+@transaction.atomic
+def notes_reveal(*, who: Who, workshop: Workshop) -> int:
+    """End private writing: every hidden note becomes visible to everyone."""
+    _require_facilitator(who)
+    revealed = list(workshop.notes.filter(hidden=True).values_list("id", flat=True))
+    workshop.notes.filter(pk__in=revealed).update(hidden=False, version=F("version") + 1)
+    workshop.private_writing = False
+    workshop.save(update_fields=["private_writing"])
+    event_record(
+        workshop_id=workshop.pk,
+        kind="notes.revealed",
+        obj_id=None,
+        data={"notes": revealed, "state": state_data(workshop)},
+        actor=who.name,
+    )
+    return len(revealed)
+
+
+@transaction.atomic
+def summon(*, who: Who, workshop: Workshop, group: Group | None) -> str:
+    """'Bring everyone here': every participant's page goes to the facilitator's view."""
+    _require_facilitator(who)
+    url = f"/workshops/{workshop.pk}/" + (f"?group={group.pk}" if group is not None else "")
+    event_record(
+        workshop_id=workshop.pk,
+        kind="workshop.summoned",
+        obj_id=group.pk if group is not None else None,
+        data={"url": url},
+        actor=who.name,
+    )
+    return url
+
+
+# --- Notes board -------------------------------------------------------------------------------
+
+
+def _require_contribute(who: Who, obj: Any, action: access.Action) -> None:
+    if who.facilitator:
+        return
+    if obj.workshop.locked:
+        raise exceptions.PermissionDenied(LOCKED)
+    if not access.can_contribute(who.participant, obj, action):
+        raise exceptions.PermissionDenied(NOT_YOURS)
+
+
+@transaction.atomic
+def note_add(
+    *,
+    who: Who,
+    workshop: Workshop,
+    text: str,
+    kind: str = "idea",
+    group: Group | None = None,
+    cluster: Cluster | None = None,
+) -> Note:
+    author = who.participant
+    if author is None and who.user is not None and who.user.is_authenticated:
+        author = participant_for_user(workshop, who.user)
+        who = Who(who.user, author, who.facilitator)
+    if group is None and author is not None:
+        group = author.group
+    last = workshop.notes.aggregate(last=Max("position"))["last"]
+    note = Note(
+        workshop=workshop,
+        author=author,
+        group=group,
+        kind=kind,
+        text=text.strip(),
+        cluster=cluster,
+        hidden=workshop.private_writing,
+        position=0 if last is None else last + 1,
+    )
+    _require_contribute(who, note, "create")
+    # The related objects come checked from the caller; the database guards the constraints.
+    note.full_clean(
+        exclude=["workshop", "author", "group", "cluster", "category"], validate_constraints=False
+    )
+    note.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="note.created",
+        obj_id=note.pk,
+        data=note_data(note),
+        actor=who.name,
+    )
+    return note
+
+
+NOTE_FIELDS = ("text", "kind", "group", "cluster", "category")
+
+
+@transaction.atomic
+def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int | None) -> Note:
+    """Change a note's text, kind, cluster, group or category; a stale `version` is a 409."""
+    note = (
+        Note.objects.select_for_update(of=("self",))
+        .select_related("workshop", "author")
+        .get(pk=note.pk)
+    )
+    _require_contribute(who, note, "update")
+    if version is not None and version != note.version:
+        raise Conflict(current=note_data(note))
+    for field, value in changes.items():
+        if field not in NOTE_FIELDS:
+            continue
+        if hasattr(value, "workshop_id") and value.workshop_id != note.workshop_id:
+            raise exceptions.ValidationError({field: [_("Not part of this workshop.")]})
+        if field == "category" and value is not None:
+            if value.workspace_id != note.workshop.workspace_id:
+                raise exceptions.ValidationError({field: [_("Not part of this workspace.")]})
+        setattr(note, field, value.strip() if isinstance(value, str) else value)
+    note.version += 1
+    note.full_clean()
+    note.save()
+    event_record(
+        workshop_id=note.workshop_id,
+        kind="note.updated",
+        obj_id=note.pk,
+        data=note_data(note),
+        actor=who.name,
+    )
+    return note
+
+
+@transaction.atomic
+def note_delete(*, who: Who, note: Note) -> None:
+    _require_contribute(who, note, "delete")
+    pk, workshop_id = note.pk, note.workshop_id
+    # Dots on a deleted note go back to the people who spent them.
+    for participant_id in note.dots.values_list("participant_id", flat=True):
+        Participant.objects.filter(pk=participant_id).update(votes_used=F("votes_used") - 1)
+    note.delete()
+    event_record(
+        workshop_id=workshop_id, kind="note.deleted", obj_id=pk, data={"id": pk}, actor=who.name
+    )
+
+
+@transaction.atomic
+def vote_cast(*, who: Who, note: Note) -> Vote:
+    """Put one of the person's dots on `note`; the budget holds even under concurrent votes.
+
+    The spend is one conditional UPDATE (`votes_used < budget`): concurrent voters queue on
+    the participant's row, and the database, not a read-then-write in Python, says no.
+    """
+    participant = who.participant
+    if participant is None and who.user is not None and who.user.is_authenticated:
+        participant = participant_for_user(note.workshop, who.user)
+    vote = Vote(workshop_id=note.workshop_id, note=note, participant=participant)
+    if participant is None or not access.can_contribute(participant, vote, "create"):
+        raise exceptions.PermissionDenied(
+            LOCKED if note.workshop.locked else _("Join the workshop to vote.")
+        )
+    budget = note.workshop.vote_budget
+    spent = Participant.objects.filter(pk=participant.pk, votes_used__lt=budget).update(
+        votes_used=F("votes_used") + 1
+    )
+    if not spent:
+        raise Conflict(current={"votes_used": budget, "vote_budget": budget}, detail=BUDGET_SPENT)
+    vote.save()
+    Note.objects.filter(pk=note.pk).update(votes=F("votes") + 1)
+    note.refresh_from_db(fields=["votes"])
+    event_record(
+        workshop_id=note.workshop_id,
+        kind="vote.cast",
+        obj_id=note.pk,
+        data={"note": note.pk, "votes": note.votes, "participant": participant.pk},
+        actor=participant.name,
+    )
+    return vote
+
+
+@transaction.atomic
+def vote_retract(*, who: Who, note: Note) -> None:
+    participant = who.participant
+    if participant is None and who.user is not None and who.user.is_authenticated:
+        participant = note.workshop.participants.filter(user=who.user).first()
+    vote = note.dots.filter(participant=participant).order_by("-id").first()
+    if vote is None:
+        raise exceptions.ValidationError({"note": [NO_VOTE_TO_TAKE_BACK]})
+    if not access.can_contribute(participant, vote, "delete"):
+        raise exceptions.PermissionDenied(LOCKED)
+    vote.delete()
+    Participant.objects.filter(pk=participant.pk).update(votes_used=F("votes_used") - 1)
+    Note.objects.filter(pk=note.pk).update(votes=F("votes") - 1)
+    note.refresh_from_db(fields=["votes"])
+    event_record(
+        workshop_id=note.workshop_id,
+        kind="vote.retracted",
+        obj_id=note.pk,
+        data={"note": note.pk, "votes": note.votes, "participant": participant.pk},
+        actor=participant.name,
+    )
+
+
+@transaction.atomic
+def cluster_add(*, who: Who, workshop: Workshop, name: str, group: Group | None = None) -> Cluster:
+    """Clusters are named by anyone on the board while editing is open."""
+    if workshop.locked and not who.facilitator:
+        raise exceptions.PermissionDenied(LOCKED)
+    last = workshop.clusters.aggregate(last=Max("position"))["last"]
+    cluster = Cluster(
+        workshop=workshop,
+        group=group,
+        name=name.strip(),
+        position=0 if last is None else last + 1,
+    )
+    cluster.full_clean()
+    cluster.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="cluster.created",
+        obj_id=cluster.pk,
+        data={"id": cluster.pk, "name": cluster.name, "group": cluster.group_id},
+        actor=who.name,
+    )
+    return cluster
+
+
+def ranked_notes(workshop: Workshop) -> list[Note]:
+    """Visible notes by votes, most first (ties: the earlier note first)."""
+    return list(
+        workshop.notes.filter(hidden=False)
+        .select_related("author", "cluster")
+        .order_by("-votes", "position", "id")
+    )
+
+
+def ranked_clusters(workshop: Workshop) -> list[Cluster]:
+    return list(
+        workshop.clusters.annotate(
+            total=Coalesce(Sum("notes__votes"), 0),
+        ).order_by("-total", "position", "id")
+    )
+
+
+# --- Outputs -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def output_promote(
+    *,
+    who: Who,
+    workshop: Workshop,
+    note: Note | None = None,
+    cluster: Cluster | None = None,
+    step: Any = None,
+    category: Any = None,
+    persona_id: int | None = None,
+    title: str = "",
+) -> Output:
+    """Keep a note or a cluster as a workshop output, optionally attached to where it belongs."""
+    _require_facilitator(who)
+    if note is not None:
+        source_title = note.text
+        votes = note.votes
+        detail = ""
+    elif cluster is not None:
+        texts = list(cluster.notes.filter(hidden=False).values_list("text", flat=True))
+        source_title = cluster.name
+        votes = sum(cluster.notes.values_list("votes", flat=True))
+        detail = "\n".join(f"- {text}" for text in texts)
+    else:
+        source_title, votes, detail = title, 0, ""
+    output = Output(
+        workshop=workshop,
+        title=(title or source_title)[:200],
+        detail=detail[:5000],
+        note=note,
+        cluster=cluster,
+        step=step,
+        category=category,
+        persona_id=persona_id,
+        votes=votes,
+    )
+    output.full_clean()
+    output.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="output.created",
+        obj_id=output.pk,
+        data=output_data(output),
+        actor=who.name,
+    )
+    return output
+
+
+def output_data(output: Output) -> dict[str, Any]:
+    return {
+        "id": output.pk,
+        "workshop": output.workshop_id,
+        "title": output.title,
+        "detail": output.detail,
+        "note": output.note_id,
+        "cluster": output.cluster_id,
+        "step": output.step_id,
+        "category": output.category_id,
+        "persona": output.persona_id,
+        "votes": output.votes,
+    }
+
+
+def output_rows(workshop: Workshop) -> list[dict[str, Any]]:
+    """Outputs as flat rows for the CSV and JSON exports."""
+    rows = []
+    outputs = workshop.outputs.select_related("step", "step__blueprint", "category", "cluster")
+    for output in outputs:
+        rows.append(
+            {
+                "id": output.pk,
+                "workshop": workshop.title,
+                "title": output.title,
+                "detail": output.detail,
+                "votes": output.votes,
+                "source": "cluster" if output.cluster_id else "note" if output.note_id else "",
+                "blueprint": output.step.blueprint.title if output.step_id else "",
+                "step": output.step.title if output.step_id else "",
+                "step_id": output.step_id,
+                "category": output.category.name if output.category_id else "",
+                "category_id": output.category_id,
+                "persona_id": output.persona_id,
+            }
+        )
+    return rows
+
+
+def workshop_outputs_for_blueprint(blueprint: Any) -> list[dict[str, Any]]:
+    """The workshop outputs attached to the steps of `blueprint`, for the PDF book.
+
+    Each: `{"workshop", "date", "title", "detail", "votes", "step_id", "step"}`, ordered by
+    workshop date, then most voted first. A global blueprint also lists the outputs attached to
+    the team steps its steps came from.
+    """
+    from blueprints.models import Step
+
+    step_titles = dict(blueprint.steps.values_list("id", "title"))
+    # A team step merged into this (global) blueprint: its outputs show on the global step.
+    sources = dict(
+        Step.sources.through.objects.filter(from_step__blueprint=blueprint).values_list(
+            "to_step_id", "from_step_id"
+        )
+    )
+    outputs = (
+        Output.objects.filter(step_id__in=set(step_titles) | set(sources))
+        .select_related("workshop")
+        .order_by("workshop__date", "workshop_id", "-votes", "id")
+    )
+    return [
+        {
+            "workshop": output.workshop.title,
+            "date": output.workshop.date.isoformat() if output.workshop.date else None,
+            "title": output.title,
+            "detail": output.detail,
+            "votes": output.votes,
+            "step_id": sources.get(output.step_id, output.step_id),
+            "step": step_titles.get(sources.get(output.step_id, output.step_id), ""),
+        }
+        for output in outputs
+    ]

@@ -1,0 +1,534 @@
+"""Workshop pages: the list and creation, joining by code, the live facilitation page.
+
+Every form posts to a small view that resolves who acts (`guests.who_from_request`: account
+or guest cookie), calls one service, and answers JSON to the page's script or redirects back
+for a browser without script. Service errors (403, 400, 409) keep their status either way.
+"""
+
+import csv
+import functools
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework import exceptions
+
+from blueprints.models import Blueprint, Step
+from frontstage.rest import Conflict
+from personas.models import ContactReason
+from workshops import access, agenda, guests, services
+from workshops.models import (
+    ActivityKind,
+    Group,
+    Note,
+    NoteKind,
+    Participant,
+    Role,
+    Workshop,
+    Workspace,
+)
+from workshops.services import Who
+
+Handler = Callable[..., Any]
+
+
+def _get_workshop(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Who]:
+    workshop = (
+        Workshop.objects.select_related("workspace", "current_activity")
+        .filter(pk=workshop_id)
+        .first()
+    )
+    who = guests.who_from_request(request, workshop) if workshop is not None else None
+    if who is None:
+        raise Http404("No such workshop")
+    return workshop, who
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request: HttpRequest, workshop: Workshop) -> HttpResponse:
+    group = request.POST.get("view_group") or request.GET.get("group")
+    suffix = f"?group={group}" if group and group.isdigit() else ""
+    return redirect(f"/workshops/{workshop.pk}/{suffix}")
+
+
+def workshop_action(view: Handler) -> Handler:
+    """POST only; resolve the workshop and who acts; map service errors to answers."""
+
+    @functools.wraps(view)
+    @require_POST
+    def wrapper(request: HttpRequest, workshop_id: int, **ids: int) -> HttpResponse:
+        workshop, who = _get_workshop(request, workshop_id)
+        try:
+            with transaction.atomic():
+                result = view(request, workshop, who, *ids.values())
+        except exceptions.APIException as error:
+            detail = error.detail
+            if isinstance(detail, dict):
+                text = " ".join(str(m) for msgs in detail.values() for m in _as_list(msgs))
+            else:
+                text = str(detail)
+            if _wants_json(request):
+                body = {"detail": text}
+                if isinstance(error, Conflict) and error.current is not None:
+                    body["current"] = error.current
+                return JsonResponse(body, status=error.status_code)
+            messages.error(request, text)
+            return _back(request, workshop)
+        if _wants_json(request):
+            return JsonResponse(result or {"ok": True}, status=200)
+        return _back(request, workshop)
+
+    return wrapper
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _pick(queryset: Any, raw: str | None, field: str) -> Any:
+    """An object of `queryset` by the id a form sent; '' means none; unknown is a 400."""
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise exceptions.ValidationError({field: [_("Pick one from the list.")]})
+    found = queryset.filter(pk=int(raw)).first()
+    if found is None:
+        raise exceptions.ValidationError({field: [_("Pick one from the list.")]})
+    return found
+
+
+def _require_run(who: Who) -> None:
+    if not who.facilitator:
+        raise exceptions.PermissionDenied(services.FACILITATORS_ONLY)
+
+
+# --- Workshops of a workspace ------------------------------------------------------------------
+
+
+@login_required
+def workspace_workshops(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None or not access.can_read(request.user, workspace):
+        raise Http404("No such workspace")
+    can_run = access.can_manage(request.user, workspace.pk)
+    if request.method == "POST":
+        if not can_run:
+            return HttpResponse(status=403)
+        template = request.POST.get("template", "")
+        title = request.POST.get("title", "").strip()[:200]
+        if template not in agenda.TEMPLATES and not title:
+            messages.error(request, _("Give the workshop a title or pick a template."))
+            return redirect("workspace-workshops", workspace_id=workspace.pk)
+        workshop = services.workshop_create(workspace=workspace, title=title, template=template)
+        return redirect("workshop", workshop_id=workshop.pk)
+    workshops = workspace.workshops.order_by("-created_at")
+    templates = [(key, spec["title"]) for key, spec in agenda.TEMPLATES.items()]
+    context = {
+        "workspace": workspace,
+        "workshops": workshops,
+        "templates": templates,
+        "can_run": can_run,
+    }
+    return render(request, "workshops/list.html", context)
+
+
+# --- Joining -----------------------------------------------------------------------------------
+
+
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    workshop = Workshop.objects.filter(join_code=code.upper(), join_open=True).first()
+    if workshop is None:
+        return render(request, "workshops/join.html", {"closed": True}, status=404)
+    who = guests.who_from_request(request, workshop)
+    if who is not None and who.participant is not None:
+        return redirect(
+            "workshop", workshop_id=workshop.pk
+        )  # a returning guest stays who they were
+    error = ""
+    name = ""
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if not name:
+            error = _("Type your name to join.")
+        elif len(name) > 80:
+            error = _("Keep your name under 80 characters.")
+        else:
+            user = request.user if request.user.is_authenticated else None
+            if user is not None and access.role_in(user, workshop.workspace_id) is None:
+                user = None  # an account of another workspace joins as a guest
+            participant = services.participant_join(workshop=workshop, name=name, user=user)
+            response = redirect("workshop", workshop_id=workshop.pk)
+            guests.remember(response, participant, secure=request.is_secure())
+            return response
+    elif request.user.is_authenticated:
+        name = request.user.get_full_name() or request.user.get_username()
+    context = {"workshop": workshop, "error": error, "name": name, "closed": False}
+    return render(request, "workshops/join.html", context, status=400 if error else 200)
+
+
+# --- The live page -----------------------------------------------------------------------------
+
+
+def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    groups = list(workshop.groups.select_related("blueprint"))
+    raw = request.GET.get("group", "")
+    group = next((g for g in groups if raw.isdigit() and g.pk == int(raw)), None)
+    if group is None and not raw and who.participant is not None and not who.facilitator:
+        group = who.participant.group
+    notes = workshop.notes.select_related("author", "category")
+    if group is not None:
+        notes = notes.filter(group=group)
+    me = who.participant.pk if who.participant is not None else None
+    visible, private_count = [], 0
+    for note in notes:
+        if note.hidden and note.author_id != me:
+            private_count += 1
+            continue
+        visible.append(note)
+    clusters = list(workshop.clusters.filter(group=group) if group else workshop.clusters.all())
+    by_cluster: dict[int | None, list[Note]] = {c.pk: [] for c in clusters}
+    loose: list[Note] = []
+    for note in visible:
+        (by_cluster[note.cluster_id] if note.cluster_id in by_cluster else loose).append(note)
+    my_dots: dict[int, int] = {}
+    if me is not None:
+        for note_id in workshop.votes.filter(participant_id=me).values_list("note_id", flat=True):
+            my_dots[note_id] = my_dots.get(note_id, 0) + 1
+    for note in visible:
+        note.my_dots = my_dots.get(note.pk, 0)
+        note.mine = me is not None and note.author_id == me
+    votes_used = who.participant.votes_used if who.participant is not None else 0
+    categories = list(
+        ContactReason.objects.filter(workspace=workshop.workspace).select_related("parent")
+    )
+    return {
+        "workshop": workshop,
+        "who": who,
+        "groups": groups,
+        "group": group,
+        "clusters": [(c, by_cluster[c.pk]) for c in clusters],
+        "loose": loose,
+        "private_count": private_count,
+        "note_kinds": NoteKind.choices,
+        "votes_left": max(0, workshop.vote_budget - votes_used),
+        "categories": sorted(
+            categories,
+            key=lambda c: (c.parent.name if c.parent else c.name, c.parent_id is not None, c.name),
+        ),
+        "ranked": services.ranked_notes(workshop)[:10],
+        "ranked_clusters": [c for c in services.ranked_clusters(workshop) if c.total][:5],
+        "editable": who.facilitator or (who.participant is not None and not workshop.locked),
+    }
+
+
+def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop, who = _get_workshop(request, workshop_id)
+    role = access.role_in(request.user, workshop.workspace_id)
+    if who.participant is None and role == Role.PARTICIPANT:
+        # A participant of the workspace opening the workshop joins it under their name.
+        who.participant = services.participant_for_user(workshop, request.user)
+    context = _board_context(request, workshop, who)
+    context["state"] = services.state_data(workshop)
+    context["state_json"] = json.dumps(context["state"])
+    if who.facilitator:
+        people = list(workshop.participants.select_related("group", "user"))
+        context.update(
+            {
+                "agenda": services.agenda_rows(workshop),
+                "end_time": agenda.end_time(
+                    workshop.start_time, [a.duration for a in workshop.activities.all()]
+                ),
+                "activity_kinds": ActivityKind.choices,
+                "people": people,
+                "dashboard": _dashboard(workshop, context["groups"], people),
+                "team_blueprints": Blueprint.objects.filter(
+                    workspace=workshop.workspace, kind="team"
+                ),
+                "steps": Step.objects.filter(blueprint__workspace=workshop.workspace)
+                .select_related("blueprint")
+                .order_by("blueprint__title", "position", "id"),
+                "outputs": workshop.outputs.select_related("step", "category"),
+                "join_url": request.build_absolute_uri(f"/join/{workshop.join_code}/"),
+            }
+        )
+    return render(request, "workshops/workshop.html", context)
+
+
+def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant]) -> list[dict]:
+    counts: dict[int | None, int] = {}
+    for group_id in workshop.notes.values_list("group_id", flat=True):
+        counts[group_id] = counts.get(group_id, 0) + 1
+    rows = []
+    for group in [*groups, None]:
+        members = [p for p in people if p.group_id == (group.pk if group else None)]
+        rows.append(
+            {
+                "group": group,
+                "people": len(members),
+                "notes": counts.get(group.pk if group else None, 0),
+            }
+        )
+    return rows
+
+
+def board(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The notes board alone, for the page's script to swap in after an event."""
+    workshop, who = _get_workshop(request, workshop_id)
+    return render(request, "workshops/_board.html", _board_context(request, workshop, who))
+
+
+# --- Board actions (everyone who joined) -------------------------------------------------------
+
+
+@workshop_action
+def note_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    text = request.POST.get("text", "")
+    if not text.strip():
+        raise exceptions.ValidationError({"text": [_("Write something on the note first.")]})
+    kind = request.POST.get("kind", NoteKind.IDEA)
+    if kind not in NoteKind.values:
+        raise exceptions.ValidationError({"kind": [_("Pick a kind from the list.")]})
+    group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
+    cluster = _pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster")
+    if who.participant is None and not who.facilitator:
+        raise exceptions.PermissionDenied(_("Join the workshop to add notes."))
+    note = services.note_add(
+        who=who, workshop=workshop, text=text, kind=kind, group=group, cluster=cluster
+    )
+    return services.note_data(note) | {"text": note.text}
+
+
+@workshop_action
+def note_edit(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) -> dict[str, Any]:
+    note = workshop.notes.select_related("workshop", "author").filter(pk=note_id).first()
+    if note is None:
+        raise exceptions.NotFound()
+    if request.POST.get("delete"):
+        services.note_delete(who=who, note=note)
+        return {"id": note_id, "deleted": True}
+    changes: dict[str, Any] = {}
+    if "cluster" in request.POST:
+        changes["cluster"] = _pick(workshop.clusters.all(), request.POST["cluster"], "cluster")
+    if "category" in request.POST:
+        reasons = ContactReason.objects.filter(workspace=workshop.workspace)
+        changes["category"] = _pick(reasons, request.POST["category"], "category")
+    if "text" in request.POST:
+        changes["text"] = request.POST["text"]
+    raw_version = request.POST.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    # Moving a note between clusters is everyone's, like moving a sticky on a wall.
+    if set(changes) <= {"cluster", "category"} and not who.facilitator:
+        if who.participant is None or workshop.locked:
+            raise exceptions.PermissionDenied(services.LOCKED)
+        who = Who(who.user, who.participant, facilitator=True)
+    note = services.note_update(who=who, note=note, changes=changes, version=version)
+    return services.note_data(note)
+
+
+@workshop_action
+def note_vote(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) -> dict[str, Any]:
+    note = workshop.notes.select_related("workshop").filter(pk=note_id, hidden=False).first()
+    if note is None:
+        raise exceptions.NotFound()
+    if request.POST.get("retract"):
+        services.vote_retract(who=who, note=note)
+    else:
+        services.vote_cast(who=who, note=note)  # refreshes `note.votes`
+    voters = Participant.objects.filter(workshop=workshop)
+    if who.participant is not None:
+        voters = voters.filter(pk=who.participant.pk)
+    else:  # a facilitator's first vote made their participant row
+        voters = voters.filter(user=request.user)
+    used = voters.values_list("votes_used", flat=True).first() or 0
+    return {"note": note.pk, "votes": note.votes, "votes_left": workshop.vote_budget - used}
+
+
+@workshop_action
+def cluster_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    name = request.POST.get("name", "").strip()
+    if not name:
+        raise exceptions.ValidationError({"name": [_("Name the cluster.")]})
+    if who.participant is None and not who.facilitator:
+        raise exceptions.PermissionDenied(_("Join the workshop first."))
+    group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
+    cluster = services.cluster_add(who=who, workshop=workshop, name=name[:120], group=group)
+    return {"id": cluster.pk, "name": cluster.name}
+
+
+# --- Facilitator actions -----------------------------------------------------------------------
+
+
+CONTROLS: dict[str, Callable[[Who, Workshop, HttpRequest], Any]] = {
+    "start_timer": lambda who, w, r: services.timer_start(who=who, workshop=w),
+    "pause_timer": lambda who, w, r: services.timer_pause(who=who, workshop=w),
+    "next_activity": lambda who, w, r: services.activity_next(who=who, workshop=w),
+    "lock": lambda who, w, r: services.workshop_lock(who=who, workshop=w, locked=True),
+    "unlock": lambda who, w, r: services.workshop_lock(who=who, workshop=w, locked=False),
+    "private": lambda who, w, r: services.private_writing_start(who=who, workshop=w),
+    "reveal": lambda who, w, r: services.notes_reveal(who=who, workshop=w),
+    "summon": lambda who, w, r: services.summon(
+        who=who, workshop=w, group=_pick(w.groups.all(), r.POST.get("group"), "group")
+    ),
+    "renew_code": lambda who, w, r: services.join_code_renew(who=who, workshop=w),
+    "close_join": lambda who, w, r: services.join_set_open(who=who, workshop=w, is_open=False),
+    "open_join": lambda who, w, r: services.join_set_open(who=who, workshop=w, is_open=True),
+}
+
+
+@workshop_action
+def control(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    _require_run(who)
+    run = CONTROLS.get(request.POST.get("action", ""))
+    if run is None:
+        raise exceptions.ValidationError({"action": [_("Unknown action.")]})
+    run(who, workshop, request)
+    workshop.refresh_from_db()
+    return services.state_data(workshop)
+
+
+@workshop_action
+def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    """Add, move, start or remove an agenda activity."""
+    _require_run(who)
+    op = request.POST.get("op", "")
+    if op == "add":
+        raw = request.POST.get("duration", "")
+        title = request.POST.get("title", "").strip()[:200]
+        kind = request.POST.get("kind", "")
+        if not title or kind not in ActivityKind.values or not raw.isdigit():
+            raise exceptions.ValidationError(
+                {"activity": [_("Give a title, a kind and a duration in minutes.")]}
+            )
+        activity = workshop.activities.model(
+            workshop=workshop,
+            title=title,
+            kind=kind,
+            duration=int(raw),
+            position=services.activity_next_position(workshop),
+        )
+        try:
+            activity.full_clean()
+        except Exception as error:  # ValidationError of the model: a clear 400
+            raise exceptions.ValidationError({"duration": [str(error)]}) from error
+        activity.save()
+        services.activities_reorder(
+            who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
+        )
+        return {"id": activity.pk}
+    activity = _pick(workshop.activities.all(), request.POST.get("activity"), "activity")
+    if activity is None:
+        raise exceptions.ValidationError({"activity": [_("Pick an activity.")]})
+    if op in ("up", "down"):
+        step = -1 if op == "up" else 1
+        services.activity_move(workshop=workshop, who=who, activity=activity, step=step)
+    elif op == "start":
+        services.activity_start(who=who, workshop=workshop, activity=activity)
+    elif op == "delete":
+        activity.delete()
+        services.activities_reorder(
+            who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
+        )
+    else:
+        raise exceptions.ValidationError({"op": [_("Unknown action.")]})
+    return {"id": activity.pk}
+
+
+@workshop_action
+def group_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    _require_run(who)
+    name = request.POST.get("name", "").strip()[:120]
+    if not name:
+        raise exceptions.ValidationError({"name": [_("Name the group.")]})
+    if workshop.groups.filter(name=name).exists():
+        raise exceptions.ValidationError({"name": [_("A group with this name exists.")]})
+    blueprints = Blueprint.objects.filter(workspace=workshop.workspace, kind="team")
+    blueprint = _pick(blueprints, request.POST.get("blueprint"), "blueprint")
+    last = workshop.groups.count()
+    group = Group.objects.create(workshop=workshop, name=name, blueprint=blueprint, position=last)
+    services.event_record(
+        workshop_id=workshop.pk,
+        kind="group.created",
+        obj_id=group.pk,
+        data={"id": group.pk, "name": group.name, "blueprint": group.blueprint_id},
+        actor=who.name,
+    )
+    return {"id": group.pk}
+
+
+@workshop_action
+def participant_edit(
+    request: HttpRequest, workshop: Workshop, who: Who, participant_id: int
+) -> dict[str, Any]:
+    _require_run(who)
+    participant = workshop.participants.filter(pk=participant_id).first()
+    if participant is None:
+        raise exceptions.NotFound()
+    if request.POST.get("remove"):
+        services.participant_remove(who=who, participant=participant)
+        return {"id": participant_id, "removed": True}
+    group: Any = ...
+    if "group" in request.POST:
+        group = _pick(workshop.groups.all(), request.POST["group"], "group")
+    services.participant_update(
+        who=who, participant=participant, name=request.POST.get("name"), group=group
+    )
+    return services.participant_data(participant)
+
+
+@workshop_action
+def output_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    _require_run(who)
+    note = _pick(workshop.notes.filter(hidden=False), request.POST.get("note"), "note")
+    cluster = _pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster")
+    step = _pick(
+        Step.objects.filter(blueprint__workspace=workshop.workspace),
+        request.POST.get("step"),
+        "step",
+    )
+    category = _pick(
+        ContactReason.objects.filter(workspace=workshop.workspace),
+        request.POST.get("category"),
+        "category",
+    )
+    if note is None and cluster is None:
+        raise exceptions.ValidationError({"note": [_("Pick a note or a cluster to keep.")]})
+    output = services.output_promote(
+        who=who, workshop=workshop, note=note, cluster=cluster, step=step, category=category
+    )
+    return services.output_data(output)
+
+
+def outputs_export(request: HttpRequest, workshop_id: int, fmt: str) -> HttpResponse:
+    workshop, who = _get_workshop(request, workshop_id)
+    rows = services.output_rows(workshop)
+    name = f"{slugify(workshop.title) or 'workshop'}-outputs.{fmt}"
+    if fmt == "json":
+        response = JsonResponse({"workshop": workshop.title, "outputs": rows})
+    else:
+        out = io.StringIO()
+        fields = list(rows[0]) if rows else ["id", "workshop", "title", "detail", "votes"]
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            # A cell starting with = + - @ would run as a formula in a spreadsheet.
+            writer.writerow(
+                {
+                    k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
+                    for k, v in row.items()
+                }
+            )
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

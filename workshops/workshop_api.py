@@ -1,0 +1,645 @@
+"""REST API of workshops: `workshops` (with `join_code`), `activities`, `groups`,
+`participants`, `notes`, `clusters`, `votes`, `outputs` under /api/v1/.
+
+Every write goes through workshops/services.py (one transaction, one live event); reads and
+writes are limited to the request user's workspaces like the rest of the API.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from frontstage.api import MAX_ID, ScopedSerializer, ScopedViewSet
+from workshops import access, agenda, services
+from workshops.events import event_record
+from workshops.models import (
+    Activity,
+    Cluster,
+    Group,
+    Note,
+    Output,
+    Participant,
+    Vote,
+    Workshop,
+)
+from workshops.services import Who
+
+WORKSHOP_SCOPE = {"workshop": "workspace__memberships"}
+MEMBERS = "workshop__workspace__memberships"
+
+
+def who_of(request: Request, workshop: Workshop) -> Who:
+    user = request.user
+    participant = workshop.participants.filter(user=user).first()
+    return Who(user, participant, access.can_run_workshop(user, workshop))
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+        "example": "09:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time of the workshop's day, without a zone (OpenAPI's `time` needs one)."""
+
+
+class WorkshopSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships"}
+    fixed = ("workspace",)
+    template = serializers.ChoiceField(
+        choices=[("", "—")] + [(key, str(spec["title"])) for key, spec in agenda.TEMPLATES.items()],
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Create with the agenda of a ready template: blueprint or information.",
+    )
+    start_time = LocalTimeField(required=False)
+    timer = serializers.SerializerMethodField()
+    end_time = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "id",
+            "workspace",
+            "title",
+            "goal",
+            "date",
+            "start_time",
+            "end_time",
+            "join_code",
+            "join_open",
+            "vote_budget",
+            "current_activity",
+            "timer",
+            "locked",
+            "private_writing",
+            "version",
+            "template",
+            "created_at",
+        ]
+        read_only_fields = [
+            "join_code",
+            "current_activity",
+            "locked",
+            "private_writing",
+            "version",
+            "created_at",
+        ]
+        extra_kwargs = {"title": {"required": False}}
+
+    def get_timer(self, workshop: Workshop) -> dict[str, Any]:
+        return services.timer_data(workshop)
+
+    def get_end_time(self, workshop: Workshop) -> str:
+        durations = [a.duration for a in workshop.activities.all()]
+        return agenda.end_time(workshop.start_time, durations).isoformat(timespec="minutes")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if self.instance is None and not attrs.get("title") and not attrs.get("template"):
+            raise serializers.ValidationError({"title": [_("Give a title or a template.")]})
+        return attrs
+
+
+class OrderSerializer(serializers.Serializer):
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=500
+    )
+
+
+class SecondsSerializer(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=8 * 3600, required=False)
+
+
+class LockSerializer(serializers.Serializer):
+    locked = serializers.BooleanField()
+
+
+class SummonSerializer(serializers.Serializer):
+    group = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+
+
+STATE = inline_serializer(
+    "WorkshopState",
+    {
+        "current_activity": serializers.JSONField(allow_null=True),
+        "timer": serializers.JSONField(),
+        "locked": serializers.BooleanField(),
+        "private_writing": serializers.BooleanField(),
+        "join_open": serializers.BooleanField(),
+        "vote_budget": serializers.IntegerField(),
+        "version": serializers.IntegerField(),
+    },
+)
+
+
+class WorkshopViewSet(ScopedViewSet):
+    queryset = Workshop.objects.all()
+    serializer_class = WorkshopSerializer
+    filters = {"workspace": "workspace_id"}
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return Workshop.objects.select_related("current_activity").prefetch_related("activities")
+
+    def perform_create(self, serializer: WorkshopSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        workshop = services.workshop_create(
+            workspace=data["workspace"],
+            title=data.get("title", ""),
+            goal=data.get("goal", ""),
+            date=data.get("date"),
+            template=data.get("template", ""),
+        )
+        for field in ("start_time", "vote_budget", "join_open"):
+            if field in data:
+                setattr(workshop, field, data[field])
+        workshop.save()
+        serializer.instance = workshop
+
+    @transaction.atomic
+    def perform_update(self, serializer: WorkshopSerializer) -> None:
+        workshop = serializer.save()
+        services._workshop_changed(workshop, who_of(self.request, workshop), "workshop.updated", [])
+
+    def control(self, request: Request, run: Any) -> Response:
+        workshop = self.get_object()
+        if not access.can_run_workshop(request.user, workshop):
+            raise exceptions.PermissionDenied(services.FACILITATORS_ONLY)
+        run(workshop, who_of(request, workshop))
+        workshop.refresh_from_db()
+        return Response(services.state_data(workshop))
+
+    @extend_schema(request=SecondsSerializer, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="start-timer")
+    def start_timer(self, request: Request, pk: str) -> Response:
+        """Start or resume the shared timer (default: what is left, or the activity's duration)."""
+        incoming = SecondsSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        seconds = incoming.validated_data.get("seconds")
+        return self.control(
+            request, lambda w, who: services.timer_start(who=who, workshop=w, seconds=seconds)
+        )
+
+    @extend_schema(request=None, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="pause-timer")
+    def pause_timer(self, request: Request, pk: str) -> Response:
+        return self.control(request, lambda w, who: services.timer_pause(who=who, workshop=w))
+
+    @extend_schema(request=None, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="next-activity")
+    def next_activity(self, request: Request, pk: str) -> Response:
+        return self.control(request, lambda w, who: services.activity_next(who=who, workshop=w))
+
+    @extend_schema(request=LockSerializer, responses=STATE)
+    @action(detail=True, methods=["post"])
+    def lock(self, request: Request, pk: str) -> Response:
+        incoming = LockSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        locked = incoming.validated_data["locked"]
+        return self.control(
+            request, lambda w, who: services.workshop_lock(who=who, workshop=w, locked=locked)
+        )
+
+    @extend_schema(request=None, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="private-writing")
+    def private_writing(self, request: Request, pk: str) -> Response:
+        """Notes added from now on stay hidden from others until `reveal`."""
+        return self.control(
+            request, lambda w, who: services.private_writing_start(who=who, workshop=w)
+        )
+
+    @extend_schema(request=None, responses=STATE)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str) -> Response:
+        return self.control(request, lambda w, who: services.notes_reveal(who=who, workshop=w))
+
+    @extend_schema(request=SummonSerializer, responses=STATE)
+    @action(detail=True, methods=["post"])
+    def summon(self, request: Request, pk: str) -> Response:
+        """'Bring everyone here': every participant's page opens the facilitator's view."""
+        incoming = SummonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        group_id = incoming.validated_data.get("group")
+
+        def run(workshop: Workshop, who: Who) -> None:
+            group = None
+            if group_id is not None:
+                group = workshop.groups.filter(pk=group_id).first()
+                if group is None:
+                    raise exceptions.ValidationError({"group": [_("No such group here.")]})
+            services.summon(who=who, workshop=workshop, group=group)
+
+        return self.control(request, run)
+
+    @extend_schema(request=None, responses=WorkshopSerializer)
+    @action(detail=True, methods=["post"], url_path="renew-code")
+    def renew_code(self, request: Request, pk: str) -> Response:
+        """Revoke the join code (and link) and issue a new one."""
+        self.control(request, lambda w, who: services.join_code_renew(who=who, workshop=w))
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=OrderSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="reorder-activities")
+    def reorder_activities(self, request: Request, pk: str) -> Response:
+        incoming = OrderSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        ids = incoming.validated_data["order"]
+        self.control(
+            request, lambda w, who: services.activities_reorder(who=who, workshop=w, ids=ids)
+        )
+        return Response({"order": ids})
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "WorkshopResults",
+            {
+                "notes": serializers.ListField(child=serializers.JSONField()),
+                "clusters": serializers.ListField(child=serializers.JSONField()),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def results(self, request: Request, pk: str) -> Response:
+        """Notes and clusters ranked by votes, most first."""
+        workshop = self.get_object()
+        notes = [services.note_data(note) for note in services.ranked_notes(workshop)]
+        clusters = [
+            {"id": c.pk, "name": c.name, "votes": c.total}
+            for c in services.ranked_clusters(workshop)
+        ]
+        return Response({"notes": notes, "clusters": clusters})
+
+
+class WorkshopPartViewSet(ScopedViewSet):
+    """Plain create/update/delete of a workshop's part, each with its live event."""
+
+    memberships = MEMBERS
+    filters = {"workshop": "workshop_id"}
+    event_name = ""
+
+    def record(self, instance: Any, change: str, data: dict[str, Any]) -> None:
+        event_record(
+            workshop_id=instance.workshop_id,
+            kind=f"{self.event_name}.{change}",
+            obj_id=instance.pk,
+            data=data,
+            actor=who_of(self.request, instance.workshop).name,
+        )
+
+    @transaction.atomic
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        super().perform_create(serializer)
+        self.record(serializer.instance, "created", serializer.data)
+
+    @transaction.atomic
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        serializer.save()
+        self.record(serializer.instance, "updated", serializer.data)
+
+    @transaction.atomic
+    def perform_destroy(self, instance: Any) -> None:
+        pk = instance.pk
+        instance.delete()
+        instance.pk = pk
+        self.record(instance, "deleted", {"id": pk})
+
+
+class ActivitySerializer(ScopedSerializer):
+    scoped = WORKSHOP_SCOPE
+    fixed = ("workshop",)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "workshop", "title", "kind", "duration", "instructions", "position"]
+        read_only_fields = ["position"]
+
+
+class ActivityViewSet(WorkshopPartViewSet):
+    """Activities of the agenda; new ones go last; see `reorder-activities` on the workshop."""
+
+    queryset = Activity.objects.all()
+    serializer_class = ActivitySerializer
+    event_name = "activity"
+
+    @transaction.atomic
+    def perform_create(self, serializer: ActivitySerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        workshop = serializer.validated_data["workshop"]
+        serializer.save(position=services.activity_next_position(workshop))
+        self.record(serializer.instance, "created", serializer.data)
+
+
+class GroupSerializer(ScopedSerializer):
+    scoped = {"workshop": "workspace__memberships", "blueprint": "workspace__memberships"}
+    fixed = ("workshop",)
+
+    class Meta:
+        model = Group
+        fields = ["id", "workshop", "name", "blueprint", "position"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        workshop = attrs.get("workshop") or self.instance.workshop
+        blueprint = attrs.get("blueprint")
+        if blueprint is not None and (
+            blueprint.workspace_id != workshop.workspace_id or blueprint.kind != "team"
+        ):
+            raise serializers.ValidationError(
+                {"blueprint": [_("Not a team blueprint of this workspace.")]}
+            )
+        name = attrs.get("name")
+        if name is not None:
+            clash = Group.objects.filter(workshop=workshop, name=name)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError({"name": [_("A group with this name exists.")]})
+        return attrs
+
+
+class GroupViewSet(WorkshopPartViewSet):
+    """Breakout groups, each bound to a team blueprint (`blueprint`) or to a notes board."""
+
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+    event_name = "group"
+
+
+class ParticipantSerializer(ScopedSerializer):
+    scoped = WORKSHOP_SCOPE
+    fixed = ("workshop",)
+    guest = serializers.BooleanField(source="is_guest", read_only=True)
+
+    class Meta:
+        model = Participant
+        fields = ["id", "workshop", "name", "group", "user", "guest", "votes_used", "joined_at"]
+        read_only_fields = ["user", "votes_used", "joined_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        workshop = attrs.get("workshop") or self.instance.workshop
+        group = attrs.get("group")
+        if group is not None and group.workshop_id != workshop.pk:
+            raise serializers.ValidationError({"group": [_("No such group in this workshop.")]})
+        return attrs
+
+
+class ParticipantViewSet(ScopedViewSet):
+    """Who joined. Facilitators add guests by name, rename them, move them, remove them."""
+
+    queryset = Participant.objects.all()
+    serializer_class = ParticipantSerializer
+    memberships = MEMBERS
+    filters = {"workshop": "workshop_id"}
+
+    def perform_create(self, serializer: ParticipantSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        participant = services.participant_join(workshop=data["workshop"], name=data["name"])
+        if data.get("group") is not None:
+            who = who_of(self.request, participant.workshop)
+            services.participant_update(who=who, participant=participant, group=data["group"])
+        serializer.instance = participant
+
+    def perform_update(self, serializer: ParticipantSerializer) -> None:
+        participant = serializer.instance
+        data = serializer.validated_data
+        who = who_of(self.request, participant.workshop)
+        services.participant_update(
+            who=who, participant=participant, name=data.get("name"), group=data.get("group", ...)
+        )
+
+    def perform_destroy(self, instance: Participant) -> None:
+        services.participant_remove(
+            who=who_of(self.request, instance.workshop), participant=instance
+        )
+
+
+class NoteSerializer(ScopedSerializer):
+    scoped = {
+        "workshop": "workspace__memberships",
+        "group": "workshop__workspace__memberships",
+        "cluster": "workshop__workspace__memberships",
+        "category": "workspace__memberships",
+    }
+    fixed = ("workshop",)
+    author_name = serializers.CharField(source="author.name", read_only=True, default="")
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "workshop",
+            "group",
+            "author",
+            "author_name",
+            "kind",
+            "text",
+            "cluster",
+            "category",
+            "hidden",
+            "votes",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = ["author", "hidden", "votes", "created_at"]
+        extra_kwargs = {"version": {"required": False}}
+
+    def to_representation(self, note: Note) -> dict[str, Any]:
+        data = super().to_representation(note)
+        user = self.context["request"].user
+        if note.hidden and not (note.author_id and note.author.user_id == user.pk):
+            data["text"] = None  # written in private: not revealed yet
+        return data
+
+
+class NoteViewSet(ScopedViewSet):
+    """Sticky notes. Members add notes and change their own; a stale `version` answers 409."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    memberships = MEMBERS
+    filters = {"workshop": "workshop_id", "group": "group_id", "cluster": "cluster_id"}
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return Note.objects.select_related("author", "workshop")
+
+    def perform_create(self, serializer: NoteSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        workshop = data["workshop"]
+        note = services.note_add(
+            who=who_of(self.request, workshop),
+            workshop=workshop,
+            text=data["text"],
+            kind=data.get("kind", "idea"),
+            group=data.get("group"),
+            cluster=data.get("cluster"),
+        )
+        serializer.instance = note
+
+    def perform_update(self, serializer: NoteSerializer) -> None:
+        note = serializer.instance
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        serializer.instance = services.note_update(
+            who=who_of(self.request, note.workshop), note=note, changes=data, version=version
+        )
+
+    def perform_destroy(self, instance: Note) -> None:
+        services.note_delete(who=who_of(self.request, instance.workshop), note=instance)
+
+
+class ClusterSerializer(ScopedSerializer):
+    scoped = {"workshop": "workspace__memberships", "group": "workshop__workspace__memberships"}
+    fixed = ("workshop",)
+
+    class Meta:
+        model = Cluster
+        fields = ["id", "workshop", "group", "name", "position"]
+        read_only_fields = ["position"]
+
+
+class ClusterViewSet(WorkshopPartViewSet):
+    """Named affinity clusters; put a note in one by setting the note's `cluster`."""
+
+    queryset = Cluster.objects.all()
+    serializer_class = ClusterSerializer
+    event_name = "cluster"
+
+    def perform_create(self, serializer: ClusterSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        workshop = data["workshop"]
+        serializer.instance = services.cluster_add(
+            who=who_of(self.request, workshop),
+            workshop=workshop,
+            name=data["name"],
+            group=data.get("group"),
+        )
+
+
+class VoteSerializer(ScopedSerializer):
+    scoped = {"note": "workshop__workspace__memberships"}
+
+    class Meta:
+        model = Vote
+        fields = ["id", "workshop", "note", "participant", "created_at"]
+        read_only_fields = ["workshop", "participant", "created_at"]
+
+
+class VoteViewSet(ScopedViewSet):
+    """Dots. `POST {"note": id}` spends one of your dots (409 when your budget is spent);
+    `DELETE` takes one back."""
+
+    queryset = Vote.objects.all()
+    serializer_class = VoteSerializer
+    memberships = MEMBERS
+    filters = {"workshop": "workshop_id", "note": "note_id"}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer: VoteSerializer) -> None:
+        note = serializer.validated_data["note"]
+        # Voting is contributing to the board: managers read, they do not vote.
+        self.check_write(Note(workshop=note.workshop), "create")
+        serializer.instance = services.vote_cast(who=who_of(self.request, note.workshop), note=note)
+
+    def perform_destroy(self, instance: Vote) -> None:
+        if instance.participant.user_id != self.request.user.pk:
+            raise exceptions.PermissionDenied(_("Only the voter takes a vote back."))
+        services.vote_retract(who=who_of(self.request, instance.workshop), note=instance.note)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        pass  # voting rules (own dots, budget, lock) live in services.vote_* via access
+
+
+class OutputSerializer(ScopedSerializer):
+    scoped = {
+        "workshop": "workspace__memberships",
+        "note": "workshop__workspace__memberships",
+        "cluster": "workshop__workspace__memberships",
+        "step": "blueprint__workspace__memberships",
+        "category": "workspace__memberships",
+    }
+    fixed = ("workshop",)
+    persona = serializers.IntegerField(
+        source="persona_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+
+    class Meta:
+        model = Output
+        fields = [
+            "id",
+            "workshop",
+            "title",
+            "detail",
+            "note",
+            "cluster",
+            "step",
+            "category",
+            "persona",
+            "votes",
+            "created_at",
+        ]
+        read_only_fields = ["votes", "created_at"]
+        extra_kwargs = {"title": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        workshop = attrs.get("workshop") or self.instance.workshop
+        for name in ("note", "cluster"):
+            part = attrs.get(name)
+            if part is not None and part.workshop_id != workshop.pk:
+                raise serializers.ValidationError({name: [_("Not part of this workshop.")]})
+        step = attrs.get("step")
+        if step is not None and step.blueprint.workspace_id != workshop.workspace_id:
+            raise serializers.ValidationError({"step": [_("Not a step of this workspace.")]})
+        category = attrs.get("category")
+        if category is not None and category.workspace_id != workshop.workspace_id:
+            raise serializers.ValidationError(
+                {"category": [_("Not a category of this workspace.")]}
+            )
+        if self.instance is None and not (
+            attrs.get("title") or attrs.get("note") or attrs.get("cluster")
+        ):
+            raise serializers.ValidationError({"title": [_("Give a title, a note or a cluster.")]})
+        return attrs
+
+
+class OutputViewSet(WorkshopPartViewSet):
+    """Outputs: notes or clusters promoted by the facilitator, attached to a step, a persona or
+    a contact-reason category."""
+
+    queryset = Output.objects.all()
+    serializer_class = OutputSerializer
+    event_name = "output"
+
+    def perform_create(self, serializer: OutputSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        workshop = data["workshop"]
+        serializer.instance = services.output_promote(
+            who=who_of(self.request, workshop),
+            workshop=workshop,
+            note=data.get("note"),
+            cluster=data.get("cluster"),
+            step=data.get("step"),
+            category=data.get("category"),
+            persona_id=data.get("persona_id"),
+            title=data.get("title", ""),
+        )

@@ -15,6 +15,10 @@ for command in "${!NEEDED[@]}"; do
 done
 # Fonts with wide Unicode coverage, for diagrams and PDFs in every language.
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# Chinese, Japanese and Korean text in the PDF book (DejaVu covers Arabic and Hebrew).
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# WeasyPrint lays out the PDF book with Pango.
+ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -395,6 +395,23 @@ def test_png_pdf_and_dot_are_what_they_say(world: World) -> None:
     assert source.content.startswith(b"digraph blueprint {")
 
 
+def test_chinese_and_arabic_titles_are_drawn_with_fonts_that_have_them(
+    world: World, tmp_path: Path
+) -> None:
+    Step.objects.filter(pk=world.a.step.pk).update(title="客服中心处理投诉")
+    Step.objects.filter(pk=world.a.other_step.pk).update(title="مركز خدمة المستهلك")
+    pdf = world.client("manager").get(diagram_url(world.a.blueprint, "pdf"))
+    path = tmp_path / "diagram.pdf"
+    path.write_bytes(pdf.content)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    # Without a CJK font the Chinese would come out as empty boxes in a fallback font.
+    assert "NotoSansCJK" in fonts.stdout or "NotoSerifCJK" in fonts.stdout, fonts.stdout
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "客服中心处理投诉" in text.replace("\n", "").replace(" ", "")
+
+
 def test_a_change_shows_in_the_next_render(world: World) -> None:
     client = world.client("alice")
     before = client.get(diagram_url(world.a.blueprint))

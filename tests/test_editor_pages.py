@@ -83,3 +83,11 @@ def test_the_board_costs_the_same_queries_however_many_steps(
     client.get(f"/blueprints/{world.a.blueprint.pk}/board/")  # warm the session
     with django_assert_max_num_queries(14):  # type: ignore[operator]
         client.get(f"/blueprints/{world.a.blueprint.pk}/board/")
+
+
+@pytest.mark.parametrize("who", ["alice", "manager"])
+def test_everyone_who_reads_the_page_can_export_the_pdf_book(world: World, who: str) -> None:
+    html = page_client(world, who).get(f"/blueprints/{world.a.blueprint.pk}/").content.decode()
+    assert (
+        f'href="/api/v1/blueprints/{world.a.blueprint.pk}/book.pdf?download=1&amp;lang=en"' in html
+    )

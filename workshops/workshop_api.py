@@ -434,7 +434,9 @@ class NoteSerializer(ScopedSerializer):
         "category": "workspace__memberships",
     }
     fixed = ("workshop",)
-    author_name = serializers.CharField(source="author.name", read_only=True, default="")
+    # A method, not `source="author.name"` with a default: DRF skips defaults on a PATCH,
+    # and the field would vanish from the answer for a note without an author.
+    author_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Note
@@ -455,6 +457,9 @@ class NoteSerializer(ScopedSerializer):
         ]
         read_only_fields = ["author", "hidden", "votes", "created_at"]
         extra_kwargs = {"version": {"required": False}}
+
+    def get_author_name(self, note: Note) -> str:
+        return note.author.name if note.author_id else ""
 
     def to_representation(self, note: Note) -> dict[str, Any]:
         data = super().to_representation(note)

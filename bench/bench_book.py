@@ -1,0 +1,159 @@
+"""The manager's blueprint book (PDF) of a 500-step blueprint, next to the naive way.
+
+Run from the repository root (``make bench`` does):
+
+    FRONTSTAGE_INSECURE_DEV_KEY=1 .venv/bin/python bench/bench_book.py
+
+It builds a throwaway SQLite database and render cache in a temporary directory and a
+500-step blueprint (tests/factories.py `make_blueprint_of_size`). Then, interleaved so that a
+busy machine slows both alike:
+
+- naive, diagram page only: WeasyPrint turning one A3 page with the diagram's SVG inlined
+  into a PDF (the SVG itself is drawn beforehand and not counted) — the baseline;
+- ours, cold: the whole book (cover, contents, diagram pages, every table, matrix...) with an
+  empty cache: Graphviz draws the diagram and the tables, WeasyPrint lays out the pages;
+- ours, drawings cached: the book after a change that leaves the drawings alone (the
+  cover's date, a workspace name): WeasyPrint and the stamping only;
+- ours, cached: an unchanged blueprint, answered from the cache by content hash.
+
+Target: the whole book cold ≤ 2 s. Medians; the script always exits 0: it is a measurement,
+the verdict is printed.
+"""
+
+import io
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_TMP = tempfile.TemporaryDirectory(prefix="frontstage-bench-book-")
+os.environ["DATABASE_URL"] = f"sqlite:///{_TMP.name}/bench.sqlite3"
+os.environ["RENDER_CACHE_DIR"] = f"{_TMP.name}/render-cache"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontstage.settings")
+os.environ.setdefault("FRONTSTAGE_INSECURE_DEV_KEY", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.test import override_settings  # noqa: E402
+
+STEPS = 500
+RUNS = 3
+CACHED_RUNS = 10
+TARGET_S = 2.0
+
+
+def naive_diagram_page(svg: bytes) -> float:
+    """WeasyPrint with the diagram's SVG inlined in an A3 landscape page."""
+    import weasyprint
+
+    inline = svg.decode()
+    inline = inline[inline.index("<svg") :]
+    html = (
+        "<style>@page { size: A3 landscape; margin: 10mm } svg { width: 100%; height: auto }"
+        f"</style><body>{inline}</body>"
+    )
+    start = time.perf_counter()
+    weasyprint.HTML(string=html).write_pdf()
+    return time.perf_counter() - start
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the `dot`s it ran: what the book costs a quiet machine."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def ours(blueprint: Any, cache: str) -> tuple[float, int, float]:
+    from blueprints import book
+
+    with override_settings(RENDER_CACHE_DIR=cache):
+        cpu = cpu_seconds()
+        start = time.perf_counter()
+        made = book.book_pdf(blueprint, "en")
+        return time.perf_counter() - start, len(made.pdf), cpu_seconds() - cpu
+
+
+def forget_books(cache: str) -> None:
+    """Drop the cached books, keep the cached drawings."""
+    for path in Path(cache).rglob("*.book.pdf"):
+        path.unlink()
+
+
+def main() -> None:
+    from blueprints import layout, render
+    from blueprints.models import Blueprint
+    from tests.factories import make_blueprint_of_size, make_team, make_user, make_workspace
+
+    call_command("migrate", verbosity=0)
+    facilitator = make_user("bench-facilitator")
+    workspace = make_workspace("Bench Beverages", facilitator=[facilitator])
+    team = make_team(workspace, "Service centre", [facilitator])
+    blueprint = Blueprint.objects.select_related("team", "workspace").get(
+        pk=make_blueprint_of_size(workspace, team, STEPS).pk
+    )
+    svg = render.render(layout.blueprint_dot(render.blueprint_data(blueprint)), "svg")
+    naive: list[float] = []
+    cold: list[float] = []
+    cold_cpu: list[float] = []
+    warm: list[float] = []
+    size = pages = 0
+    for run in range(RUNS):
+        naive.append(naive_diagram_page(svg))
+        cache = tempfile.mkdtemp(prefix=f"cold-{run}-", dir=_TMP.name)
+        seconds, size, cpu = ours(blueprint, cache)
+        cold.append(seconds)
+        cold_cpu.append(cpu)
+        forget_books(cache)
+        warm.append(ours(blueprint, cache)[0])
+        if run < RUNS - 1:
+            shutil.rmtree(cache, ignore_errors=True)
+    cached = statistics.median(ours(blueprint, cache)[0] for _ in range(CACHED_RUNS))
+    from pypdf import PdfReader
+
+    with override_settings(RENDER_CACHE_DIR=cache):
+        from blueprints import book
+
+        pdf = book.book_pdf(blueprint, "en").pdf
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    version = subprocess.run(["dot", "-V"], capture_output=True, text=True).stderr.strip()
+    import weasyprint
+
+    print(
+        f"Blueprint book of a {STEPS}-step blueprint ({pages} pages, {size / 1024:.0f} KiB); "
+        f"WeasyPrint {weasyprint.__version__}, {version}; medians of {RUNS} runs "
+        f"({CACHED_RUNS} cached)."
+    )
+    naive_s, cold_s, warm_s = (statistics.median(x) for x in (naive, cold, warm))
+    print(f"{'naive: diagram page, SVG inlined':<40} {naive_s:7.2f} s   (baseline)")
+    print(
+        f"{'ours: whole book, cold':<40} {cold_s:7.2f} s   target ≤ {TARGET_S:.1f} s "
+        f"(CPU {statistics.median(cold_cpu):.2f} s, dot included)"
+    )
+    print(f"{'ours: whole book, drawings cached':<40} {warm_s:7.2f} s")
+    print(f"{'ours: whole book, cached':<40} {cached * 1000:7.1f} ms")
+    verdict = "meets" if cold_s <= TARGET_S else "MISSES"
+    print(
+        f"Verdict: the cold book {verdict} the {TARGET_S:.0f}-s target; it takes "
+        f"{cold_s / naive_s:.2f}× the naive diagram page alone."
+    )
+    load = os.getloadavg()[0]
+    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs during the run)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,694 @@
+"""The manager's blueprint book: the blueprint as a PDF a consultancy would hand its client.
+
+`book_pdf(blueprint, language)` builds it: cover, contents, the diagram on A3 landscape pages
+(blueprints/book_diagram.py draws and cuts it), a table of steps per band, the role
+interdependencies, pain points and opportunities, for a global blueprint the provenance and
+the open merge conflicts, then the personas with their service protocols and the workshop
+outputs. WeasyPrint lays out templates/book/book.html; the PDF is cached under the hash of
+that HTML and of the drawing, so an unchanged blueprint is a file read.
+
+Sections fed by other apps (the hook)
+-------------------------------------
+Personas, service protocols and workshop outputs come from other apps. Each is one function,
+found by its dotted path in SECTION_HOOKS; while the module does not exist the section says
+"none yet". To fill a section, create the module with::
+
+    def book_section(*, blueprint: Blueprint, language: str) -> BookSection | None: ...
+
+returning a `BookSection` (below) with plain, already translated strings; `None` means "none
+yet". The book escapes every string; `language` is one of layout.LABELS ("en", "es", "it",
+"pt-br") and the function runs inside `translation.override(language)`. The personas app
+gives plain dicts instead (`personas.book.personas_for_blueprint`), which
+blueprints/book_sections.py adapts.
+"""
+
+import hashlib
+import importlib
+import importlib.util
+import logging
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import weasyprint
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from blueprints import book_diagram, book_tables, interdependencies, layout, render
+from blueprints.models import Actor, Blueprint, Channel, MergeRun, Step
+from workshops.models import Team
+
+BOOK_VERSION = "1"  # part of the cache key: bump when templates or layout change
+# The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
+SLOT_WIDTH_MM = 396.0
+SLOT_HEIGHT_MM = 252.0
+MM = 72 / 25.4  # points per millimetre
+PX = 0.75  # points per CSS pixel, WeasyPrint's unit
+DESCRIPTION_MAX = 600  # characters of a step description in the tables
+MATRIX_MAX_ACTORS = 12  # beyond this the matrix no longer fits a page: list the pairs
+
+
+@dataclass
+class BookEntry:
+    """One item of a section fed by another app: a persona, a protocol, a workshop output."""
+
+    title: str
+    subtitle: str = ""
+    text: str = ""
+    facts: Sequence[tuple[str, str]] = ()  # (label, value) pairs
+    table_headers: Sequence[str] = ()
+    table_rows: Sequence[Sequence[str]] = ()
+
+
+@dataclass
+class BookSection:
+    title: str
+    intro: str = ""
+    entries: Sequence[BookEntry] = field(default_factory=list)
+
+
+logger = logging.getLogger(__name__)
+
+# (key, dotted path of the hook, title while there is none)
+SECTION_HOOKS: tuple[tuple[str, str, Any], ...] = (
+    (
+        "personas",
+        "blueprints.book_sections.personas_section",
+        gettext_lazy("Personas and service protocols"),
+    ),
+    ("workshops", "workshops.book.book_section", gettext_lazy("Workshop outputs")),
+)
+
+
+def hooked_section(
+    dotted: str, default_title: str, blueprint: Blueprint, language: str
+) -> BookSection:
+    module_name, _dot, name = dotted.rpartition(".")
+    try:
+        found = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        found = None
+    if found is None:
+        return BookSection(title=str(default_title))
+    hook: Callable[..., BookSection | None] | None = getattr(
+        importlib.import_module(module_name), name, None
+    )
+    if hook is None:
+        logger.warning("The book section hook %s does not exist", dotted)
+        return BookSection(title=str(default_title))
+    section = hook(blueprint=blueprint, language=language)
+    return section if section is not None else BookSection(title=str(default_title))
+
+
+# --- text helpers ---------------------------------------------------------------------------
+
+
+def direction(text: str) -> str:
+    """The direction of `text`: "rtl" when its first strong character is Arabic or Hebrew."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def shortened(text: str, most: int) -> str:
+    text = text.strip()
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def emotion_label(emotion: int) -> str:
+    return layout.emotion_text(emotion)[0] if emotion else ""
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal, for `content:` in the page margins."""
+    escaped = "".join(
+        f"\\{ord(c):x} " if c in '"\\' or ord(c) < 32 or c in "<>&" else c for c in text
+    )
+    return f'"{escaped}"'
+
+
+# --- the context ----------------------------------------------------------------------------
+
+
+def book_context(
+    blueprint: Blueprint, language: str, data: layout.BlueprintData | None = None
+) -> dict[str, Any]:
+    """Everything the template shows, as plain values (language already applied)."""
+    code = layout.language_of(language)
+    labels = layout.LABELS[code]
+    data = data if data is not None else render.blueprint_data(blueprint)
+    phase_index = {phase.id: i for i, phase in enumerate(data.phases)}
+    phase_name = {phase.id: layout.clean(phase.name) for phase in data.phases}
+    band_order = {band: i for i, band in enumerate(layout.BANDS)}
+    lanes = {lane.id: lane for lane in data.lanes}
+    lane_index = {lane.id: (band_order[lane.band], i) for i, lane in enumerate(data.lanes)}
+    lane_label = {lane.id: layout.clean(layout.lane_name(lane, code)) for lane in data.lanes}
+
+    def sort_key(step: layout.StepData) -> tuple[int, tuple[int, int]]:
+        return phase_index.get(step.phase, 0), lane_index.get(step.lane, (0, 0))
+
+    steps = sorted(data.steps, key=sort_key)
+    team_names = sorted({team for step in steps for team in step.teams})
+    team_colours = {
+        team: layout.TEAM_COLOURS[i % len(layout.TEAM_COLOURS)] for i, team in enumerate(team_names)
+    }
+    rows = [_step_row(step, lanes, lane_label, phase_name, labels, team_colours) for step in steps]
+    bands = []
+    for band in layout.BANDS:
+        band_rows = [row for row in rows if row["band"] == band]
+        band_lanes = [lane for lane in data.lanes if lane.band == band]
+        if band_lanes:
+            bands.append(
+                {
+                    "band": band,
+                    "label": labels[band],
+                    "accent": layout.BAND_ACCENTS[band],
+                    "fill": layout.BAND_FILLS[band],
+                    "lanes": [lane_label[lane.id] for lane in band_lanes],
+                    "rows": band_rows,
+                    "id": f"band-{band}",
+                }
+            )
+    context: dict[str, Any] = {
+        "language": code,
+        "labels": labels,
+        "blueprint": blueprint,
+        "title": layout.clean(blueprint.title) or "—",
+        "title_dir": direction(blueprint.title),
+        "description": blueprint.description.strip(),
+        "kind_label": labels.get(blueprint.kind, blueprint.kind),
+        "workspace": blueprint.workspace.name,
+        "client": blueprint.workspace.client,
+        "date": formats.date_format(timezone.localdate(), "DATE_FORMAT"),
+        "teams": _teams_involved(blueprint, team_names),
+        "team_legend": list(team_colours.items()),
+        "counts": {
+            "phases": len(data.phases),
+            "lanes": len(data.lanes),
+            "steps": len(data.steps),
+            "links": len(data.links),
+        },
+        "phases": [phase_name[phase.id] for phase in data.phases],
+        "bands": bands,
+        "kinds": _kind_counts(steps, labels),
+        "step_legend": [
+            (labels[f"kind.{kind}"], layout.KIND_COLOURS[kind]) for kind in layout.STEP_KINDS
+        ],
+        "link_legend": [
+            (labels[f"link.{kind}"], layout.LINK_STYLES[kind]["color"], layout.LINK_SAMPLES[kind])
+            for kind in layout.LINK_KINDS
+        ],
+        "pain_points": [r for r in rows if r["kind"] == "pain_point" or r["emotion_value"] < 0],
+        "opportunities": [r for r in rows if r["kind"] == "opportunity"],
+        "matrix": _matrix(data, code),
+        "is_global": blueprint.kind == "global",
+        "slot_width_mm": SLOT_WIDTH_MM,
+        "slot_height_mm": SLOT_HEIGHT_MM,
+    }
+    if blueprint.kind == "global":
+        context["provenance"] = _provenance(steps, rows, team_names)
+        context["conflicts"] = _open_conflicts(blueprint, labels)
+    context["hooked"] = [
+        {"key": key, "section": hooked_section(dotted, title, blueprint, code)}
+        for key, dotted, title in SECTION_HOOKS
+    ]
+    return context
+
+
+def _step_row(
+    step: layout.StepData,
+    lanes: dict[int, layout.LaneData],
+    lane_label: dict[int, str],
+    phase_name: dict[int, str],
+    labels: dict[str, str],
+    team_colours: dict[str, str],
+) -> dict[str, Any]:
+    lane = lanes[step.lane]
+    title = layout.clean(step.title)
+    description = shortened(step.description, DESCRIPTION_MAX)
+    data = layout.clean(step.data_captured)
+    if data and step.data_recorded_in:
+        data = f"{data} → {layout.clean(step.data_recorded_in)}"
+    return {
+        "id": step.id,
+        "band": lane.band,
+        "phase": phase_name.get(step.phase, ""),
+        "lane": lane_label[step.lane],
+        "title": title,
+        "dir": direction(title),
+        "description": description,
+        "description_dir": direction(description),
+        "kind": step.kind,
+        "kind_label": labels.get(f"kind.{step.kind}", step.kind),
+        "colour": layout.KIND_COLOURS.get(step.kind, layout.INK),
+        "channel": layout.clean(step.channel),
+        "actor": layout.clean(step.actor or lane.actor) or lane_label[step.lane],
+        "evidence": labels.get(f"evidence.{step.evidence}", step.evidence),
+        "evidence_colour": layout.EVIDENCE_COLOURS.get(step.evidence, layout.MUTED),
+        "emotion": emotion_label(step.emotion),
+        "emotion_value": step.emotion,
+        "data": data,
+        "teams": [(team, team_colours.get(team, layout.INK)) for team in step.teams],
+    }
+
+
+def _kind_counts(steps: Sequence[layout.StepData], labels: dict[str, str]) -> list[dict]:
+    counts = Counter(step.kind for step in steps)
+    return [
+        {
+            "label": labels[f"kind.{kind}"],
+            "colour": layout.KIND_COLOURS[kind],
+            "count": counts[kind],
+        }
+        for kind in layout.STEP_KINDS
+        if counts[kind]
+    ]
+
+
+def _teams_involved(blueprint: Blueprint, from_steps: list[str]) -> list[str]:
+    if blueprint.kind == "team":
+        return [blueprint.team.name] if blueprint.team_id else []
+    if from_steps:
+        return from_steps
+    return list(
+        Team.objects.filter(workspace=blueprint.workspace_id, blueprints__kind="team")
+        .distinct()
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
+def _matrix(data: layout.BlueprintData, code: str) -> dict[str, Any]:
+    result = interdependencies.interdependencies(data)
+    labels = layout.LABELS[code]
+    pairs = [
+        {
+            "source": source,
+            "target": target,
+            "counts": [by_kind[kind] for kind in layout.LINK_KINDS],
+            "total": sum(by_kind.values()),
+        }
+        for source, target, by_kind in result.pairs()
+    ]
+    return {
+        "actors": result.actors,
+        "rows": interdependencies.matrix_rows(result, code),
+        "pairs": pairs,
+        "as_matrix": 0 < len(result.actors) <= MATRIX_MAX_ACTORS,
+        "kinds": [labels[f"link.{kind}"] for kind in layout.LINK_KINDS],
+        "unassigned": result.unassigned,
+    }
+
+
+def _provenance(
+    steps: Sequence[layout.StepData], rows: list[dict[str, Any]], teams: list[str]
+) -> dict[str, Any]:
+    summary = []
+    for team in teams:
+        mine = [step for step in steps if team in step.teams]
+        summary.append(
+            {
+                "team": team,
+                "steps": len(mine),
+                "shared": sum(1 for step in mine if len(step.teams) > 1),
+                "only": sum(1 for step in mine if len(step.teams) == 1),
+            }
+        )
+    return {
+        "summary": summary,
+        "shared": [row for row in rows if len(row["teams"]) > 1],
+        "by_hand": [row for row in rows if not row["teams"]],
+    }
+
+
+CONFLICT_COLUMNS = {
+    "channel": "channel_id",
+    "actor": "actor_id",
+    "kind": "kind",
+    "emotion": "emotion",
+}
+
+
+def _open_conflicts(blueprint: Blueprint, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Conflicts of the last merge that nobody settled since by editing the global step."""
+    run = MergeRun.objects.filter(blueprint=blueprint).order_by("-id").first()
+    conflicts = (run.report or {}).get("conflicts", []) if run else []
+    if not conflicts:
+        return []
+    columns = ["id", "title", *CONFLICT_COLUMNS.values()]
+    current = {
+        row["id"]: row
+        for row in Step.objects.filter(
+            blueprint=blueprint, pk__in=[c.get("step") for c in conflicts]
+        ).values(*columns)
+    }
+    channels = dict(
+        Channel.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name")
+    )
+    actors = dict(Actor.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name"))
+    teams = dict(Team.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name"))
+    field_labels = {
+        "channel": _("Channel"),
+        "actor": _("Actor"),
+        "kind": _("Kind"),
+        "emotion": _("Emotion"),
+    }
+
+    def shown(name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if name == "channel":
+            return channels.get(value, "—")
+        if name == "actor":
+            return actors.get(value, "—")
+        if name == "kind":
+            return labels.get(f"kind.{value}", str(value))
+        if name == "emotion":
+            return emotion_label(int(value)) or "0"
+        return str(value)
+
+    found = []
+    for conflict in conflicts:
+        name = conflict.get("field")
+        step = current.get(conflict.get("step"))
+        if step is None or name not in CONFLICT_COLUMNS:
+            continue
+        if step[CONFLICT_COLUMNS[name]] != conflict.get("chosen"):
+            continue  # edited on the global blueprint since: settled
+        found.append(
+            {
+                "title": layout.clean(step["title"]),
+                "dir": direction(step["title"]),
+                "field": field_labels[name],
+                "chosen": shown(name, conflict.get("chosen")),
+                "values": [
+                    (teams.get(value.get("team"), "—"), shown(name, value.get("value")))
+                    for value in conflict.get("values", [])
+                ],
+            }
+        )
+    return found
+
+
+# --- the long tables --------------------------------------------------------------------------
+
+# A4 landscape, 16 mm side margins: 265 mm for a table. Column widths in points add up to it.
+TABLE_WIDTH_MM = 265.0
+TABLE_PAGE_MM = 171.0  # the page's content height (template: @page wide), minus slack
+TABLE_HEAD_MM = 14.0  # a table's heading (template: h2.table-title)
+TABLE_MORE_MM = 8.0  # "continued" over the rest of a table on its next pages
+TABLE_GAP_MM = 6.0  # between two tables on one page
+
+
+@dataclass
+class TableGroup:
+    key: str
+    title: str
+    subtitle: str
+    columns: list[book_tables.Column]
+    rows: list[book_tables.Row]
+
+
+@dataclass
+class TableBlock:
+    group: TableGroup
+    first: bool
+    source: str  # DOT
+    height_mm: float
+    anchor: str
+
+
+def table_pages(groups: list[TableGroup]) -> list[list[TableBlock]]:
+    """The groups' tables packed on pages, each block of rows a DOT source to draw."""
+    packed = book_tables.pack(
+        [(group.columns, group.rows) for group in groups],
+        TABLE_PAGE_MM * MM,
+        TABLE_HEAD_MM * MM,
+        TABLE_MORE_MM * MM,
+        TABLE_GAP_MM * MM,
+    )
+    pages = []
+    for number, page in enumerate(packed):
+        blocks = []
+        for index, block in enumerate(page):
+            group = groups[block.table]
+            blocks.append(
+                TableBlock(
+                    group,
+                    block.first,
+                    book_tables.block_dot(group.columns, block.rows),
+                    block.height / MM,
+                    f"table-slot-{group.key}-{number}-{index}",
+                )
+            )
+        pages.append(blocks)
+    return pages
+
+
+def _columns(pairs: list[tuple[str, float]]) -> list[book_tables.Column]:
+    """Columns from (header, share of the width) pairs."""
+    room = TABLE_WIDTH_MM * MM - book_tables.STRIP
+    total = sum(share for _, share in pairs)
+    return [book_tables.Column(header, room * share / total) for header, share in pairs]
+
+
+def _step_cell(row: dict[str, Any], with_description: bool = True) -> list[book_tables.Text]:
+    Text = book_tables.Text
+    cell = [
+        Text(row["title"], 7.5, bold=True),
+        Text(row["kind_label"].upper(), 6, bold=True, colour=row["colour"]),
+    ]
+    if with_description and row["description"]:
+        cell.append(Text(row["description"], 7, colour="#2f3a52", most_lines=12))
+    if row["teams"]:
+        cell.append(Text("● " + ", ".join(team for team, _ in row["teams"]), 6.5, colour="#2f3a52"))
+    return cell
+
+
+def table_groups(context: dict[str, Any]) -> list[TableGroup]:
+    """The steps of each band, then pain points and opportunities, as tables to draw."""
+    Text, Row = book_tables.Text, book_tables.Row
+    steps = _columns(
+        [
+            (_("Phase"), 11),
+            (_("Step"), 30),
+            (_("Channel"), 9.5),
+            (_("Actor"), 11.5),
+            (_("Evidence"), 8),
+            (_("Pain points"), 8.5),
+            (_("Data captured"), 21.5),
+        ]
+    )
+    groups = []
+    for band in context["bands"]:
+        rows = [
+            Row(
+                [
+                    [Text(row["phase"])],
+                    _step_cell(row),
+                    [Text(row["channel"])],
+                    [Text(row["actor"])],
+                    [Text(row["evidence"], colour=row["evidence_colour"])],
+                    [
+                        Text(
+                            row["kind_label"] if row["kind"] == "pain_point" else "",
+                            7,
+                            True,
+                            layout.KIND_COLOURS["pain_point"],
+                        ),
+                        Text(row["emotion"], 7.5),
+                    ],  # fmt: skip
+                    [Text(row["data"], 7, italic=True, colour="#3d4a66")],
+                ],
+                accent=row["colour"],
+            )
+            for row in band["rows"]
+        ]
+        groups.append(TableGroup(band["id"], band["label"], ", ".join(band["lanes"]), steps, rows))
+    for key, title, found, last in [
+        ("pain-points", _("Pain points"), context["pain_points"], (_("Emotion"), "emotion")),
+        (
+            "opportunities",
+            _("Opportunities"),
+            context["opportunities"],
+            (_("Evidence"), "evidence"),
+        ),
+    ]:
+        columns = _columns(
+            [
+                (_("Phase"), 12),
+                (_("Lane"), 13),
+                (_("Step"), 27),
+                (last[0], 8),
+                (_("Description"), 40),
+            ]
+        )
+        rows = [
+            Row(
+                [
+                    [Text(row["phase"])],
+                    [Text(row["lane"])],
+                    _step_cell(row, with_description=False),
+                    [Text(row[last[1]])],
+                    [Text(row["description"], 7.5, most_lines=14)],
+                ],
+                accent=row["colour"],
+            )
+            for row in found
+        ]
+        groups.append(TableGroup(key, title, "", columns, rows))
+    return groups
+
+
+# --- the PDF --------------------------------------------------------------------------------
+
+
+@dataclass
+class Book:
+    pdf: bytes
+    key: str  # content hash: the ETag of the answer
+
+
+def book_html(
+    context: dict[str, Any],
+    tiles: list[book_diagram.Tile],
+    step_pages: list[list[TableBlock]],
+    pain_pages: list[list[TableBlock]],
+) -> str:
+    with translation.override(context["language"]):
+        margin = {
+            "page": css_string(_("Page")),
+            "of": css_string(_("of")),
+            "title": css_string(shortened(context["title"], 90)),
+        }
+        tile_pages = [
+            {
+                "index": index,
+                "first": tile.first + 1,
+                "last": tile.last + 1,
+                "part": tile.part,
+                "parts": tile.parts,
+                "phases": context["phases"][tile.first : tile.last + 1],
+            }
+            for index, tile in enumerate(tiles)
+        ]
+        extra = {
+            "kind_colours": list(layout.KIND_COLOURS.items()),
+            "band_colours": [
+                (band, layout.BAND_FILLS[band], layout.BAND_ACCENTS[band]) for band in layout.BANDS
+            ],
+            "diagram_section": css_string(_("The blueprint diagram")),
+            "margin": margin,
+            "tiles": tile_pages,
+            "step_pages": step_pages,
+            "pain_pages": pain_pages,
+            "pain_colour": layout.KIND_COLOURS["pain_point"],
+            "opportunity_colour": layout.KIND_COLOURS["opportunity"],
+            "table_head_mm": TABLE_HEAD_MM,
+            "table_more_mm": TABLE_MORE_MM,
+            "table_gap_mm": TABLE_GAP_MM,
+            "table_width_mm": TABLE_WIDTH_MM,
+        }
+        return render_to_string("book/book.html", {**context, **extra})
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "book"
+
+
+def content_key(context: dict[str, Any], data: layout.BlueprintData) -> str:
+    """The hash of everything the book shows and of the code that draws it.
+
+    Computed from the data before anything is laid out, so an unchanged book is a file read.
+    """
+    digest = hashlib.sha256()
+    shown = {key: value for key, value in context.items() if key != "blueprint"}
+    parts = [
+        BOOK_VERSION,
+        weasyprint.__version__,
+        render.graphviz_version(render.dot_program()),
+        repr(data),
+        repr(shown),
+        *(path.read_text() for path in sorted(TEMPLATES.glob("*"))),
+    ]
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def book_pdf(blueprint: Blueprint, language: str) -> Book:
+    """The book of `blueprint` with labels in `language`, from the cache when unchanged."""
+    code = layout.language_of(language)
+    with translation.override(code):
+        data = render.blueprint_data(blueprint)
+        context = book_context(blueprint, code, data)
+        key = content_key(context, data)
+        path = render.cache_path(key, "book.pdf")
+        try:
+            return Book(path.read_bytes(), key)
+        except OSError:
+            pass
+        groups = table_groups(context)
+    step_pages = table_pages([group for group in groups if group.key.startswith("band-")])
+    pain_pages = table_pages([group for group in groups if not group.key.startswith("band-")])
+    drawing = None
+    tiles: list[book_diagram.Tile] = []
+    if data.phases and data.lanes:
+        drawing = book_diagram.draw(book_diagram.book_dot(data, code))
+        tiles = book_diagram.plan(drawing.geometry, SLOT_WIDTH_MM * MM, SLOT_HEIGHT_MM * MM)
+    html = book_html(context, tiles, step_pages, pain_pages)
+    blocks = [block for page in step_pages + pain_pages for block in page]
+    pdf = _write(html, drawing, tiles, blocks)
+    try:
+        render._store(path, pdf)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    return Book(pdf, key)
+
+
+def _write(
+    html: str,
+    drawing: book_diagram.Drawing | None,
+    tiles: list[book_diagram.Tile],
+    blocks: list[TableBlock],
+) -> bytes:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Graphviz draws the tables (in parallel processes) while WeasyPrint lays out the pages.
+        drawn = pool.submit(book_tables.draw_all, [block.source for block in blocks])
+        document = weasyprint.HTML(string=html).render()
+        pdf = document.write_pdf()
+        tables = drawn.result()
+    slots: dict[str, tuple[int, float, float]] = {}
+    for number, page in enumerate(document.pages):
+        for anchor, (x, y, _x2, _y2) in page.anchors.items():
+            if anchor.startswith(("diagram-slot-", "table-slot-")):
+                slots[anchor] = (number, x * PX, page.height * PX - y * PX)
+    pictures: list[bytes] = []
+    stamps: list[book_diagram.Stamp] = []
+    if drawing is not None:
+        pictures.append(drawing.pdf)
+        for index, tile in enumerate(tiles):
+            if f"diagram-slot-{index}" in slots:
+                number, left, top = slots[f"diagram-slot-{index}"]
+                parts = book_diagram.tile_parts(drawing.geometry, tile, left, top)
+                stamps.append(book_diagram.Stamp(number, 0, tile.scale, parts))
+    for block, table in zip(blocks, tables, strict=True):
+        if block.anchor not in slots:
+            continue
+        number, left, top = slots[block.anchor]
+        box = book_diagram.page_box(table)
+        scale = min(1.0, TABLE_WIDTH_MM * MM / box.width)
+        pictures.append(table)
+        part = book_diagram.Part(box, left, top)
+        stamps.append(book_diagram.Stamp(number, len(pictures) - 1, scale, (part,)))
+    return book_diagram.stamp(pdf, pictures, stamps)

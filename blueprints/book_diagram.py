@@ -1,0 +1,415 @@
+"""The blueprint diagram of the book: drawn once by Graphviz, cut into A3 pages, stamped in.
+
+WeasyPrint draws a large SVG slowly (a 500-step diagram takes seconds), so the book does not
+hand it the drawing. Graphviz draws the whole blueprint once as a PDF (vector, real text) and,
+in the same run, reports where it put every node and card (`-Tjson`). Both are cached by the
+hash of the DOT source. The drawing is then cut into tiles that fit the diagram slot of an A3
+landscape page at a legible size:
+
+- by phase ranges, each tile repeating the lane-label column on its left;
+- when still too tall, by height, each tile repeating the phase headers on top; cuts fall
+  between lanes when they can, else between the cards of the tile's columns, never through a
+  card unless a single card is taller than a page.
+
+The tiles are placed on the pages WeasyPrint laid out for them (`stamp`): the Graphviz page
+becomes one PDF form XObject that every tile shows through a clipping rectangle, so the file
+holds the drawing once however many pages it spans.
+"""
+
+import io
+import json
+import math
+import re
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    StreamObject,
+)
+
+from blueprints import layout, render
+
+# The smallest text of the drawing (layout.TINY_PT) is never printed below this size.
+MIN_FONT_PT = 6.0
+MIN_SCALE = MIN_FONT_PT / layout.TINY_PT
+MAX_SCALE = 1.25  # a small blueprint is enlarged a little to fill its page, no more
+CARD_MARGIN = 2.0  # points kept clear around a card when cutting between cards
+FORMAT = "book-diagram"  # part of the cache key: the drawing plus its geometry
+DOT_ARGUMENTS = ("-Gmargin=0",)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in drawing coordinates (points, y up, as Graphviz reports them)."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+@dataclass
+class Geometry:
+    """Where Graphviz put the parts of the grid that tiles are cut along."""
+
+    bounds: Box  # the whole drawing
+    offset: tuple[float, float]  # drawing coordinates → PDF page coordinates of the drawing
+    labels_right: float  # right edge of the lane-label column, gutter included
+    header_bottom: float  # lower edge of the phase headers, gutter included
+    columns: list[tuple[float, float]]  # per phase: left and right edge, gutters included
+    ranks: list[tuple[float, float]]  # lanes and line rules: (bottom, top), top to bottom
+    cards: list[list[tuple[float, float]]] = field(default_factory=list)  # per phase
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Geometry":
+        data = json.loads(text)
+        data["bounds"] = Box(**data["bounds"])
+        data["offset"] = tuple(data["offset"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One page of the diagram: phases `first`..`last` (0-based), cut between `bottom` and `top`."""
+
+    first: int
+    last: int
+    bottom: float
+    top: float
+    part: int  # 1-based, within its phase range
+    parts: int
+    scale: float
+
+
+@dataclass
+class Drawing:
+    pdf: bytes
+    geometry: Geometry
+    key: str
+
+
+def book_dot(data: layout.BlueprintData, language: str) -> str:
+    """The diagram's DOT without its heading: the book prints title and legend itself."""
+    source = layout.blueprint_dot(data, language)
+    return "\n".join(line for line in source.split("\n") if not line.startswith("  label=<"))
+
+
+def draw(dot_source: str) -> Drawing:
+    """The drawing of `dot_source` as PDF with its geometry, from the cache when drawn before."""
+    key = render.content_hash(dot_source + "\0" + " ".join(DOT_ARGUMENTS), "pdf")
+    pdf_path = render.cache_path(key, "book-diagram.pdf")
+    geometry_path = render.cache_path(key, "book-diagram.json")
+    try:
+        return Drawing(pdf_path.read_bytes(), Geometry.from_json(geometry_path.read_text()), key)
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    with tempfile.TemporaryDirectory(prefix="frontstage-book-") as folder:
+        pdf_file, json_file = Path(folder, "d.pdf"), Path(folder, "d.json")
+        _run_dot(dot_source, pdf_file, json_file)
+        pdf = pdf_file.read_bytes()
+        geometry = geometry_of(json.loads(json_file.read_text()), pdf)
+    try:
+        render._store(geometry_path, geometry.to_json().encode())
+        render._store(pdf_path, pdf)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    return Drawing(pdf, geometry, key)
+
+
+def _run_dot(dot_source: str, pdf_file: Path, json_file: Path) -> None:
+    arguments = (*DOT_ARGUMENTS, "-Tpdf", f"-o{pdf_file}", "-Tjson", f"-o{json_file}")
+    try:
+        done = subprocess.run(
+            [render.dot_program(), *arguments],
+            input=dot_source.encode(),
+            capture_output=True,
+            timeout=render.settings.RENDER_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise render.RenderError(
+            render.TOO_SLOW.format(seconds=render.settings.RENDER_TIMEOUT)
+        ) from error
+    except OSError as error:
+        raise render.RenderError(render.NO_GRAPHVIZ) from error
+    if done.returncode != 0 or not pdf_file.exists() or not json_file.exists():
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+        raise render.RenderError(render.FAILED.format(reason=lines[-1][:300]))
+
+
+def _node_box(node: dict) -> Box:
+    x, y = (float(n) for n in node["pos"].split(","))
+    half_w, half_h = float(node["width"]) * 36, float(node["height"]) * 36
+    return Box(x - half_w, y - half_h, x + half_w, y + half_h)
+
+
+def geometry_of(graph: dict, pdf: bytes) -> Geometry:
+    """The grid's edges from Graphviz's JSON output, and where the drawing sits on its page."""
+    left, bottom, right, top = (float(n) for n in graph["bb"].split(","))
+    bounds = Box(left, bottom, right, top)
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    # Graphviz pads the drawing evenly on its page.
+    offset = ((float(box.width) - bounds.width) / 2, (float(box.height) - bounds.height) / 2)
+    nodes = {node["name"]: node for node in graph.get("objects", []) if "pos" in node}
+    headers = []
+    while f"h{len(headers)}" in nodes:
+        headers.append(_node_box(nodes[f"h{len(headers)}"]))
+    lanes = []
+    while f"l{len(lanes)}" in nodes:
+        lanes.append(_node_box(nodes[f"l{len(lanes)}"]))
+    rules = [_node_box(node) for name, node in nodes.items() if re.fullmatch(r"r\w+_l", name)]
+    label = lanes[0] if lanes else _node_box(nodes["corner"])
+    ranks = sorted([(b.bottom, b.top) for b in [*lanes, *rules]], key=lambda rank: -rank[1])
+    columns = []
+    for index, header in enumerate(headers):
+        before = headers[index - 1].right if index else label.right
+        after = headers[index + 1].left if index + 1 < len(headers) else bounds.right
+        columns.append(((before + header.left) / 2, (header.right + after) / 2))
+    labels_right = (label.right + headers[0].left) / 2 if headers else bounds.right
+    header_top = headers[0] if headers else _node_box(nodes["corner"])
+    first_rank_top = ranks[0][1] if ranks else bounds.bottom
+    header_bottom = (header_top.bottom + first_rank_top) / 2
+    cards: list[list[tuple[float, float]]] = [[] for _ in headers]
+    for name, node in nodes.items():
+        if not name.startswith("c") or "_" not in name:
+            continue
+        try:
+            column = int(name.split("_")[1])
+        except ValueError:
+            continue
+        if column >= len(cards):
+            continue
+        for op in node.get("_ldraw_", []):
+            if op.get("op") in ("P", "p") and len(op.get("points", [])) == 4:
+                xs = [p[0] for p in op["points"]]
+                ys = [p[1] for p in op["points"]]
+                if abs((max(xs) - min(xs)) - layout.CARD_W) < 1.5:
+                    cards[column].append((min(ys), max(ys)))
+    cards = [sorted(set(column)) for column in cards]
+    return Geometry(bounds, offset, labels_right, header_bottom, columns, ranks, cards)
+
+
+# --- cutting into pages ---------------------------------------------------------------------
+
+
+def plan(geometry: Geometry, width: float, height: float) -> list[Tile]:
+    """Tiles for a slot of `width` × `height` points, in reading order.
+
+    Phases per page and scale are chosen so that the fewest pages hold the drawing without
+    printing any text below MIN_FONT_PT; the phase ranges are balanced (5 phases on a page of
+    4 become 3 + 2, not 4 + 1).
+    """
+    phases = len(geometry.columns)
+    if phases == 0:
+        return []
+    label_w = geometry.labels_right - geometry.bounds.left
+    pitch = max(right - left for left, right in geometry.columns)
+    fit = max(1, int((width / MIN_SCALE - label_w) // pitch))
+    ranges = math.ceil(phases / fit)
+    per_page = math.ceil(phases / ranges)
+    groups = [(i, min(i + per_page, phases) - 1) for i in range(0, phases, per_page)]
+    widest = max(
+        label_w + geometry.columns[last][1] - geometry.columns[first][0] for first, last in groups
+    )
+    scale = min(MAX_SCALE, width / widest)
+    header_h = geometry.bounds.top - geometry.header_bottom
+    body_h = geometry.header_bottom - geometry.bounds.bottom
+    whole = height / (header_h + body_h)
+    if whole >= MIN_SCALE:
+        # The whole height fits at a legible scale: shrink to it rather than cut the lanes.
+        scale = min(scale, whole)
+    else:
+        # Cut by height anyway: as few slices as at the smallest legible scale, each printed
+        # as large as that number of slices allows (never enlarged), with room for the cuts
+        # to fall between lanes or cards.
+        slices = math.ceil(body_h / (height / MIN_SCALE - header_h))
+        scale = min(scale, 1.0, 0.9 * height / (header_h + body_h / slices))
+    scale = max(scale, MIN_SCALE)
+    room = height / scale - header_h
+    tiles = []
+    for first, last in groups:
+        cuts = _cuts(geometry, first, last, room)
+        for part, (top, bottom) in enumerate(cuts, start=1):
+            tiles.append(Tile(first, last, bottom, top, part, len(cuts), scale))
+    return tiles
+
+
+def _cuts(geometry: Geometry, first: int, last: int, room: float) -> list[tuple[float, float]]:
+    """(top, bottom) of each slice of the body, top to bottom, each at most `room` high."""
+    top, end = geometry.header_bottom, geometry.bounds.bottom
+    gaps = [(a[0] + b[1]) / 2 for a, b in zip(geometry.ranks, geometry.ranks[1:], strict=False)]
+    blocked = sorted(
+        (low - CARD_MARGIN, high + CARD_MARGIN)
+        for column in geometry.cards[first : last + 1]
+        for low, high in column
+    )
+    slices = []
+    while top - end > room + 0.5:
+        limit = top - room
+        between_lanes = [gap for gap in gaps if limit <= gap < top - room * 0.6]
+        if between_lanes:
+            cut = min(between_lanes)
+        else:
+            cut = _lowest_free(blocked, limit, top - room * 0.25)
+        slices.append((top, cut))
+        top = cut
+    slices.append((top, end))
+    return slices
+
+
+def _lowest_free(blocked: list[tuple[float, float]], low: float, high: float) -> float:
+    """The lowest y in [low, high] inside no blocked interval; `low` when there is none."""
+    y = low
+    for start, stop in blocked:
+        if stop <= y:
+            continue
+        if start > y:
+            break
+        y = stop  # inside a card: move above it
+        if y > high:
+            return low
+    return y if y <= high else low
+
+
+# --- placing drawings on the pages of the book ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """A region of a drawing's page (PDF coordinates) and where its top-left lands in the book."""
+
+    box: Box
+    left: float
+    top: float  # from the bottom of the book's page, PDF style
+
+
+@dataclass(frozen=True)
+class Stamp:
+    page: int  # 0-based page of the book
+    source: int  # which drawing (an index into the list given to `stamp`)
+    scale: float
+    parts: tuple[Part, ...]
+
+
+def tile_parts(geometry: Geometry, tile: Tile, left: float, top: float) -> tuple[Part, ...]:
+    """The four regions a diagram tile shows: corner, phase headers, lane labels, body."""
+    s = tile.scale
+    bounds = geometry.bounds
+    x_left, x_right = geometry.columns[tile.first][0], geometry.columns[tile.last][1]
+    label_w = geometry.labels_right - bounds.left
+    header_h = bounds.top - geometry.header_bottom
+    ox, oy = geometry.offset
+    regions = [
+        (Box(bounds.left, geometry.header_bottom, geometry.labels_right, bounds.top), 0.0, 0.0),
+        (Box(x_left, geometry.header_bottom, x_right, bounds.top), label_w, 0.0),
+        (Box(bounds.left, tile.bottom, geometry.labels_right, tile.top), 0.0, header_h),
+        (Box(x_left, tile.bottom, x_right, tile.top), label_w, header_h),
+    ]
+    return tuple(
+        Part(
+            Box(box.left + ox, box.bottom + oy, box.right + ox, box.top + oy),
+            left + dx * s,
+            top - dy * s,
+        )
+        for box, dx, dy in regions
+    )
+
+
+def stamp(book_pdf: bytes, sources: list[bytes], stamps: list[Stamp]) -> bytes:
+    """`book_pdf` with the regions of `sources` (one-page PDFs) drawn where `stamps` say.
+
+    Each source becomes one form XObject, shown through a clipping rectangle per region:
+    a drawing spread over many pages is held in the file once.
+    """
+    if not stamps:
+        return book_pdf
+    writer = PdfWriter(clone_from=io.BytesIO(book_pdf))
+    forms: dict[int, object] = {}
+    for item in stamps:
+        if item.source not in forms:
+            page = PdfReader(io.BytesIO(sources[item.source])).pages[0]
+            forms[item.source] = _form_xobject(writer, page)
+        page = writer.pages[item.page]
+        resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
+        xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
+        name = f"/FsDrawing{item.source}"
+        xobjects[NameObject(name)] = forms[item.source]
+        _append_content(writer, page, _commands(name, item))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _commands(name: str, item: Stamp) -> bytes:
+    s = item.scale
+    out = []
+    for part in item.parts:
+        box = part.box
+        clip = (part.left, part.top - box.height * s, box.width * s, box.height * s)
+        # Point (x, y) of the drawing lands at left + (x - box.left)·s, top - (box.top - y)·s.
+        tx = part.left - box.left * s
+        ty = part.top - box.top * s
+        out.append(
+            "q {:.3f} {:.3f} {:.3f} {:.3f} re W n {:.5f} 0 0 {:.5f} {:.3f} {:.3f} cm "
+            "{} Do Q".format(*clip, s, s, tx, ty, name)
+        )
+    return ("\n".join(out) + "\n").encode()
+
+
+def _form_xobject(writer: PdfWriter, page: object) -> object:
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    form = DecodedStreamObject()
+    form.set_data(data)
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in page.mediabox),
+            NameObject("/Resources"): page["/Resources"].clone(writer),
+        }
+    )
+    return writer._add_object(form.flate_encode())
+
+
+def _append_content(writer: PdfWriter, page: object, commands: bytes) -> None:
+    """Add `commands` after the page's own drawing, in a clean graphics state."""
+    existing = page.get(NameObject("/Contents"))
+    streams = ArrayObject()
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q\n")
+    after.set_data(b"\nQ\n" + commands)
+    streams.append(writer._add_object(before))
+    if existing is not None:
+        resolved = existing.get_object()
+        if isinstance(resolved, ArrayObject):
+            streams.extend(resolved)
+        elif isinstance(resolved, StreamObject):
+            streams.append(existing if existing is not resolved else writer._add_object(resolved))
+    streams.append(writer._add_object(after))
+    page[NameObject("/Contents")] = streams
+
+
+def page_box(pdf: bytes) -> Box:
+    """The page of a one-page PDF, as a box in its own coordinates."""
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    return Box(float(box.left), float(box.bottom), float(box.right), float(box.top))

@@ -1,0 +1,193 @@
+"""The long tables of the book (steps, pain points), drawn by Graphviz a page at a time.
+
+WeasyPrint lays out a table row in milliseconds, which makes a 500-step book's tables take
+many seconds. Graphviz draws the same rows as an HTML-like table in a fraction of that, as
+vector graphics with real, searchable text shaped by Pango (Arabic, Hebrew and CJK included).
+So the book lets WeasyPrint lay out the pages around the tables (headings, running headers,
+page numbers) and stamps each page of table into its slot (blueprints/book_diagram.py).
+
+This module is the pure part: it wraps the text of every cell (estimating widths from the
+font's metrics, with room to spare, so text never leaves its cell), measures the rows,
+breaks them into pages that fit a slot — repeating the column headers on each — and writes
+one DOT graph per page. Rows are never split across pages.
+"""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from blueprints import layout, render
+
+FONT = "DejaVu Sans Condensed"
+# layout.text_width estimates Helvetica; DejaVu Sans Condensed runs up to ~10 % wider in bold.
+WIDTH_SAFETY = 1.15
+LINE = 1.2  # line height in ems, as Pango sets these fonts (with a little room to spare)
+PAD = 2.5  # cell padding, points
+STRIP = 3.0  # the coloured strip at the left of a row
+RULE = "#dde2ec"
+HEADER_PT = 6.5
+
+
+@dataclass(frozen=True)
+class Text:
+    """One paragraph of a cell."""
+
+    text: str
+    size: float = 7.5
+    bold: bool = False
+    colour: str = layout.INK
+    italic: bool = False
+    most_lines: int = 0  # 0: no limit
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float  # points, padding included
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: Sequence[Sequence[Text]]
+    accent: str = ""  # the colour of the strip at the left, if any
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A cell's paragraphs wrapped into lines, and the cell's height."""
+
+    paragraphs: list[tuple[Text, list[str]]]
+    height: float
+
+
+def lay_out(cell: Sequence[Text], width: float) -> Laid:
+    room = (width - 2 * PAD) / WIDTH_SAFETY
+    paragraphs = []
+    height = 2 * PAD
+    for text in cell:
+        if not layout.clean(text.text):
+            continue
+        lines = layout.wrap(text.text, room, text.size, text.bold)
+        if text.most_lines:
+            lines = layout.shorten(lines, text.most_lines)
+        paragraphs.append((text, lines))
+        height += len(lines) * text.size * LINE
+    return Laid(paragraphs, height)
+
+
+def header_height(columns: Sequence[Column]) -> float:
+    return max(
+        lay_out([Text(column.header.upper(), HEADER_PT, bold=True)], column.width).height
+        for column in columns
+    )
+
+
+@dataclass
+class Block:
+    """A piece of one table on one page: its heading (when it starts there) and rows."""
+
+    table: int  # which table
+    first: bool  # the table starts here: its heading comes first
+    rows: list[tuple[Row, list[Laid], float]]
+    height: float = 0.0  # of the drawn rows with their column headers, points
+
+
+def pack(
+    tables: Sequence[tuple[Sequence[Column], Sequence[Row]]],
+    page: float,
+    heading: float,
+    continued: float,
+    gap: float,
+) -> list[list[Block]]:
+    """Tables one after the other on pages `page` points high, rows never split.
+
+    A table starts under its `heading`; on each next page it goes on under a `continued`
+    line; the next table starts on the same page, `gap` lower, when its heading, column
+    headers and first row still fit.
+    """
+    pages: list[list[Block]] = [[]]
+    used = 0.0
+    for index, (columns, rows) in enumerate(tables):
+        head = header_height(columns)
+        laid_rows = []
+        for row in rows:
+            laid = [
+                lay_out(cell, column.width) for cell, column in zip(row.cells, columns, strict=True)
+            ]
+            laid_rows.append((row, laid, max(cell.height for cell in laid)))
+        if not laid_rows:
+            continue
+        start = (gap if pages[-1] else 0.0) + heading + head
+        if pages[-1] and used + start + laid_rows[0][2] > page:
+            pages.append([])
+            used, start = 0.0, heading + head
+        block = Block(index, True, [], head)
+        pages[-1].append(block)
+        used += start
+        for item in laid_rows:
+            if block.rows and used + item[2] > page:
+                pages.append([])
+                block = Block(index, False, [], head)
+                pages[-1].append(block)
+                used = continued + head
+            block.rows.append(item)
+            block.height += item[2]
+            used += item[2]
+    return [blocks for blocks in pages if blocks]
+
+
+def _cell(laid: Laid, width: float, height: float, sides: str, colour: str) -> str:
+    parts = []
+    for text, lines in laid.paragraphs:
+        body = layout.multiline(lines)
+        if text.bold:
+            body = f"<B>{body}</B>"
+        if text.italic:
+            body = f"<I>{body}</I>"
+        parts.append(f'<FONT POINT-SIZE="{text.size:g}" COLOR="{text.colour}">{body}</FONT>')
+    return (
+        f'<TD FIXEDSIZE="TRUE" WIDTH="{width:.1f}" HEIGHT="{height:.1f}" ALIGN="LEFT" '
+        f'VALIGN="TOP" BALIGN="LEFT" CELLPADDING="{PAD:g}" BORDER="1" SIDES="{sides}" '
+        f'COLOR="{colour}">{"".join(parts)}</TD>'
+    )
+
+
+def block_dot(columns: Sequence[Column], page: list[tuple[Row, list[Laid], float]]) -> str:
+    """Rows of a table under its column headers, as DOT: one node holding an HTML-like table."""
+    head = header_height(columns)
+    strip = f'<TD FIXEDSIZE="TRUE" WIDTH="{STRIP:g}" HEIGHT="{{h:.1f}}" BGCOLOR="{{c}}"></TD>'
+    cells = [strip.format(h=head, c="white")]
+    for column in columns:
+        laid = lay_out([Text(column.header.upper(), HEADER_PT, True, layout.MUTED)], column.width)
+        cells.append(_cell(laid, column.width, head, "B", layout.INK))
+    rows = [f"<TR>{''.join(cells)}</TR>"]
+    for row, laid, height in page:
+        cells = [strip.format(h=height, c=row.accent or "white")]
+        cells += [
+            _cell(cell, column.width, height, "B", RULE)
+            for cell, column in zip(laid, columns, strict=True)
+        ]
+        rows.append(f"<TR>{''.join(cells)}</TR>")
+    table = (
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" BGCOLOR="white">'
+        f"{''.join(rows)}</TABLE>"
+    )
+    return (
+        "digraph table {\n"
+        '  graph [margin=0 pad=0 bgcolor="white"];\n'
+        f'  node [shape=plain fontname="{FONT}"];\n'
+        f"  t [label=<{table}>];\n"
+        "}\n"
+    )
+
+
+def width_of(columns: Sequence[Column]) -> float:
+    return STRIP + sum(column.width for column in columns)
+
+
+def draw_all(sources: Sequence[str]) -> list[bytes]:
+    """Every page drawn as PDF (from the render cache when drawn before), `dot`s in parallel."""
+    if not sources:
+        return []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda source: render.render(source, "pdf"), sources))

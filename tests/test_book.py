@@ -1,0 +1,500 @@
+"""The manager's blueprint book, read back from the PDF the API answers.
+
+Every test fetches `GET /api/v1/blueprints/{id}/book.pdf` and reads what came out: text with
+pypdf, page count and sizes, and pixels of pages drawn by `pdftoppm` (poppler), so a blank or
+misplaced diagram fails as surely as a missing title.
+"""
+
+import re
+import subprocess
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import translation
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from blueprints import book, book_diagram, layout, render
+from blueprints.models import Actor, Blueprint, Channel, Lane, Phase, Step
+from tests import factories
+from tests.conftest import World
+
+A3_LANDSCAPE = (1190.55, 841.89)
+A4_PORTRAIT = (595.28, 841.89)
+A4_LANDSCAPE = (841.89, 595.28)
+
+
+@pytest.fixture(autouse=True)
+def render_cache(settings: Any, tmp_path: Path) -> Path:
+    settings.RENDER_CACHE_DIR = tmp_path / "render-cache"
+    return settings.RENDER_CACHE_DIR
+
+
+def book_url(blueprint: Blueprint, **params: str) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"/api/v1/blueprints/{blueprint.pk}/book.pdf" + (f"?{query}" if query else "")
+
+
+@dataclass
+class Book:
+    content: bytes
+    reader: PdfReader
+
+    @property
+    def pages(self) -> int:
+        return len(self.reader.pages)
+
+    def text(self, page: int) -> str:
+        # NFKC: Pango sets "fl" and "fi" as ligatures, which read back as one character.
+        return unicodedata.normalize("NFKC", self.reader.pages[page].extract_text() or "")
+
+    def all_text(self) -> str:
+        return "\n".join(self.text(i) for i in range(self.pages))
+
+    def size(self, page: int) -> tuple[float, float]:
+        box = self.reader.pages[page].mediabox
+        return round(float(box.width), 2), round(float(box.height), 2)
+
+    def diagram_pages(self) -> list[int]:
+        return [i for i in range(self.pages) if same_size(self.size(i), A3_LANDSCAPE)]
+
+    def section(self, title: str) -> int:
+        """The first page after the contents that shows `title`."""
+        return next(
+            i
+            for i in range(2, self.pages)
+            # Diagram pages are skipped: reading one back means reading the whole drawing.
+            if not same_size(self.size(i), A3_LANDSCAPE) and title in self.text(i)
+        )
+
+    def fonts(self) -> set[str]:
+        found: set[str] = set()
+
+        def collect(resources: Any) -> None:
+            resources = resources.get_object() if resources is not None else {}
+            for font in (resources.get("/Font") or {}).values():
+                found.add(str(font.get_object().get("/BaseFont")))
+            for xobject in (resources.get("/XObject") or {}).values():
+                collect(xobject.get_object().get("/Resources"))
+
+        for page in self.reader.pages:
+            collect(page.get("/Resources"))
+        return found
+
+
+def same_size(size: tuple[float, float], expected: tuple[float, float]) -> bool:
+    return abs(size[0] - expected[0]) < 1.5 and abs(size[1] - expected[1]) < 1.5
+
+
+def fetch(client: APIClient, blueprint: Blueprint, **params: str) -> Book:
+    response = client.get(book_url(blueprint, **params))
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    content = response.content
+    return Book(content, PdfReader(BytesIO(content)))
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class Picture:
+    """A page drawn by pdftoppm: width × height RGB pixels."""
+
+    width: int
+    height: int
+    pixels: bytes
+
+    def share(self, test: Any, region: tuple[float, float, float, float] = (0, 0, 1, 1)) -> float:
+        """Share of the pixels in `region` (fractions left, top, right, bottom) passing `test`."""
+        left, top = int(region[0] * self.width), int(region[1] * self.height)
+        right, bottom = int(region[2] * self.width), int(region[3] * self.height)
+        hits = total = 0
+        for y in range(top, bottom, 2):
+            row = y * self.width * 3
+            for x in range(left, right, 2):
+                i = row + x * 3
+                total += 1
+                hits += test(self.pixels[i], self.pixels[i + 1], self.pixels[i + 2])
+        return hits / max(total, 1)
+
+
+def picture(content: bytes, page: int, dpi: int = 30) -> Picture:
+    """Page `page` (0-based) of a PDF as pixels, drawn by poppler's pdftoppm."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder, "book.pdf")
+        source.write_bytes(content)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-f", str(page + 1), "-l", str(page + 1), source,
+             Path(folder, "page")],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )  # fmt: skip
+        (drawn,) = Path(folder).glob("page*.ppm")
+        data = drawn.read_bytes()
+    magic, width, height, _depth, pixels = data.split(maxsplit=4)
+    assert magic == b"P6"
+    return Picture(int(width), int(height), pixels)
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def near(colour: str, tolerance: int = 6) -> Any:
+    wanted = hex_rgb(colour)
+    return lambda r, g, b: all(
+        abs(a - w) <= tolerance for a, w in zip((r, g, b), wanted, strict=True)
+    )
+
+
+def dark(r: int, g: int, b: int) -> bool:
+    return r + g + b < 200
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def test_every_member_reads_the_book_and_nobody_else(world: World) -> None:
+    url = book_url(world.a.blueprint)
+    assert world.client("anonymous").get(url).status_code == 401
+    assert world.client("outsider").get(url).status_code == 404
+    assert world.client("manager").get("/api/v1/blueprints/999999/book.pdf").status_code == 404
+    for who in ["manager", "bob", "alice", "facilitator"]:
+        response = world.client(who).get(url)
+        assert response.status_code == 200, who
+        assert response.content.startswith(b"%PDF-")
+        assert response["Content-Disposition"].startswith("inline")
+    download = world.client("manager").get(url + "?download=1")
+    filename = f"a-{world.a.blueprint.pk}-book.pdf"
+    assert download["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
+# --- a team blueprint's book, read once for several tests ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def report(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Book]:
+    """The book of a small team blueprint with everything a manager reads in it.
+
+    Made once for the tests that only read it: a book costs seconds to write.
+    """
+    with django_db_blocker.unblock():
+        reader = factories.make_user("book-reader")
+        workspace = factories.make_workspace("Aurora Beverages", manager=[reader])
+        team = factories.make_team(workspace, "Service centre")
+        analyst = Actor.objects.create(workspace=workspace, name="Quality analyst")
+        consumer = Actor.objects.create(workspace=workspace, name="Consumer")
+        channel = Channel.objects.create(workspace=workspace, name="WhatsApp", kind="chat")
+        blueprint = factories.make_blueprint(workspace, team, title="Handling a complaint")
+        parts = factories.fill_blueprint(blueprint, analyst)
+        Lane.objects.filter(pk=parts.lane.pk).update(actor=consumer)
+        Step.objects.filter(pk=parts.step.pk).update(
+            kind="pain_point",
+            emotion=-2,
+            channel=channel,
+            description="Waits twenty minutes in the phone queue",
+            data_captured="Batch code",
+            data_recorded_in="CRM case",
+        )
+        resolution = blueprint.phases.get(name="Resolution")
+        factories.make_step(parts.lane, resolution, "Offer a replacement crate", kind="opportunity")
+        client = APIClient()
+        client.force_authenticate(reader)
+        try:
+            with override_settings(RENDER_CACHE_DIR=tmp_path_factory.mktemp("book-cache")):
+                yield fetch(client, blueprint)
+        finally:
+            workspace.delete()
+            reader.delete()
+
+
+def test_the_book_has_every_section_in_order_with_page_numbers(report: Book) -> None:
+    cover = report.text(0)
+    for expected in [
+        "AURORA BEVERAGES",
+        "Handling a complaint",
+        "Team blueprint",
+        "Service centre",
+        "2 phases · 2 lanes · 3 steps · 1 link",
+    ]:
+        assert expected in cover
+    contents = report.text(1)
+    sections = [
+        "At a glance",
+        "The blueprint diagram",
+        "Steps by band",
+        "Role interdependencies",
+        "Pain points and opportunities",
+        "Personas and service protocols",
+        "Workshop outputs",
+    ]
+    numbers = []
+    for section in sections:
+        found = re.search(re.escape(section) + r"[ .]*?(\d+)\s*$", contents, re.MULTILINE)
+        assert found, f"{section!r} missing from the contents:\n{contents}"
+        numbers.append(int(found.group(1)))
+    assert numbers == sorted(numbers)
+    for section, number in zip(sections, numbers, strict=True):
+        # The contents point at the page where the section starts.
+        assert report.text(number - 1).startswith(section), section
+    for page in range(1, report.pages):
+        assert f"Page {page + 1} of {report.pages}" in report.text(page)
+    assert "Page 1 of" not in cover  # the cover has no running header or footer
+    for section in ["Personas and service protocols", "Workshop outputs"]:
+        assert "None yet." in report.text(report.section(section))  # until their apps feed them
+
+
+def test_steps_appear_in_their_band_table_with_channel_evidence_and_data(report: Book) -> None:
+    steps_page = report.section("Steps by band")
+    tables = "\n".join(report.text(i) for i in range(steps_page + 1, report.section("Role")))
+    for expected in [
+        "Customer actions",
+        "Backstage",
+        "Calls about a flat bottle",
+        "PAIN POINT",
+        "Waits twenty minutes in the phone queue",
+        "WhatsApp",
+        "Batch code → CRM case",
+        "Observed",
+        "Checks the batch code",
+        "Quality analyst",
+        "☹ −2",
+    ]:
+        assert expected in tables
+    assert report.size(steps_page + 1) == A4_LANDSCAPE
+    text = report.text(report.section("Pain points and opportunities") + 1)
+    assert "Calls about a flat bottle" in text and "Offer a replacement crate" in text
+    assert "Pain points · 1 step" in text and "Opportunities · 1 step" in text
+
+
+def test_the_diagram_is_vector_graphics_on_a3_landscape_in_the_colours_of_the_board(
+    report: Book,
+) -> None:
+    diagram = report.diagram_pages()
+    assert len(diagram) == 1
+    text = report.text(diagram[0])
+    # Real text, drawn by Graphviz: the cards, the lanes, the phases, the lines.
+    for expected in ["Calls about a flat bottle", "Checks the batch code", "Consumer"]:
+        assert expected in text
+    assert "1. Contact" in text and "2. Resolution" in text
+    assert "LINE OF VISIBILITY" in text
+    drawn = picture(report.content, diagram[0])
+    slot = (0.03, 0.1, 0.97, 0.95)
+    assert drawn.share(near(layout.BAND_FILLS["customer"]), slot) > 0.01
+    assert drawn.share(near(layout.BAND_FILLS["backstage"]), slot) > 0.01
+    assert drawn.share(near(layout.KIND_COLOURS["pain_point"], 30), slot) > 0.0005
+    assert drawn.share(dark, slot) > 0.005
+
+
+def test_the_role_interdependencies_count_links_between_actors(report: Book) -> None:
+    text = report.text(report.section("Role interdependencies"))
+    assert "Consumer" in text and "Quality analyst" in text
+    assert "1 handoff" in text
+
+
+def test_labels_follow_lang_and_the_request_language(world: World) -> None:
+    made = fetch(world.client("manager"), world.a.blueprint, lang="es")
+    spanish = made.all_text()
+    assert "Acciones del cliente" in spanish and "Blueprint del equipo" in spanish
+    assert len(made.diagram_pages()) == 1
+    # Sizes stay CSS in every locale: "252.0mm", never "252,0mm".
+    with translation.override("es"):
+        context = book.book_context(world.a.blueprint, "es")
+        html = book.book_html(context, [], [], [])
+    assert re.search(r"height: 252(\.0)?mm", html)
+    assert not re.search(r"\d,\d+mm", html)
+    response = world.client("manager").get(book_url(world.a.blueprint), HTTP_ACCEPT_LANGUAGE="it")
+    italian = Book(response.content, PdfReader(BytesIO(response.content))).all_text()
+    assert "Azioni del cliente" in italian and "Linea di visibilità".upper() in italian
+
+
+# --- global blueprint ---------------------------------------------------------------------------
+
+
+def test_a_global_book_shows_provenance_and_open_conflicts(world: World) -> None:
+    world.glob.blueprint.delete()
+    Step.objects.filter(pk=world.a.step.pk).update(emotion=-2)
+    Step.objects.filter(pk=world.b.step.pk).update(emotion=1)
+    facilitator = world.client("facilitator")
+    merged = facilitator.post(f"/api/v1/workspaces/{world.workspace.pk}/merge/")
+    assert merged.status_code == 200
+    glob = Blueprint.objects.get(pk=merged.json()["id"])
+    made = fetch(world.client("manager"), glob)
+    text = made.all_text()
+    assert "Global blueprint" in made.text(0)
+    assert "Quality" in made.text(0) and "Service centre" in made.text(0)
+    assert "Steps several teams described" in made.text(made.section("Provenance"))
+    conflict_text = made.text(made.section("Open merge conflicts"))
+    assert "Calls about a flat bottle" in conflict_text and "Emotion" in conflict_text
+    assert "Service centre: ☹ −2" in conflict_text and "Quality: ☺ +1" in conflict_text
+    assert "●" in text  # team markers on the diagram and in the tables
+
+    # A facilitator settles the conflict by editing the global step: it is no longer open.
+    merged_step = glob.steps.get(title="Calls about a flat bottle")
+    Step.objects.filter(pk=merged_step.pk).update(emotion=0)
+    settled = fetch(world.client("manager"), glob)
+    assert "None: the teams agree." in settled.text(settled.section("Open merge conflicts"))
+
+
+# --- hooks for other apps -----------------------------------------------------------------------
+
+
+def sample_section(*, blueprint: Blueprint, language: str) -> book.BookSection:
+    return book.BookSection(
+        title="Workshop outputs",
+        intro=f"From the workshop on {blueprint.title}",
+        entries=[
+            book.BookEntry(
+                title="Promoted idea: <callback> & follow-up",
+                subtitle="Group 1",
+                facts=[("Votes", "7")],
+                table_headers=["Step", "Note"],
+                table_rows=[["Calls about a flat bottle", "Offer a callback slot"]],
+            )
+        ],
+    )
+
+
+def test_other_apps_fill_their_sections_through_the_hook(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = [
+        hook if hook[0] != "workshops" else ("workshops", f"{__name__}.sample_section", "x")
+        for hook in book.SECTION_HOOKS
+    ]
+    monkeypatch.setattr(book, "SECTION_HOOKS", tuple(hooks))
+    after = fetch(world.client("manager"), world.a.blueprint)
+    text = after.text(after.section("Workshop outputs"))
+    assert "Promoted idea: <callback> & follow-up" in text  # escaped, shown literally
+    assert "Offer a callback slot" in text and "Votes" in text
+
+
+# --- hard cases ---------------------------------------------------------------------------------
+
+
+def test_an_empty_blueprint_gives_a_short_correct_book(world: World) -> None:
+    empty = factories.make_blueprint(world.workspace, world.team_a, title="Nothing yet")
+    made = fetch(world.client("manager"), empty)
+    assert made.diagram_pages() == []
+    text = made.all_text()
+    assert "Nothing to draw yet" in text
+    assert "None yet." in text
+    assert made.pages <= 12
+    lanes_only = factories.make_blueprint(world.workspace, world.team_a, title="Lanes only")
+    factories.make_phase(lanes_only, "Contact")
+    factories.make_lane(lanes_only, "customer", name="Consumer")
+    made = fetch(world.client("manager"), lanes_only)
+    assert len(made.diagram_pages()) == 1
+    assert "Consumer" in made.text(made.diagram_pages()[0])
+
+
+def test_hostile_and_very_long_titles_are_shown_literally_and_never_overflow(
+    world: World,
+) -> None:
+    hostile = '</style><b>"Bold"</b> \\ & {content: "x"} ' + "Ü" * 3
+    long_word = "Supercalifragilistic" * 9  # 180 characters without a space
+    blueprint = world.a.blueprint
+    Blueprint.objects.filter(pk=blueprint.pk).update(title=hostile)
+    Step.objects.filter(pk=world.a.step.pk).update(title=long_word)
+    Phase.objects.filter(pk=world.a.phase.pk).update(name="A phase " * 14)
+    made = fetch(world.client("manager"), blueprint)
+    assert squeezed(hostile) in squeezed(made.text(0))
+    assert squeezed(hostile)[:40] in squeezed(made.text(2))  # the running header
+    tables = squeezed(made.all_text())
+    assert long_word in tables
+    for page in range(made.pages):
+        # Nothing drawn in the outer 3 % of any page: text wraps instead of overflowing.
+        drawn = picture(made.content, page, dpi=20)
+        assert drawn.share(dark, (0.0, 0.0, 0.03, 1.0)) == 0, page
+        assert drawn.share(dark, (0.97, 0.0, 1.0, 1.0)) == 0, page
+
+
+def test_right_to_left_and_cjk_text_is_shaped_with_real_fonts(world: World) -> None:
+    Step.objects.filter(pk=world.a.step.pk).update(title="顾客拨打热线 お客様の電話")
+    Step.objects.filter(pk=world.a.other_step.pk).update(title="العميل يتصل بالخط الساخن")
+    Lane.objects.filter(pk=world.a.lane.pk).update(name="לקוח")
+    made = fetch(world.client("manager"), world.a.blueprint)
+    text = made.all_text()
+    for word in ["顾客拨打热线", "お客様の電話", "לקוח"]:
+        assert word in text
+    assert "العميل" in text or "ﺍﻟﻌﻤﻴﻞ" in text or "العميل"[::-1] in text
+    fonts = " ".join(made.fonts())
+    assert "NotoSansCJK" in fonts  # CJK drawn with the CJK font, not as empty boxes
+    assert "DejaVuSans" in fonts  # which carries Arabic and Hebrew
+
+
+def test_a_thousand_step_blueprint_is_split_over_legible_a3_pages(world: World) -> None:
+    blueprint = factories.make_blueprint_of_size(world.workspace, world.team_a, 1000)
+    made = fetch(world.client("manager"), blueprint)
+    diagram = made.diagram_pages()
+    drawing = book_diagram.draw(book_diagram.book_dot(render.blueprint_data(blueprint), "en"))
+    tiles = book_diagram.plan(
+        drawing.geometry, book.SLOT_WIDTH_MM * book.MM, book.SLOT_HEIGHT_MM * book.MM
+    )
+    assert len(diagram) == len(tiles) >= 4
+    assert min(tile.scale for tile in tiles) >= book_diagram.MIN_SCALE
+    assert book_diagram.MIN_SCALE * layout.TINY_PT >= book_diagram.MIN_FONT_PT
+    # Every phase is on a page, and each phase range is cut into slices that cover the whole
+    # height, top to bottom, without cutting through a card.
+    geometry = drawing.geometry
+    assert {phase for tile in tiles for phase in range(tile.first, tile.last + 1)} == set(
+        range(len(geometry.columns))
+    )
+    for first in {tile.first for tile in tiles}:
+        slices = [tile for tile in tiles if tile.first == first]
+        assert slices[0].top == geometry.header_bottom
+        assert slices[-1].bottom == geometry.bounds.bottom
+        for upper, lower in zip(slices, slices[1:], strict=False):
+            assert upper.bottom == lower.top
+            cards = [card for column in geometry.cards[first : upper.last + 1] for card in column]
+            assert not any(low < upper.bottom < high for low, high in cards)
+    # The pages are drawn: cards on the first and the last page of the diagram.
+    for page in (diagram[0], diagram[-1]):
+        assert picture(made.content, page, dpi=20).share(dark, (0.03, 0.1, 0.97, 0.95)) > 0.003
+    # The tables hold every step once, on pages of their own (sampled: reading back a page
+    # of the diagram means reading the whole drawing).
+    with translation.override("en"):
+        context = book.book_context(blueprint, "en")
+        groups = book.table_groups(context)
+    blocks = [block for page in book.table_pages(groups[:-2]) for block in page]
+    assert sum(source.count("<B>Step ") for source in (b.source for b in blocks)) == 1000
+    steps = made.section("Steps by band")
+    for page in (steps + 1, steps + len(blocks) // 2, made.section("Role interdependencies") - 1):
+        assert made.size(page) == A4_LANDSCAPE
+        assert re.search(r"Step \d+", made.text(page)), page
+
+
+# --- cache ----------------------------------------------------------------------------------
+
+
+def test_an_unchanged_blueprint_is_answered_from_the_cache_and_a_change_shows(
+    world: World,
+) -> None:
+    client = world.client("manager")
+    url = book_url(world.a.blueprint)
+    first = client.get(url)
+    start = time.perf_counter()
+    again = client.get(url)
+    assert time.perf_counter() - start < 1.0
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Step.objects.filter(pk=world.a.step.pk).update(title="Writes to the careline")
+    changed = client.get(url)
+    assert changed["ETag"] != first["ETag"]
+    assert (
+        "Writes to the careline"
+        in Book(changed.content, PdfReader(BytesIO(changed.content))).all_text()
+    )

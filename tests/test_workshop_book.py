@@ -1,0 +1,38 @@
+"""Workshop outputs attached to steps appear in the blueprint's PDF book."""
+
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from tests.conftest import World
+from workshops import services
+from workshops.models import Output
+
+
+def book_text(world: World, blueprint_id: int) -> str:
+    answer = world.client("manager").get(f"/api/v1/blueprints/{blueprint_id}/book.pdf")
+    assert answer.status_code == 200
+    pages = PdfReader(BytesIO(answer.content)).pages
+    return "\n".join(page.extract_text() for page in pages)
+
+
+def test_the_outputs_attached_to_a_blueprint_are_in_its_book(world: World) -> None:
+    workshop = services.workshop_create(workspace=world.workspace, template="blueprint")
+    Output.objects.create(
+        workshop=workshop,
+        title="Print the batch code next to the careline",
+        detail="Agreed by three teams",
+        step=world.a.step,
+        votes=7,
+    )
+    Output.objects.create(workshop=workshop, title="Not about this blueprint", step=world.b.step)
+    text = " ".join(book_text(world, world.a.blueprint.pk).split())
+    assert "Workshop outputs" in text
+    assert "Print the batch code next to the careline" in text
+    assert workshop.title in text
+    assert "Not about this blueprint" not in text
+
+
+def test_a_blueprint_without_outputs_says_none_yet(world: World) -> None:
+    text = " ".join(book_text(world, world.a.blueprint.pk).split())
+    assert "Workshop outputs" in text and "Print the batch code" not in text

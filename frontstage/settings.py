@@ -158,14 +158,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 # Long work (CRM imports) runs as Django tasks; by default in a thread of the web process
 # (frontstage/tasks.py). TASKS_BACKEND names another backend, e.g. a database-backed worker.
-TASKS = {
-    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")}
-}
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")}}
 
 # Blueprint diagrams: Graphviz renders are cached by content hash (see blueprints/render.py).
 GRAPHVIZ_DOT = os.environ.get("GRAPHVIZ_DOT", "dot")
 RENDER_CACHE_DIR = Path(os.environ.get("RENDER_CACHE_DIR", BASE_DIR / "var" / "render-cache"))
 RENDER_TIMEOUT = float(os.environ.get("RENDER_TIMEOUT", "30"))
+# seed_demo loads the demo's synthetic CRM contacts and segments them; the test suite turns
+# that off where only the blueprints matter (DEMO_CONTACTS=0).
+DEMO_CONTACTS = os.environ.get("DEMO_CONTACTS", "1") != "0"
 RENDER_CACHE_MAX_BYTES = int(os.environ.get("RENDER_CACHE_MAX_BYTES", str(512 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,9 @@ router.register("steps", blueprint_api.StepViewSet, basename="step")
 router.register("links", blueprint_api.LinkViewSet, basename="link")
 router.register("contact-reasons", persona_api.ContactReasonViewSet, basename="contact-reason")
 router.register("contact-imports", persona_api.ContactImportViewSet, basename="contact-import")
+router.register("segmentations", persona_api.SegmentationViewSet, basename="segmentation")
+router.register("personas", persona_api.PersonaViewSet, basename="persona")
+router.register("protocols", persona_api.ProtocolViewSet, basename="protocol")
 router.register("workshops", workshop_live_api.WorkshopViewSet, basename="workshop")
 router.register("activities", workshop_live_api.ActivityViewSet, basename="activity")
 router.register("groups", workshop_live_api.GroupViewSet, basename="group")
@@ -52,4 +55,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(workshop_urls.urlpatterns)),
     path("", include("blueprints.urls")),
+    path("", include("personas.urls")),
 ]

@@ -12,18 +12,42 @@ Members read; facilitators write (`workshops.access.can_write`).
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import re_path
+from django.http import StreamingHttpResponse
+from django.urls import re_path, reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers, status, views
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from blueprints.diagram_api import ErrorsAsJson
 from frontstage.api import ID_PATTERN, MAX_ID, IdField, ScopedSerializer, ScopedViewSet, query_id
 from frontstage.rest import Conflict
-from personas import services, tabular
-from personas.models import NAME_MAX, ContactImport, ContactReason, ReasonSource
+from frontstage.schema import ErrorSerializer
+from personas import evidence, services, tabular
+from personas.models import (
+    K_MAX,
+    K_MIN,
+    NAME_MAX,
+    TEXT_MAX,
+    ContactImport,
+    ContactReason,
+    ImportStatus,
+    Persona,
+    ReasonSource,
+    Segment,
+    Segmentation,
+    ServiceProtocol,
+)
+from workshops import access
 from workshops.models import Workspace
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -36,6 +60,15 @@ UNKNOWN_FIELD = "Unknown field “{name}”; expected one of: {fields}."
 UNKNOWN_COLUMN = "The file has no column “{column}”."
 COLUMN_TWICE = "The column “{column}” is mapped twice."
 NOT_AN_OBJECT = "Expected an object of field → column."
+SEGMENTATION_NOT_DONE = _("The segmentation is not done: no assignments yet.")
+NAME_EMPTY = _("A persona needs a name.")
+REASON_OR_CHANNEL = _("A protocol is for either a contact reason or a channel (one of the two).")
+PROTOCOL_TWICE = _("This persona already has a protocol for this contact reason or channel.")
+PICTURE_TOO_BIG = _("The picture is larger than 2 MB.")
+NOT_A_PICTURE = _("The picture must be a PNG, JPEG, GIF or WebP image.")
+PICTURE_MAX_BYTES = 2 * 1024 * 1024
+PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+SCRIPT_MAX = 5000
 
 
 def as_drf(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -330,5 +363,398 @@ urlpatterns = [
         rf"^workspaces/(?P<pk>{ID_PATTERN})/contact-stats/$",
         ContactStatsView.as_view(),
         name="contact-stats",
+    ),
+]
+
+
+# --- segmentation --------------------------------------------------------------------------
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    personas = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    over_indexing = serializers.JSONField(
+        read_only=True,
+        help_text="category, subcategory, channel → values whose share of the segment's "
+        "contacts is ≥ 120 % of their share of all contacts: label, share, population_share, "
+        "index.",
+    )
+    breakdown = serializers.JSONField(
+        read_only=True,
+        help_text="category, subcategory, channel (contacts) and gender, age_band, residence, "
+        'birthplace (customers) → label, share, population_share; label "" is the rest.',
+    )
+    bias = serializers.JSONField(
+        read_only=True,
+        help_text="Per demographic: total variation distance from the population; flagged "
+        "when ≥ 0.2.",
+    )
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id", "number", "customers", "share", "small", "contacts", "contacts_per_customer",
+            "over_indexing", "breakdown", "bias", "personas",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SegmentationSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships", "contact_import": "workspace__memberships"}
+    k = serializers.IntegerField(
+        source="requested_k",
+        required=False,
+        allow_null=True,
+        min_value=K_MIN,
+        max_value=K_MAX,
+        help_text="A fixed number of segments; empty: chosen in 3–12 by stability and silhouette.",
+    )
+    seed = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, help_text="Random seed (stored)."
+    )
+    use_demographics = serializers.BooleanField(
+        required=False,
+        help_text="Let gender and age form the segments too (by default they only describe).",
+    )
+    chosen_k = serializers.IntegerField(source="k", read_only=True, allow_null=True)
+    params = serializers.JSONField(read_only=True)
+    metrics = serializers.JSONField(read_only=True)
+    candidates = serializers.JSONField(
+        read_only=True, help_text="Per k tried: stability (mean ARI) and silhouette."
+    )
+    population = serializers.JSONField(read_only=True)
+    segments = SegmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Segmentation
+        fields = [
+            "id", "workspace", "contact_import", "k", "seed", "use_demographics", "status",
+            "progress", "error", "chosen_k", "params", "metrics", "candidates", "population",
+            "segments", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "progress", "error", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        contact_import = attrs.get("contact_import")
+        if contact_import is not None and contact_import.workspace_id != attrs["workspace"].pk:
+            raise serializers.ValidationError({"contact_import": [NOT_IN_WORKSPACE]})
+        return attrs
+
+
+class SegmentationViewSet(ScopedViewSet):
+    """Segmentation runs: customers grouped by their mix of contact reasons and channels."""
+
+    queryset = Segmentation.objects.all()
+    serializer_class = SegmentationSerializer
+    filters = {"workspace": "workspace_id"}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def base_queryset(self) -> Any:
+        return self.queryset.defer("assignments").prefetch_related("segments__personas")
+
+    @extend_schema(
+        responses={202: SegmentationSerializer},
+        description="Start a segmentation in the background; `GET` it to follow `status` and "
+        "`progress`. Personas are drafted from its segments (or matched to existing ones).",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.check_write(Segmentation(workspace=data["workspace"]), "create")
+        try:
+            run = services.segmentation_start(
+                workspace=data["workspace"],
+                user=request.user,
+                contact_import=data.get("contact_import"),
+                k=data.get("requested_k"),
+                use_demographics=data.get("use_demographics", False),
+                seed=data.get("seed"),
+            )
+        except services.StateConflict as conflict:
+            raise Conflict(detail=str(conflict)) from conflict
+        except DjangoValidationError as error:
+            raise as_drf(error) from error
+        run = self.base_queryset().get(pk=run.pk)
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    def perform_destroy(self, instance: Segmentation) -> None:
+        try:
+            services.segmentation_delete(run=instance)
+        except services.StateConflict as conflict:
+            raise Conflict(detail=str(conflict)) from conflict
+
+
+class AssignmentsView(views.APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = ErrorsAsJson
+
+    @extend_schema(
+        operation_id="v1_segmentations_assignments",
+        summary="Each customer's segment, as CSV",
+        description="`customer_id,segment`; the segment is empty for customers without any "
+        "contact reason or channel. Answers 409 until the segmentation is done.",
+        parameters=[
+            OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH, description="The run.")
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            404: OpenApiResponse(ErrorSerializer, description="No such segmentation."),
+            409: OpenApiResponse(ErrorSerializer, description="Not done yet."),
+        },
+    )
+    def get(self, request: Request, pk: str) -> StreamingHttpResponse:
+        run = Segmentation.objects.filter(pk=int(pk)).first()
+        if run is None or not access.can_read(request.user, run):
+            raise exceptions.NotFound()
+        if run.status != ImportStatus.DONE:
+            raise Conflict(detail=SEGMENTATION_NOT_DONE)
+        response = StreamingHttpResponse(
+            services.assignments_csv_chunks(run), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="segmentation-{run.pk}-assignments.csv"'
+        )
+        return response
+
+
+# --- personas ------------------------------------------------------------------------------
+
+
+def scope_many(serializer: serializers.Serializer, paths: dict[str, str]) -> None:
+    """Limit many-to-many fields to objects of the request user's workspaces."""
+    request = serializer.context.get("request")
+    user = getattr(request, "user", None)
+    for name, path in paths.items():
+        field = serializer.fields.get(name)
+        if field is None or field.read_only:
+            continue
+        child = field.child_relation
+        if user is None or not user.is_authenticated:
+            child.queryset = child.queryset.none()
+        else:
+            child.queryset = child.queryset.filter(**{f"{path}__user": user})
+
+
+class PictureField(serializers.FileField):
+    def to_internal_value(self, data: Any) -> Any:
+        file = super().to_internal_value(data)
+        if file.size > PICTURE_MAX_BYTES:
+            raise serializers.ValidationError(PICTURE_TOO_BIG)
+        head = file.read(16)
+        file.seek(0)
+        if not any(head.startswith(magic) for magic in PICTURE_MAGIC) and not (
+            head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+        ):
+            raise serializers.ValidationError(NOT_A_PICTURE)
+        return file
+
+    def to_representation(self, value: Any) -> str | None:
+        if not value:
+            return None
+        url = reverse("persona-picture", args=[value.instance.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class PersonaSerializer(ScopedSerializer):
+    scoped = {"workspace": "memberships"}
+    fixed = ("workspace",)
+    many_scoped = {
+        "preferred_channels": "workspace__memberships",
+        "blueprints": "workspace__memberships",
+        "steps": "blueprint__workspace__memberships",
+    }
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    picture = PictureField(
+        required=False,
+        allow_null=True,
+        help_text="PNG, JPEG, GIF or WebP up to 2 MB (multipart); answered as its URL.",
+    )
+    initials = serializers.CharField(read_only=True, help_text="For the avatar.")
+    needs = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=20, required=False
+    )
+    habits = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=20, required=False
+    )
+    desires = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=20, required=False
+    )
+    frustrations = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=20, required=False
+    )
+    evidence = serializers.JSONField(
+        read_only=True, help_text="The segment's evidence when the persona was last matched."
+    )
+    evidence_by_attribute = serializers.SerializerMethodField(
+        help_text="Profile attribute → `summary` and the `rows` of evidence behind it."
+    )
+    edited_fields = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Drafted fields a person changed: a re-run keeps them.",
+    )
+    protocols = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Persona
+        fields = [
+            "id", "workspace", "segment", "matched", "name", "initials", "picture", "quote",
+            "gender", "age", "residence", "birthplace", "needs", "habits", "desires",
+            "frustrations", "preferred_channels", "blueprints", "steps", "evidence",
+            "evidence_by_attribute", "edited_fields", "protocols", "version", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["segment", "matched", "created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope_many(self, self.many_scoped)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_evidence_by_attribute(self, persona: Persona) -> dict[str, Any]:
+        return evidence.by_attribute(persona.evidence)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        workspace = attrs.get("workspace") or getattr(self.instance, "workspace", None)
+        problems = {}
+        for name in ("preferred_channels", "blueprints"):
+            if any(item.workspace_id != workspace.pk for item in attrs.get(name, [])):
+                problems[name] = [NOT_IN_WORKSPACE]
+        if any(step.blueprint.workspace_id != workspace.pk for step in attrs.get("steps", [])):
+            problems["steps"] = [NOT_IN_WORKSPACE]
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
+
+    def validate_name(self, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise serializers.ValidationError(NAME_EMPTY)
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> Persona:
+        validated_data.pop("version", None)
+        return super().create(validated_data)
+
+    def update(self, instance: Persona, validated_data: dict[str, Any]) -> Persona:
+        expected = validated_data.pop("version", None)
+        picture = validated_data.pop("picture", ...)
+        try:
+            persona = services.persona_update(
+                persona=instance, changes=validated_data, version=expected
+            )
+        except services.StaleVersion as stale:
+            current = Persona.objects.get(pk=instance.pk)
+            raise Conflict(current=type(self)(current, context=self.context).data) from stale
+        except DjangoValidationError as error:
+            raise as_drf(error) from error
+        if picture is not ...:
+            services.persona_set_picture(persona=persona, picture=picture)
+        return persona
+
+
+class PersonaViewSet(ScopedViewSet):
+    """Personas: drafted from segments with their evidence, refined by the facilitator."""
+
+    queryset = Persona.objects.all()
+    serializer_class = PersonaSerializer
+    filters = {"workspace": "workspace_id", "blueprint": "blueprints", "step": "steps"}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def base_queryset(self) -> Any:
+        return self.queryset.prefetch_related(
+            "preferred_channels", "blueprints", "steps", "protocols"
+        )
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().distinct()
+
+    def perform_destroy(self, instance: Persona) -> None:
+        services.persona_delete(persona=instance)
+
+
+class ProtocolSerializer(ScopedSerializer):
+    scoped = {
+        "persona": "workspace__memberships",
+        "contact_reason": "workspace__memberships",
+        "channel": "workspace__memberships",
+        "preferred_channel": "workspace__memberships",
+    }
+    fixed = ("persona",)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    tone = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    script = serializers.CharField(max_length=SCRIPT_MAX, required=False, allow_blank=True)
+    target_response_minutes = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=60 * 24 * 365
+    )
+
+    class Meta:
+        model = ServiceProtocol
+        fields = [
+            "id", "workspace", "persona", "contact_reason", "channel", "tone",
+            "preferred_channel", "target_response_minutes", "script", "version",
+        ]  # fmt: skip
+        read_only_fields = ["workspace"]
+        validators: list = []  # checked in validate(), with messages people understand
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        persona, reason, channel = get("persona"), get("contact_reason"), get("channel")
+        if (reason is None) == (channel is None):
+            raise serializers.ValidationError({"non_field_errors": [REASON_OR_CHANNEL]})
+        for name in ("contact_reason", "channel", "preferred_channel"):
+            value = get(name)
+            if value is not None and value.workspace_id != persona.workspace_id:
+                raise serializers.ValidationError({name: [NOT_IN_WORKSPACE]})
+        twins = ServiceProtocol.objects.filter(
+            persona=persona, contact_reason=reason, channel=channel
+        )
+        if self.instance is not None:
+            twins = twins.exclude(pk=self.instance.pk)
+        if twins.exists():
+            raise serializers.ValidationError({"non_field_errors": [PROTOCOL_TWICE]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> ServiceProtocol:
+        validated_data.pop("version", None)
+        validated_data["workspace_id"] = validated_data["persona"].workspace_id
+        return super().create(validated_data)
+
+    def update(self, instance: ServiceProtocol, validated_data: dict[str, Any]) -> Any:
+        expected = validated_data.pop("version", None)
+        try:
+            return services.protocol_update(
+                protocol=instance, changes=validated_data, version=expected
+            )
+        except services.StaleVersion as stale:
+            current = ServiceProtocol.objects.get(pk=instance.pk)
+            raise Conflict(current=type(self)(current, context=self.context).data) from stale
+
+
+class ProtocolViewSet(ScopedViewSet):
+    """Service protocols: how to serve a persona for a contact reason or on a channel."""
+
+    queryset = ServiceProtocol.objects.all()
+    serializer_class = ProtocolSerializer
+    filters = {"workspace": "workspace_id", "persona": "persona_id"}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        persona = serializer.validated_data["persona"]
+        self.check_write(ServiceProtocol(workspace_id=persona.workspace_id), "create")
+        serializer.save()
+
+
+urlpatterns += [
+    re_path(
+        rf"^segmentations/(?P<pk>{ID_PATTERN})/assignments\.csv$",
+        AssignmentsView.as_view(),
+        name="segmentation-assignments",
     ),
 ]

@@ -175,3 +175,185 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} on {self.contact_date}"
+
+
+# --- segmentation, personas, protocols -----------------------------------------------------
+
+K_MIN, K_MAX = 3, 12
+
+
+class Segmentation(models.Model):
+    """One run of the segmentation: what was asked, how it went, and what it found."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="segmentations")
+    contact_import = models.ForeignKey(
+        ContactImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_k = models.PositiveSmallIntegerField(null=True, blank=True)
+    use_demographics = models.BooleanField(default=False)
+    seed = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    progress = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    k = models.PositiveSmallIntegerField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    population = models.JSONField(default=dict, blank=True)
+    # `customer_id,segment` CSV, zlib-compressed (services.assignments_blob).
+    assignments = models.BinaryField(default=b"", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="segmentation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_k__isnull=True)
+                | Q(requested_k__gte=K_MIN, requested_k__lte=K_MAX),
+                name="segmentation_requested_k_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Segmentation {self.pk} of {self.workspace_id}"
+
+    def personas_count(self) -> int:
+        return Persona.objects.filter(segment__segmentation=self).count()
+
+
+class Segment(models.Model):
+    """A group of customers of one run, numbered by size (1 is the largest), with evidence."""
+
+    segmentation = models.ForeignKey(
+        Segmentation, on_delete=models.CASCADE, related_name="segments"
+    )
+    number = models.PositiveSmallIntegerField()
+    customers = models.PositiveIntegerField()
+    share = models.FloatField()
+    small = models.BooleanField(default=False)
+    contacts = models.PositiveIntegerField()
+    contacts_per_customer = models.FloatField()
+    profile = models.JSONField(default=dict)
+    over_indexing = models.JSONField(default=dict)
+    breakdown = models.JSONField(default=dict)
+    bias = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["segmentation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["segmentation", "number"], name="segment_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Segment {self.number}"
+
+
+# Profile fields a draft fills from its segment's evidence; an edit by a person keeps them.
+DRAFT_FIELDS = ("name", "gender", "age", "residence", "birthplace", "needs", "habits")
+LIST_FIELDS = ("needs", "habits", "desires", "frustrations")
+QUOTE_MAX = 500
+
+
+class Persona(models.Model):
+    """A persona: drafted from a segment with its evidence, refined by the facilitator."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="personas")
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="personas"
+    )
+    matched = models.BooleanField(
+        default=True, help_text="Found again by the workspace's latest segmentation."
+    )
+    name = models.CharField(max_length=NAME_MAX)
+    picture = models.FileField(upload_to="personas/%Y/%m/", blank=True)
+    quote = models.CharField(max_length=QUOTE_MAX, blank=True)
+    gender = models.CharField(max_length=TEXT_MAX, blank=True)
+    age = models.CharField(max_length=TEXT_MAX, blank=True)
+    residence = models.CharField(max_length=TEXT_MAX, blank=True)
+    birthplace = models.CharField(max_length=TEXT_MAX, blank=True)
+    needs = models.JSONField(default=list, blank=True)
+    habits = models.JSONField(default=list, blank=True)
+    desires = models.JSONField(default=list, blank=True)
+    frustrations = models.JSONField(default=list, blank=True)
+    preferred_channels = models.ManyToManyField("blueprints.Channel", blank=True, related_name="+")
+    blueprints = models.ManyToManyField("blueprints.Blueprint", blank=True, related_name="personas")
+    steps = models.ManyToManyField("blueprints.Step", blank=True, related_name="personas")
+    evidence = models.JSONField(default=dict, blank=True)
+    profile = models.JSONField(default=dict, blank=True)
+    edited_fields = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.name.replace("·", " ").split() if w[:1].isalnum()]
+        return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+class ServiceProtocol(models.Model):
+    """How to serve one persona for one contact reason or on one channel."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="service_protocols"
+    )
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="protocols")
+    contact_reason = models.ForeignKey(
+        ContactReason, on_delete=models.CASCADE, null=True, blank=True, related_name="protocols"
+    )
+    channel = models.ForeignKey(
+        "blueprints.Channel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="protocols",
+    )
+    tone = models.CharField(max_length=TEXT_MAX, blank=True)
+    preferred_channel = models.ForeignKey(
+        "blueprints.Channel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    script = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["persona", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact_reason__isnull=True, channel__isnull=False)
+                | Q(contact_reason__isnull=False, channel__isnull=True),
+                name="protocol_reason_or_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["persona", "contact_reason"],
+                condition=Q(contact_reason__isnull=False),
+                name="protocol_persona_reason_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["persona", "channel"],
+                condition=Q(channel__isnull=False),
+                name="protocol_persona_channel_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persona} × {self.contact_reason or self.channel}"

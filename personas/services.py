@@ -6,29 +6,40 @@ Errors for people are constants, so tests can assert on them; bad input raises D
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, ProtectedError, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Channel
 from personas import demo_data, tabular
 from personas.models import (
+    DRAFT_FIELDS,
     MAX_STORED_ERRORS,
     TEXT_MAX,
     Contact,
     ContactImport,
     ContactReason,
     ImportStatus,
+    Persona,
     ReasonSource,
+    Segment,
+    Segmentation,
+    ServiceProtocol,
 )
 from workshops.models import Workspace
+
+if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where it is used
+    from personas import segmentation
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +104,91 @@ def taxonomy_seed(*, workspace: Workspace) -> int:
 
 @transaction.atomic
 def demo_seed(*, workspace: Workspace) -> str:
-    """The personas part of `seed_demo` (idempotent); a line for its output."""
+    """The personas part of `seed_demo` (idempotent); lines for its output.
+
+    The synthetic contacts, a segmentation of them and the personas it drafts (refined as
+    in the demo) come only once: a workspace that has contacts or segmentations keeps them.
+    """
     added = taxonomy_seed(workspace=workspace)
     total = ContactReason.objects.filter(workspace=workspace).count()
-    return f"Contact-reason taxonomy: {total} nodes ({added} added)."
+    lines = [f"Contact-reason taxonomy: {total} nodes ({added} added)."]
+    if not settings.DEMO_CONTACTS:
+        # Tests that need only the blueprints of the demo (most of them) skip the 27,000
+        # contacts and their segmentation: several seconds per seed.
+        return "\n".join(lines)
+    if not Contact.objects.filter(workspace=workspace).exists():
+        count = demo_contacts_seed(workspace=workspace)
+        lines.append(f"Demo contacts: {count:,} added.")
+    if not Segmentation.objects.filter(workspace=workspace).exists():
+        run = Segmentation.objects.create(
+            workspace=workspace,
+            seed=DEFAULT_SEED,
+            status=ImportStatus.RUNNING,
+            started_at=timezone.now(),
+        )
+        segmentation_run(segmentation_id=run.pk)
+        run.refresh_from_db()
+        demo_personas_refine(workspace=workspace)
+        lines.append(f"Segmentation: {run.k} segments; {run.personas_count()} personas.")
+    return "\n".join(lines)
+
+
+def demo_contacts_seed(*, workspace: Workspace, customers: int = demo_data.DEMO_CUSTOMERS) -> int:
+    contacts, _planted = demo_data.demo_contacts(customers)
+    taxonomy, channels = Taxonomy(workspace.pk), Channels(workspace.pk)
+    as_date = connection.ops.adapt_datefield_value
+    rows = []
+    for contact in contacts:
+        category_id, subcategory_id = taxonomy.resolve_cells(contact.category, contact.subcategory)
+        rows.append(
+            (
+                workspace.pk,
+                None,
+                contact.customer_id,
+                as_date(contact.contact_date),
+                category_id,
+                subcategory_id,
+                channels.resolve(contact.channel),
+                contact.channel,
+                contact.gender,
+                contact.age,
+                None,
+                contact.residence,
+                contact.birthplace,
+            )
+        )
+    insert_contacts(rows)
+    return len(rows)
+
+
+def demo_personas_refine(*, workspace: Workspace) -> None:
+    """Give the drafted demo personas the names, quotes and protocols of the story."""
+    reasons = {
+        key_of(node.name): node
+        for node in ContactReason.objects.filter(workspace=workspace, parent=None)
+    }
+    channels = channel_ids_by_name(workspace.pk)
+    for persona in Persona.objects.filter(workspace=workspace).select_related("segment"):
+        over = persona.evidence.get("over_indexing", {}).get("category", [])
+        spec = demo_data.DEMO_PROFILES.get(over[0]["label"]) if over else None
+        if spec is None:
+            continue
+        changes = {name: spec[name] for name in ("name", "quote", "desires", "frustrations")}
+        persona_update(persona=persona, changes=changes)
+        protocol = spec["protocol"]
+        reason = reasons.get(key_of(protocol["reason"]))
+        if reason is not None:
+            ServiceProtocol.objects.get_or_create(
+                workspace=workspace,
+                persona=persona,
+                contact_reason=reason,
+                defaults={
+                    "tone": protocol["tone"],
+                    "preferred_channel_id": channels.get(protocol["preferred_channel"]),
+                    "target_response_minutes": protocol["target_response_minutes"],
+                    "script": protocol["script"],
+                },
+            )
 
 
 @transaction.atomic
@@ -114,6 +206,7 @@ def contact_reason_merge(*, source: ContactReason, into: ContactReason) -> Conta
     if source.parent_id is None and into.parent_id is not None:
         raise ValidationError({"into": [MERGE_CATEGORY_INTO_SUBCATEGORY]})
     contacts = Contact.objects.filter(workspace_id=source.workspace_id)
+    protocols_move(source=source, into=into)
     if source.parent_id is None:
         contacts.filter(category=source).update(category=into)
         namesakes = {key_of(child.name): child for child in into.children.all()}
@@ -136,6 +229,15 @@ def contact_reason_merge(*, source: ContactReason, into: ContactReason) -> Conta
     into.save(update_fields=["aliases"])
     source.delete()
     return into
+
+
+def protocols_move(*, source: ContactReason, into: ContactReason) -> None:
+    """A merged node's service protocols go to the node it merges into, unless the persona
+    has one there already (that one stays)."""
+    taken = ServiceProtocol.objects.filter(contact_reason=into).values_list("persona_id")
+    ServiceProtocol.objects.filter(contact_reason=source).exclude(persona_id__in=taken).update(
+        contact_reason=into
+    )
 
 
 def contact_reason_delete(*, reason: ContactReason) -> None:
@@ -627,5 +729,535 @@ def contact_stats(*, workspace: Workspace, contact_import: ContactImport | None 
     }
 
 
+def contact_demographics(
+    *, workspace: Workspace, contact_import: ContactImport | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Distinct customers by gender, age band, residence and birthplace (a customer whose
+    contacts disagree counts under each value)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    contacts: QuerySet = Contact.objects.visible().filter(workspace=workspace)
+    if contact_import is not None:
+        contacts = contacts.filter(contact_import=contact_import)
+    customers = Count("customer_id", distinct=True)
+    result: dict[str, list[dict[str, Any]]] = {}
+    rows = contacts.exclude(gender="").values("gender").annotate(count=customers)
+    result["gender"] = sorted(
+        ({"name": r["gender"], "count": r["count"]} for r in rows),
+        key=lambda row: -row["count"],
+    )
+    band = Case(
+        *(When(age__gte=low, age__lte=high, then=Value(i)) for i, (low, high, _) in
+          enumerate(AGE_BANDS)),
+        output_field=IntegerField(),
+    )  # fmt: skip
+    rows = contacts.exclude(age=None).annotate(band=band).values("band").annotate(count=customers)
+    result["age_band"] = [
+        {"name": AGE_BANDS[r["band"]][2], "count": r["count"]}
+        for r in sorted(rows, key=lambda row: row["band"])
+        if r["band"] is not None
+    ]
+    for field in ("residence", "birthplace"):
+        rows = (
+            contacts.exclude(**{field: ""})
+            .values(field)
+            .annotate(count=customers)
+            .order_by("-count", field)
+        )
+        result[field] = [{"name": r[field], "count": r["count"]} for r in rows[:15]]
+    return result
+
+
 def month_text(value: date | Any) -> str:
     return value.strftime("%Y-%m") if hasattr(value, "strftime") else str(value)[:7]
+
+
+# --- segmentation --------------------------------------------------------------------------
+
+DEFAULT_SEED = 20240611
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+AGE_BANDS = [
+    (0, 17, "< 18"),
+    (18, 24, "18–24"),
+    (25, 34, "25–34"),
+    (35, 44, "35–44"),
+    (45, 54, "45–54"),
+    (55, 64, "55–64"),
+    (65, 200, "65+"),
+]
+SEGMENTATION_RUNNING = _("A segmentation of this workspace is running; wait until it is done.")
+SEGMENTATION_NOT_WHILE_RUNNING = _("This segmentation is running; wait until it is done or failed.")
+SEGMENTATION_CRASHED = _(
+    "The segmentation stopped ({error}); nothing of it was kept. Start it again."
+)
+IMPORT_NOT_DONE = _("Only a finished import can be segmented.")
+
+
+class Codes(dict):
+    """Value → code, a new code for each new value (from `offset` on); empty values → -1."""
+
+    def __init__(self, offset: int = 0) -> None:
+        super().__init__({"": -1, None: -1})
+        self.next = offset
+
+    def codes(self, values: Sequence[Any]) -> list[int]:
+        """Codes for a column of values. New values are found with `dict.fromkeys` and the
+        column mapped with `map`, both in C: this runs for every contact of a million-row
+        workspace, where a comprehension calling `setdefault` took four times as long."""
+        for value in dict.fromkeys(values):
+            if value not in self:
+                self[value] = self.next
+                self.next += 1
+        return list(map(self.__getitem__, values))
+
+    def labels(self) -> list[str]:
+        return [str(value) for value, code in self.items() if code >= 0]
+
+
+GENDER_CODES = {"female": 0, "male": 1, "other": 2}
+CONTACT_FIELDS = (
+    "customer_id", "category_id", "subcategory_id", "channel_id", "channel_raw", "gender",
+    "age", "residence", "birthplace",
+)  # fmt: skip
+
+
+def segmentation_contacts(
+    *, workspace_id: int, contact_import_id: int | None = None
+) -> "segmentation.Contacts":
+    """The visible contacts of a workspace (or of one import) as plain arrays of codes.
+
+    Read with a raw (server-side on PostgreSQL) cursor in chunks and coded column by column:
+    Django's row iterator and a loop per row cost four times as much on a million contacts
+    (bench/bench_segmentation.py).
+    """
+    from array import array
+
+    import numpy as np
+
+    from personas import segmentation
+
+    contacts = Contact.objects.visible().filter(workspace_id=workspace_id)
+    if contact_import_id is not None:
+        contacts = contacts.filter(contact_import_id=contact_import_id)
+    nodes = list(
+        ContactReason.objects.filter(workspace_id=workspace_id)
+        .order_by("id")
+        .values_list("pk", "parent_id", "name")
+    )
+    names = {pk: name for pk, _parent, name in nodes}
+    categories = [(pk, name) for pk, parent, name in nodes if parent is None]
+    subcategories = [
+        (pk, f"{names.get(parent, '')} › {name}") for pk, parent, name in nodes if parent
+    ]
+    channels = list(
+        Channel.objects.filter(workspace_id=workspace_id).order_by("id").values_list("pk", "name")
+    )
+    category_code = {pk: code for code, (pk, _) in enumerate(categories)}
+    subcategory_code = {pk: code for code, (pk, _) in enumerate(subcategories)}
+    channel_code = {pk: code for code, (pk, _) in enumerate(channels)}
+    customers, raw_channels = Codes(), Codes(offset=len(channels))
+    places, birthplaces = Codes(), Codes()
+    columns = {name: array("q") for name in (
+        "customer", "category", "subcategory", "channel", "gender", "age", "residence",
+        "birthplace",
+    )}  # fmt: skip
+    category_code[None] = subcategory_code[None] = channel_code[None] = -1
+    sql, params = contacts.values_list(*CONTACT_FIELDS).query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(50000):
+            customer, category, subcategory, channel, raw, gender, age, home, born = zip(
+                *rows, strict=True
+            )
+            columns["customer"].extend(customers.codes(customer))
+            columns["category"].extend(map(category_code.get, category, repeat(-1)))
+            columns["subcategory"].extend(map(subcategory_code.get, subcategory, repeat(-1)))
+            if None in channel:  # raw channel texts no workspace channel matched
+                unmatched = [t if pk is None else "" for pk, t in zip(channel, raw, strict=True)]
+                found = map(channel_code.get, channel, repeat(-1))
+                coded = raw_channels.codes(unmatched)
+                columns["channel"].extend(max(a, b) for a, b in zip(found, coded, strict=True))
+            else:
+                columns["channel"].extend(map(channel_code.get, channel, repeat(-1)))
+            columns["gender"].extend(map(GENDER_CODES.get, gender, repeat(-1)))
+            ages = np.array(age, dtype=float)  # None → nan
+            columns["age"].extend(np.nan_to_num(ages, nan=-1).astype(np.int64).tolist())
+            columns["residence"].extend(places.codes(home))
+            columns["birthplace"].extend(birthplaces.codes(born))
+    ages = np.frombuffer(columns.pop("age"), dtype=np.int64)
+    bounds = np.array([low for low, _high, _label in AGE_BANDS[1:]])
+    age_band = np.where(ages >= 0, np.searchsorted(bounds, ages, side="right"), -1)
+    labels = {
+        "category": [name for _, name in categories],
+        "subcategory": [name for _, name in subcategories],
+        "channel": [name for _, name in channels] + raw_channels.labels(),
+        "gender": list(GENDER_CODES),
+        "residence": places.labels(),
+        "birthplace": birthplaces.labels(),
+    }
+    as_array = lambda values: np.frombuffer(values, dtype=np.int64)  # noqa: E731
+    coded = {name: segmentation.Column(as_array(columns[name]), labels[name]) for name in labels}
+    coded["age_band"] = segmentation.Column(age_band, [label for _, _, label in AGE_BANDS])
+    # Customers by id, not in the order the database happened to return their contacts: the
+    # same contacts and seed give the same segments on SQLite and PostgreSQL.
+    found = customers.labels()
+    order = sorted(range(len(found)), key=found.__getitem__)
+    rank = np.empty(len(found), dtype=np.int64)
+    rank[order] = np.arange(len(found))
+    return segmentation.Contacts(
+        customer=rank[as_array(columns["customer"])] if found else as_array(columns["customer"]),
+        customer_ids=[found[index] for index in order],
+        columns=coded,
+    )
+
+
+def segmentation_start(
+    *,
+    workspace: Workspace,
+    user: Any,
+    contact_import: ContactImport | None = None,
+    k: int | None = None,
+    use_demographics: bool = False,
+    seed: int | None = None,
+) -> Segmentation:
+    """Record the run and queue it (a background task); one run at a time per workspace."""
+    from personas import tasks  # the task module imports this one
+
+    if contact_import is not None and contact_import.status != ImportStatus.DONE:
+        raise ValidationError({"contact_import": [IMPORT_NOT_DONE]})
+    with transaction.atomic():
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        running = Segmentation.objects.filter(workspace=workspace, status=ImportStatus.RUNNING)
+        if any(not is_stale(run) for run in running):
+            raise StateConflict(SEGMENTATION_RUNNING)
+        now = timezone.now()
+        run = Segmentation.objects.create(
+            workspace=workspace,
+            contact_import=contact_import,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            requested_k=k,
+            use_demographics=use_demographics,
+            seed=DEFAULT_SEED if seed is None else seed,
+            status=ImportStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+        )
+    tasks.run_segmentation.enqueue(run.pk)
+    return run
+
+
+def segmentation_run(*, segmentation_id: int) -> None:
+    """Segment the customers, store segments and assignments, draft or re-match personas.
+
+    All results are written in one transaction at the end: a run that fails leaves nothing.
+    """
+    import time
+
+    from personas import segmentation
+
+    run = Segmentation.objects.filter(pk=segmentation_id, status=ImportStatus.RUNNING).first()
+    if run is None:
+        return
+    last = [0.0]
+
+    def progress(fraction: float) -> None:
+        if time.monotonic() - last[0] < PROGRESS_EVERY and fraction < 1:
+            return
+        last[0] = time.monotonic()
+        Segmentation.objects.filter(pk=segmentation_id).update(
+            progress=min(0.99, 0.2 + 0.7 * fraction), heartbeat_at=timezone.now()
+        )
+
+    if connection.vendor == "sqlite":
+        # One assignment per customer goes into an indexed table (see contact_import_run).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
+    try:
+        contacts = segmentation_contacts(
+            workspace_id=run.workspace_id, contact_import_id=run.contact_import_id
+        )
+        Segmentation.objects.filter(pk=segmentation_id).update(
+            progress=0.2, heartbeat_at=timezone.now()
+        )
+        result = segmentation.segment(
+            contacts,
+            k=run.requested_k,
+            seed=run.seed,
+            demographics_forming=("gender", "age_band") if run.use_demographics else (),
+            progress=progress,
+        )
+        with transaction.atomic():
+            segmentation_save(run=run, result=result, customer_ids=contacts.customer_ids)
+    except segmentation.SegmentationError as error:
+        segmentation_fail(segmentation_id, str(error))
+    except Exception as error:
+        logger.exception("Segmentation %s failed", segmentation_id)
+        segmentation_fail(segmentation_id, SEGMENTATION_CRASHED.format(error=type(error).__name__))
+
+
+def segmentation_fail(segmentation_id: int, message: str) -> None:
+    Segmentation.objects.filter(pk=segmentation_id).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def segment_evidence(segment: Segment) -> dict[str, Any]:
+    return {
+        "segmentation": segment.segmentation_id,
+        "segment": segment.number,
+        "customers": segment.customers,
+        "share": segment.share,
+        "small": segment.small,
+        "contacts": segment.contacts,
+        "contacts_per_customer": segment.contacts_per_customer,
+        "over_indexing": segment.over_indexing,
+        "breakdown": segment.breakdown,
+        "bias": segment.bias,
+    }
+
+
+def segmentation_save(
+    *, run: Segmentation, result: "segmentation.Result", customer_ids: list[str]
+) -> None:
+    segments = Segment.objects.bulk_create(
+        Segment(
+            segmentation=run,
+            number=found.number,
+            customers=found.customers,
+            share=found.share,
+            small=found.small,
+            contacts=found.contacts,
+            contacts_per_customer=found.contacts_per_customer,
+            profile=found.profile,
+            over_indexing=found.over_indexing,
+            breakdown=found.breakdown,
+            bias=found.bias,
+        )
+        for found in result.segments
+    )
+    personas_match(workspace_id=run.workspace_id, segments=segments)
+    Segmentation.objects.filter(pk=run.pk).update(
+        status=ImportStatus.DONE,
+        progress=1.0,
+        k=result.k,
+        params=result.params,
+        metrics=result.metrics,
+        candidates=result.candidates,
+        population=result.population,
+        assignments=assignments_blob(customer_ids, result.labels.tolist()),
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+
+
+def assignments_blob(customer_ids: list[str], labels: list[int]) -> bytes:
+    """`customer_id,segment` CSV lines (by customer id), compressed: one value per run.
+
+    Not a row per customer: the assignments are only ever read whole, as the CSV, and
+    inserting 300,000 indexed rows took longer than the whole clustering
+    (bench/bench_segmentation.py).
+    """
+    import csv
+    import io
+    import zlib
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["customer_id", "segment"])
+    writer.writerows(
+        (safe_cell(customer), label + 1 if label >= 0 else "")
+        for customer, label in sorted(zip(customer_ids, labels, strict=True))
+    )
+    return zlib.compress(buffer.getvalue().encode("utf-8"), level=1)
+
+
+def segmentation_delete(*, run: Segmentation) -> None:
+    if run.status == ImportStatus.RUNNING and not is_stale(run):
+        raise StateConflict(SEGMENTATION_NOT_WHILE_RUNNING)
+    run.delete()
+
+
+def assignments_csv_chunks(run: Segmentation) -> Iterator[bytes]:
+    """The run's assignments CSV, decompressed piece by piece for a streaming response."""
+    import zlib
+
+    blob = Segmentation.objects.filter(pk=run.pk).values_list("assignments", flat=True).get()
+    inflate = zlib.decompressobj()
+    data = bytes(blob or b"")
+    for start in range(0, len(data), 64 * 1024):
+        piece = inflate.decompress(data[start : start + 64 * 1024])
+        if piece:
+            yield piece
+    rest = inflate.flush()
+    if rest:
+        yield rest
+
+
+def assignments_of(run: Segmentation) -> dict[str, int | None]:
+    """customer id → segment number (None: not segmented)."""
+    import csv
+    import io
+
+    text = b"".join(assignments_csv_chunks(run)).decode("utf-8")
+    rows = csv.reader(io.StringIO(text))
+    next(rows, None)
+    return {row[0]: int(row[1]) if row[1] else None for row in rows}
+
+
+def safe_cell(text: str) -> str:
+    """Keep spreadsheets from running a customer id as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- personas ------------------------------------------------------------------------------
+
+PERSONA_STALE = _("Someone changed this persona meanwhile; reload it and apply your change again.")
+PROTOCOL_STALE = _(
+    "Someone changed this protocol meanwhile; reload it and apply your change again."
+)
+
+
+def channel_ids_by_name(workspace_id: int) -> dict[str, int]:
+    rows = Channel.objects.filter(workspace_id=workspace_id).order_by("id")
+    found: dict[str, int] = {}
+    for pk, name in rows.values_list("pk", "name"):
+        found.setdefault(name, pk)
+    return found
+
+
+REDRAFTED_FIELDS = ("segment", "matched", "evidence", "profile", *DRAFT_FIELDS)
+
+
+def persona_redraft(persona: Persona, segment: Segment) -> None:
+    """Point `persona` at `segment`: new evidence; draft fields nobody edited are redrawn."""
+    from personas import evidence
+
+    persona.segment = segment
+    persona.matched = True
+    persona.evidence = segment_evidence(segment)
+    persona.profile = segment.profile
+    drafted = evidence.draft(persona.evidence, segment.number)
+    for name in DRAFT_FIELDS:
+        if name not in persona.edited_fields:
+            setattr(persona, name, drafted[name])
+
+
+def preferred_channel_ids(segment: Segment, channels: dict[str, int]) -> list[int]:
+    rows = segment.over_indexing.get("channel", [])
+    return [channels[row["label"]] for row in rows[:2] if row["label"] in channels]
+
+
+def personas_match(*, workspace_id: int, segments: list[Segment]) -> None:
+    """Carry the workspace's personas over to new segments (keeping their edits); a segment
+    no persona matches drafts a new one; a persona no segment matches is marked unmatched."""
+    from personas import segmentation
+
+    existing = list(Persona.objects.filter(workspace_id=workspace_id).exclude(profile={}))
+    pairs = segmentation.match_profiles(
+        [persona.profile for persona in existing], [segment.profile for segment in segments]
+    )
+    channels = channel_ids_by_name(workspace_id)
+    kept: set[int] = set()
+    for index, segment in enumerate(segments):
+        if index in pairs:
+            persona = existing[pairs[index]]
+            kept.add(persona.pk)
+            persona_redraft(persona, segment)
+            persona.version += 1
+            persona.save(update_fields=[*REDRAFTED_FIELDS, "version", "updated_at"])
+            if "preferred_channels" not in persona.edited_fields:
+                persona.preferred_channels.set(preferred_channel_ids(segment, channels))
+        else:
+            persona = Persona(workspace_id=workspace_id)
+            persona_redraft(persona, segment)
+            persona.save()
+            persona.preferred_channels.set(preferred_channel_ids(segment, channels))
+    stale = [p.pk for p in existing if p.pk not in kept]
+    Persona.objects.filter(pk__in=stale).update(matched=False)
+
+
+def edited(persona: Persona, changes: dict[str, Any]) -> list[str]:
+    """The profile fields `changes` really changes, added to those edited before."""
+    fields = list(persona.edited_fields)
+    for name, value in changes.items():
+        if name not in DRAFT_FIELDS + ("preferred_channels",) or name in fields:
+            continue
+        current = getattr(persona, name)
+        if name == "preferred_channels":
+            current = sorted(c.pk for c in current.all()) if persona.pk else []
+            value = sorted(getattr(c, "pk", c) for c in value)
+        if current != value:
+            fields.append(name)
+    return fields
+
+
+@transaction.atomic
+def persona_update(
+    *, persona: Persona, changes: dict[str, Any], version: int | None = None
+) -> Persona:
+    """Apply `changes` (fields and the many-to-many lists) if `version` is still current."""
+    relations = {name: changes.pop(name) for name in ("preferred_channels", "blueprints", "steps")
+                 if name in changes}  # fmt: skip
+    persona.edited_fields = edited(persona, {**changes, **relations})
+    for name, value in changes.items():
+        setattr(persona, name, value)
+    persona.full_clean(exclude=["segment", "workspace", "picture"])
+    fields = [*changes, "edited_fields", "updated_at", "version"]
+    if version is not None:
+        updated = Persona.objects.filter(pk=persona.pk, version=version)
+    else:
+        updated = Persona.objects.filter(pk=persona.pk)
+    persona.updated_at = timezone.now()
+    count = updated.update(
+        **{name: getattr(persona, name) for name in fields if name != "version"},
+        version=models.F("version") + 1,
+    )
+    if not count:
+        raise StaleVersion(PERSONA_STALE)
+    for name, value in relations.items():
+        getattr(persona, name).set(value)
+    persona.refresh_from_db()
+    return persona
+
+
+class StaleVersion(StateConflict):
+    """The object changed since the client read it (409 with the current object)."""
+
+
+@transaction.atomic
+def protocol_update(
+    *, protocol: ServiceProtocol, changes: dict[str, Any], version: int | None = None
+) -> ServiceProtocol:
+    for name, value in changes.items():
+        setattr(protocol, name, value)
+    protocol.full_clean(validate_constraints=False)
+    updated = ServiceProtocol.objects.filter(pk=protocol.pk)
+    if version is not None:
+        updated = updated.filter(version=version)
+    count = updated.update(
+        **{name: getattr(protocol, name) for name in changes},
+        updated_at=timezone.now(),
+        version=models.F("version") + 1,
+    )
+    if not count:
+        raise StaleVersion(PROTOCOL_STALE)
+    protocol.refresh_from_db()
+    return protocol
+
+
+def persona_set_picture(*, persona: Persona, picture: Any) -> None:
+    """Store a new picture (or none) and remove the file of the old one."""
+    old = persona.picture.name
+    if picture is None:
+        persona.picture = ""
+    else:
+        persona.picture.save(picture.name or "picture", picture, save=False)
+    Persona.objects.filter(pk=persona.pk).update(picture=persona.picture.name)
+    if old and old != persona.picture.name:
+        persona.picture.storage.delete(old)
+
+
+def persona_delete(*, persona: Persona) -> None:
+    if persona.picture:
+        persona.picture.storage.delete(persona.picture.name)
+    persona.delete()

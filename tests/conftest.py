@@ -75,6 +75,13 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def demo_without_contacts(settings: Any) -> None:
+    # seed_demo's 27,000 synthetic contacts and their segmentation cost seconds per seed;
+    # the tests about personas turn them back on (settings.DEMO_CONTACTS = True).
+    settings.DEMO_CONTACTS = False
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -91,6 +91,7 @@ def uvicorn_servers(
             "DEBUG": "1",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_COOKIES": "0",
+            "DEMO_CONTACTS": "0",  # the demo's blueprints are enough here
         }
         | env
     )

@@ -1,6 +1,7 @@
 """`python manage.py seed_demo`: the demo workspace of the story, loaded idempotently."""
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -149,3 +150,32 @@ def test_reset_rebuilds_edited_blueprints(seeded: str) -> None:
     seed("--reset")
     assert counts() == before
     assert stable_ids() == ids
+
+
+@pytest.mark.django_db
+def test_demo_contacts_are_segmented_into_the_planted_groups_and_drafted_personas(
+    settings: Any,
+) -> None:
+    settings.DEMO_CONTACTS = True
+    seed()
+    from sklearn.metrics import adjusted_rand_score
+
+    from personas import demo_data, services
+    from personas.models import Contact, Persona, Segmentation, ServiceProtocol
+
+    assert Contact.objects.count() >= 20_000
+    run = Segmentation.objects.get()
+    assert (run.status, run.k) == ("done", len(demo_data.PLANTED_GROUPS))
+    _contacts, planted = demo_data.demo_contacts()
+    found = services.assignments_of(run)
+    customers = sorted(planted)
+    assert (
+        adjusted_rand_score([planted[c] for c in customers], [found[c] for c in customers]) >= 0.9
+    )
+    names = set(Persona.objects.values_list("name", flat=True))
+    assert names == {spec["name"] for spec in demo_data.DEMO_PROFILES.values()}
+    assert ServiceProtocol.objects.count() == len(names)
+    before = (Contact.objects.count(), Persona.objects.count(), ServiceProtocol.objects.count())
+    seed()
+    after = (Contact.objects.count(), Persona.objects.count(), ServiceProtocol.objects.count())
+    assert after == before and Segmentation.objects.count() == 1

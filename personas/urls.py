@@ -1,0 +1,19 @@
+from django.urls import path
+
+from personas import views
+
+urlpatterns = [
+    path("personas/<int:persona_id>/", views.persona_page, name="persona"),
+    path("personas/<int:persona_id>/picture/", views.persona_picture, name="persona-picture"),
+    path("personas/<int:persona_id>/protocols/", views.protocol_add, name="protocol-add"),
+    path("protocols/<int:protocol_id>/", views.protocol_edit, name="protocol-edit"),
+    path("workspaces/<int:workspace_id>/personas/", views.personas_index, name="personas"),
+    path("workspaces/<int:workspace_id>/taxonomy/", views.taxonomy_page, name="taxonomy"),
+    path("workspaces/<int:workspace_id>/contacts/", views.explore_page, name="contacts-explore"),
+    path(
+        "workspaces/<int:workspace_id>/contacts/import/",
+        views.import_upload,
+        name="contacts-import",
+    ),
+    path("contact-imports/<int:import_id>/", views.import_page, name="contact-import"),
+]

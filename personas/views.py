@@ -1,0 +1,599 @@
+"""Pages of the personas app: personas and their protocols, the taxonomy, imports, charts.
+
+Members read every page; facilitators also get the forms (`access.can_manage`). Forms post
+back to plain URLs, so every page works without script; scripts only follow progress.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from blueprints.models import Blueprint, Channel, Step
+from personas import evidence, services, tabular
+from personas.models import (
+    K_MAX,
+    K_MIN,
+    LIST_FIELDS,
+    QUOTE_MAX,
+    TEXT_MAX,
+    ContactImport,
+    ContactReason,
+    ImportStatus,
+    Persona,
+    Segmentation,
+    ServiceProtocol,
+)
+from workshops import access
+from workshops.models import Workspace
+
+MAX_CHART_ROWS = 15
+
+
+def _get_workspace_for_user(request: HttpRequest, workspace_id: int) -> Workspace:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None or not access.can_read(request.user, workspace):
+        raise Http404("No such workspace")
+    return workspace
+
+
+def _get_persona_for_user(request: HttpRequest, persona_id: int) -> Persona:
+    persona = Persona.objects.select_related("workspace", "segment").filter(pk=persona_id).first()
+    if persona is None or not access.can_read(request.user, persona):
+        raise Http404("No such persona")
+    return persona
+
+
+def _require_manager(request: HttpRequest, workspace_id: int) -> None:
+    if not access.can_manage(request.user, workspace_id):
+        raise PermissionDenied(_("Only facilitators change this."))
+
+
+# --- personas ------------------------------------------------------------------------------
+
+
+class ListField(forms.CharField):
+    """One item per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [" ".join(line.split())[:300] for line in text.splitlines() if line.strip()][:20]
+
+    def prepare_value(self, value: Any) -> str:
+        return "\n".join(value) if isinstance(value, list) else (value or "")
+
+
+class PersonaForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    quote = forms.CharField(
+        label=gettext_lazy("Quote"),
+        max_length=QUOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    gender = forms.CharField(label=gettext_lazy("Gender"), max_length=TEXT_MAX, required=False)
+    age = forms.CharField(label=gettext_lazy("Age"), max_length=TEXT_MAX, required=False)
+    residence = forms.CharField(
+        label=gettext_lazy("Residence"), max_length=TEXT_MAX, required=False
+    )
+    birthplace = forms.CharField(
+        label=gettext_lazy("Birthplace"), max_length=TEXT_MAX, required=False
+    )
+    needs = ListField(label=gettext_lazy("Needs"), required=False)
+    habits = ListField(label=gettext_lazy("Habits"), required=False)
+    desires = ListField(label=gettext_lazy("Desires"), required=False)
+    frustrations = ListField(label=gettext_lazy("Frustrations"), required=False)
+    preferred_channels = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Preferred channels"),
+        queryset=Channel.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    blueprints = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Blueprints"),
+        queryset=Blueprint.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    steps = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Steps"),
+        queryset=Step.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    picture = forms.FileField(label=gettext_lazy("Picture"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["preferred_channels"].queryset = Channel.objects.filter(workspace=workspace)
+        self.fields["blueprints"].queryset = Blueprint.objects.filter(workspace=workspace)
+        self.fields["steps"].queryset = (
+            Step.objects.filter(blueprint__workspace=workspace)
+            .select_related("blueprint")
+            .order_by("blueprint__title", "id")
+        )
+        self.fields["steps"].label_from_instance = lambda s: f"{s.blueprint.title} — {s.title}"
+
+    def clean_picture(self) -> Any:
+        from personas.api import NOT_A_PICTURE, PICTURE_MAGIC, PICTURE_MAX_BYTES, PICTURE_TOO_BIG
+
+        file = self.cleaned_data.get("picture")
+        if not file:
+            return None
+        if file.size > PICTURE_MAX_BYTES:
+            raise ValidationError(PICTURE_TOO_BIG)
+        head = file.read(16)
+        file.seek(0)
+        webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+        if not webp and not any(head.startswith(magic) for magic in PICTURE_MAGIC):
+            raise ValidationError(NOT_A_PICTURE)
+        return file
+
+
+def persona_initial(persona: Persona) -> dict[str, Any]:
+    initial = {
+        name: getattr(persona, name)
+        for name in ("name", "quote", "gender", "age", "residence", "birthplace", *LIST_FIELDS)
+    }
+    initial["preferred_channels"] = list(persona.preferred_channels.all())
+    initial["blueprints"] = list(persona.blueprints.all())
+    initial["steps"] = list(persona.steps.all())
+    initial["version"] = persona.version
+    return initial
+
+
+class ProtocolForm(forms.ModelForm):
+    class Meta:
+        model = ServiceProtocol
+        fields = [
+            "contact_reason",
+            "channel",
+            "tone",
+            "preferred_channel",
+            "target_response_minutes",
+            "script",
+        ]
+        labels = {
+            "contact_reason": gettext_lazy("Contact reason"),
+            "channel": gettext_lazy("Channel"),
+            "tone": gettext_lazy("Tone"),
+            "preferred_channel": gettext_lazy("Preferred channel"),
+            "target_response_minutes": gettext_lazy("Target response time (minutes)"),
+            "script": gettext_lazy("Script"),
+        }
+        widgets = {"script": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, persona: Persona, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.persona = persona
+        reasons = ContactReason.objects.filter(workspace=persona.workspace_id)
+        self.fields["contact_reason"].queryset = reasons.select_related("parent").order_by(
+            "parent__name", "name"
+        )
+        self.fields["contact_reason"].label_from_instance = lambda r: (
+            f"{r.parent.name} › {r.name}" if r.parent_id else r.name
+        )
+        channels = Channel.objects.filter(workspace=persona.workspace_id)
+        self.fields["channel"].queryset = channels
+        self.fields["preferred_channel"].queryset = channels
+        self.fields["script"].max_length = 5000
+
+    def clean(self) -> dict[str, Any]:
+        from personas.api import PROTOCOL_TWICE, REASON_OR_CHANNEL
+
+        data = super().clean()
+        reason, channel = data.get("contact_reason"), data.get("channel")
+        if (reason is None) == (channel is None):
+            raise ValidationError(REASON_OR_CHANNEL)
+        twins = ServiceProtocol.objects.filter(
+            persona=self.persona, contact_reason=reason, channel=channel
+        )
+        if self.instance.pk:
+            twins = twins.exclude(pk=self.instance.pk)
+        if twins.exists():
+            raise ValidationError(PROTOCOL_TWICE)
+        return data
+
+
+def persona_context(persona: Persona, can_edit: bool, form: Any = None) -> dict[str, Any]:
+    protocols = persona.protocols.select_related(
+        "contact_reason__parent", "channel", "preferred_channel"
+    )
+    return {
+        "persona": persona,
+        "workspace": persona.workspace,
+        "can_edit": can_edit,
+        "evidence": evidence.by_attribute(persona.evidence),
+        "bias_notes": evidence.bias_notes(persona.evidence),
+        "facts": persona.evidence,
+        "protocols": [
+            (p, ProtocolForm(instance=p, persona=persona, prefix=f"p{p.pk}") if can_edit else None)
+            for p in protocols
+        ],
+        "new_protocol": ProtocolForm(persona=persona, prefix="new") if can_edit else None,
+        "form": form
+        or (
+            PersonaForm(initial=persona_initial(persona), workspace=persona.workspace)
+            if can_edit
+            else None
+        ),
+        "preferred_channels": list(persona.preferred_channels.all()),
+        "blueprints": list(persona.blueprints.all()),
+        "steps": list(persona.steps.select_related("blueprint")),
+    }
+
+
+@login_required
+def persona_page(request: HttpRequest, persona_id: int) -> HttpResponse:
+    persona = _get_persona_for_user(request, persona_id)
+    can_edit = access.can_manage(request.user, persona.workspace_id)
+    if request.method != "POST":
+        return render(request, "personas/persona.html", persona_context(persona, can_edit))
+    _require_manager(request, persona.workspace_id)
+    form = PersonaForm(request.POST, request.FILES, workspace=persona.workspace)
+    if not form.is_valid():
+        context = persona_context(persona, can_edit, form)
+        return render(request, "personas/persona.html", context, status=400)
+    changes = dict(form.cleaned_data)
+    version, picture = changes.pop("version"), changes.pop("picture")
+    try:
+        services.persona_update(persona=persona, changes=changes, version=version)
+    except services.StaleVersion as stale:
+        messages.error(request, str(stale))
+        return redirect("persona", persona_id=persona.pk)
+    if picture:
+        services.persona_set_picture(persona=persona, picture=picture)
+    elif request.POST.get("remove_picture"):
+        services.persona_set_picture(persona=persona, picture=None)
+    messages.success(request, _("Persona saved."))
+    return redirect("persona", persona_id=persona.pk)
+
+
+@login_required
+def persona_picture(request: HttpRequest, persona_id: int) -> FileResponse:
+    persona = _get_persona_for_user(request, persona_id)
+    if not persona.picture:
+        raise Http404("No picture")
+    response = FileResponse(persona.picture.open("rb"))
+    response["Cache-Control"] = "private, max-age=60"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def protocol_add(request: HttpRequest, persona_id: int) -> HttpResponse:
+    persona = _get_persona_for_user(request, persona_id)
+    _require_manager(request, persona.workspace_id)
+    form = ProtocolForm(request.POST, persona=persona, prefix="new")
+    if not form.is_valid():
+        context = persona_context(persona, True)
+        context["new_protocol"] = form
+        return render(request, "personas/persona.html", context, status=400)
+    protocol = form.save(commit=False)
+    protocol.persona, protocol.workspace_id = persona, persona.workspace_id
+    protocol.save()
+    messages.success(request, _("Protocol added."))
+    return redirect("persona", persona_id=persona.pk)
+
+
+@login_required
+@require_POST
+def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
+    protocol = ServiceProtocol.objects.select_related("persona__workspace").filter(pk=protocol_id)
+    protocol = protocol.first()
+    if protocol is None or not access.can_read(request.user, protocol):
+        raise Http404("No such protocol")
+    persona = protocol.persona
+    _require_manager(request, persona.workspace_id)
+    if request.POST.get("delete"):
+        protocol.delete()
+        messages.success(request, _("Protocol deleted."))
+        return redirect("persona", persona_id=persona.pk)
+    form = ProtocolForm(request.POST, instance=protocol, persona=persona, prefix=f"p{protocol.pk}")
+    if not form.is_valid():
+        context = persona_context(persona, True)
+        context["protocols"] = [
+            (p, form if p.pk == protocol.pk else f) for p, f in context["protocols"]
+        ]
+        return render(request, "personas/persona.html", context, status=400)
+    form.save()
+    messages.success(request, _("Protocol saved."))
+    return redirect("persona", persona_id=persona.pk)
+
+
+class SegmentationForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    k = forms.IntegerField(
+        label=gettext_lazy("Number of segments"),
+        min_value=K_MIN,
+        max_value=K_MAX,
+        required=False,
+        help_text=gettext_lazy("Empty: chosen from 3 to 12 by stability and silhouette."),
+    )
+    use_demographics = forms.BooleanField(
+        label=gettext_lazy("Let gender and age form the segments too"), required=False
+    )
+
+
+@login_required
+def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = _get_workspace_for_user(request, workspace_id)
+    can_edit = access.can_manage(request.user, workspace.pk)
+    form = SegmentationForm()
+    if request.method == "POST":
+        _require_manager(request, workspace.pk)
+        form = SegmentationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.segmentation_start(
+                    workspace=workspace,
+                    user=request.user,
+                    k=form.cleaned_data["k"],
+                    use_demographics=form.cleaned_data["use_demographics"],
+                )
+            except services.StateConflict as conflict:
+                messages.error(request, str(conflict))
+            else:
+                messages.success(request, _("Segmentation started."))
+            return redirect("personas", workspace_id=workspace.pk)
+    personas = (
+        Persona.objects.filter(workspace=workspace)
+        .select_related("segment")
+        .prefetch_related("preferred_channels", "protocols")
+        .order_by("-matched", "segment__number", "name")
+    )
+    runs = list(Segmentation.objects.filter(workspace=workspace).defer("assignments")[:5])
+    contacts = workspace.contacts.visible().count()
+    latest = next((run for run in runs if run.status == ImportStatus.DONE), None)
+    context = {
+        "workspace": workspace,
+        "can_edit": can_edit,
+        "personas": [
+            (persona, evidence.size_summary(persona.evidence) if persona.evidence else "")
+            for persona in personas
+        ],
+        "runs": runs,
+        "latest": latest,
+        "segments": list(latest.segments.all()) if latest else [],
+        "form": form,
+        "contacts": contacts,
+        "contacts_text": number_format(contacts, 0, force_grouping=True),
+    }
+    return render(request, "personas/index.html", context, status=400 if form.errors else 200)
+
+
+# --- taxonomy ------------------------------------------------------------------------------
+
+
+@login_required
+def taxonomy_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = _get_workspace_for_user(request, workspace_id)
+    can_edit = access.can_manage(request.user, workspace.pk)
+    if request.method == "POST":
+        _require_manager(request, workspace.pk)
+        taxonomy_action(request, workspace)
+        return redirect("taxonomy", workspace_id=workspace.pk)
+    nodes = list(
+        ContactReason.objects.filter(workspace=workspace)
+        .select_related("parent")
+        .order_by("name", "id")
+    )
+    categories = [node for node in nodes if node.parent_id is None]
+    children: dict[int, list[ContactReason]] = {}
+    for node in nodes:
+        if node.parent_id is not None:
+            children.setdefault(node.parent_id, []).append(node)
+    context = {
+        "workspace": workspace,
+        "can_edit": can_edit,
+        "tree": [(category, children.get(category.pk, [])) for category in categories],
+        "categories": categories,
+        "nodes": nodes,
+        "unreviewed": [node for node in nodes if not node.reviewed],
+        "parents": {node.pk: node for node in categories},
+    }
+    return render(request, "personas/taxonomy.html", context)
+
+
+def taxonomy_action(request: HttpRequest, workspace: Workspace) -> None:
+    """Rename, add, mark reviewed or merge one node, as the form asked; messages say how."""
+    action = request.POST.get("action")
+    nodes = ContactReason.objects.filter(workspace=workspace)
+    node = nodes.filter(pk=_int(request.POST.get("node"))).first()
+    name = " ".join(request.POST.get("name", "").split())[:120]
+    try:
+        if action == "add":
+            parent = nodes.filter(pk=_int(request.POST.get("parent")), parent=None).first()
+            if not name:
+                raise ValidationError(_("Give the new node a name."))
+            if nodes.filter(parent=parent, name__iexact=name).exists():
+                raise ValidationError(_("There is already a node with this name here."))
+            ContactReason.objects.create(workspace=workspace, parent=parent, name=name)
+            messages.success(request, _("“%(name)s” added.") % {"name": name})
+        elif node is None:
+            raise ValidationError(_("Choose a node."))
+        elif action == "rename":
+            if not name:
+                raise ValidationError(_("Give the node a name."))
+            siblings = nodes.filter(parent=node.parent_id).exclude(pk=node.pk)
+            if siblings.filter(name__iexact=name).exists():
+                raise ValidationError(_("There is already a node with this name here."))
+            node.name, node.reviewed = name, True
+            node.save(update_fields=["name", "reviewed"])
+            messages.success(request, _("Renamed to “%(name)s”.") % {"name": name})
+        elif action == "review":
+            node.reviewed = True
+            node.save(update_fields=["reviewed"])
+            messages.success(request, _("“%(name)s” marked as reviewed.") % {"name": node.name})
+        elif action == "merge":
+            into = nodes.filter(pk=_int(request.POST.get("into"))).first()
+            if into is None:
+                raise ValidationError(_("Choose the node to merge into."))
+            services.contact_reason_merge(source=node, into=into)
+            messages.success(
+                request,
+                _("“%(source)s” merged into “%(into)s”.")
+                % {"source": node.name, "into": into.name},
+            )
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    file = forms.FileField(
+        label=gettext_lazy("CRM export (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+    )
+
+
+@login_required
+def import_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = _get_workspace_for_user(request, workspace_id)
+    can_edit = access.can_manage(request.user, workspace.pk)
+    form = UploadForm()
+    if request.method == "POST":
+        _require_manager(request, workspace.pk)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                detected = tabular.detect(upload)
+            except tabular.Unreadable as error:
+                form.add_error("file", str(error))
+            else:
+                contact_import = services.contact_import_create(
+                    workspace=workspace, user=request.user, upload=upload, detected=detected
+                )
+                return redirect("contact-import", import_id=contact_import.pk)
+    imports = workspace.contact_imports.all()[:10]
+    context = {"workspace": workspace, "form": form, "can_edit": can_edit, "imports": imports}
+    return render(request, "personas/upload.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
+    contact_import = ContactImport.objects.select_related("workspace").filter(pk=import_id).first()
+    if contact_import is None or not access.can_read(request.user, contact_import):
+        raise Http404("No such import")
+    can_edit = access.can_manage(request.user, contact_import.workspace_id)
+    if request.method == "POST":
+        _require_manager(request, contact_import.workspace_id)
+        mapping = {
+            name: request.POST.get(f"map_{name}", "")
+            for name in tabular.FIELDS
+            if request.POST.get(f"map_{name}", "") in contact_import.columns
+        }
+        try:
+            services.contact_import_update(
+                contact_import=contact_import, changes={"mapping": mapping}
+            )
+            services.contact_import_start(contact_import=contact_import)
+        except services.StateConflict as conflict:
+            messages.error(request, str(conflict))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("contact-import", import_id=contact_import.pk)
+    rows = [
+        (name, FIELD_LABELS.get(name, name), contact_import.mapping.get(name, ""))
+        for name in tabular.FIELDS
+    ]
+    context = {
+        "contact_import": contact_import,
+        "workspace": contact_import.workspace,
+        "can_edit": can_edit,
+        "fields": rows,
+        "required": tabular.REQUIRED_FIELDS,
+        "editable": can_edit and contact_import.status in ("pending", "failed"),
+        "delimiter": DELIMITER_NAMES.get(contact_import.delimiter, contact_import.delimiter),
+    }
+    return render(request, "personas/import.html", context)
+
+
+DELIMITER_NAMES = {
+    ",": gettext_lazy("comma"),
+    ";": gettext_lazy("semicolon"),
+    "\t": gettext_lazy("tab"),
+}
+FIELD_LABELS = {
+    "customer_id": gettext_lazy("Customer id"),
+    "contact_date": gettext_lazy("Contact date"),
+    "category": gettext_lazy("Category"),
+    "subcategory": gettext_lazy("Subcategory"),
+    "channel": gettext_lazy("Channel"),
+    "gender": gettext_lazy("Gender"),
+    "age": gettext_lazy("Age"),
+    "birth_date": gettext_lazy("Birth date"),
+    "residence": gettext_lazy("Residence"),
+    "birthplace": gettext_lazy("Birthplace"),
+}
+
+
+# --- explore -------------------------------------------------------------------------------
+
+
+def bars(rows: list[dict[str, Any]], label: str = "name") -> list[dict[str, Any]]:
+    """Rows with a `width` (percent of the largest count) for server-rendered bar charts."""
+    top = max((row["count"] for row in rows), default=0)
+    return [
+        {**row, "label": row.get(label) or _("(none)"), "width": 100 * row["count"] / top}
+        for row in rows[:MAX_CHART_ROWS]
+        if top
+    ]
+
+
+@login_required
+def explore_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = _get_workspace_for_user(request, workspace_id)
+    stats = services.contact_stats(workspace=workspace)
+    demographics = services.contact_demographics(workspace=workspace)
+    for row in demographics["gender"]:
+        row["name"] = evidence.label_text("gender", row["name"])
+    category_names = {row["id"]: row["name"] for row in stats["by_category"]}
+    subcategories = [
+        {**row, "name": f"{category_names.get(row['category'], '')} › {row['name']}"}
+        for row in stats["by_subcategory"]
+    ]
+    context = {
+        "workspace": workspace,
+        "total_text": number_format(stats["total"], 0, force_grouping=True),
+        "charts": [
+            (_("By category"), bars(stats["by_category"])),
+            (_("By subcategory"), bars(subcategories)),
+            (_("By channel"), bars(stats["by_channel"])),
+        ],
+        "months": bars(stats["by_month"], label="month"),
+        "demographics": [
+            (evidence.DEMOGRAPHIC_NAMES[name], bars(rows)) for name, rows in demographics.items()
+        ],
+        "can_edit": access.can_manage(request.user, workspace.pk),
+    }
+    return render(request, "personas/explore.html", context)

@@ -13,9 +13,10 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection, transaction
+from django.db import transaction
 
 from blueprints.models import BlueprintEvent, BlueprintSequence
+from frontstage.sequences import sequence_next
 
 # A client further behind than this reloads the snapshot instead of replaying events.
 CATCH_UP_LIMIT = 500
@@ -33,19 +34,7 @@ def person(user: Any) -> dict[str, Any] | None:
 
 def seq_allocate(blueprint_id: int) -> int:
     """The blueprint's next event number; the counter row stays locked until commit."""
-    table = connection.ops.quote_name(BlueprintSequence._meta.db_table)
-    sql = f"UPDATE {table} SET seq = seq + 1 WHERE blueprint_id = %s RETURNING seq"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [blueprint_id])
-        row = cursor.fetchone()
-        if row is None:
-            # The blueprint's first event: concurrent first writers insert once, then queue.
-            BlueprintSequence.objects.bulk_create(
-                [BlueprintSequence(blueprint_id=blueprint_id, seq=0)], ignore_conflicts=True
-            )
-            cursor.execute(sql, [blueprint_id])
-            row = cursor.fetchone()
-    return int(row[0])
+    return sequence_next(BlueprintSequence, "blueprint", blueprint_id)
 
 
 def seq_current(blueprint_id: int) -> int:

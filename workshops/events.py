@@ -15,9 +15,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from frontstage.sequences import sequence_next
 from workshops.models import WorkshopEvent, WorkshopSequence
 
 CATCH_UP_LIMIT = 1000
@@ -28,18 +29,7 @@ def group_name(workshop_id: int) -> str:
 
 
 def seq_allocate(workshop_id: int) -> int:
-    table = connection.ops.quote_name(WorkshopSequence._meta.db_table)
-    sql = f"UPDATE {table} SET seq = seq + 1 WHERE workshop_id = %s RETURNING seq"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [workshop_id])
-        row = cursor.fetchone()
-        if row is None:
-            WorkshopSequence.objects.bulk_create(
-                [WorkshopSequence(workshop_id=workshop_id, seq=0)], ignore_conflicts=True
-            )
-            cursor.execute(sql, [workshop_id])
-            row = cursor.fetchone()
-    return int(row[0])
+    return sequence_next(WorkshopSequence, "workshop", workshop_id)
 
 
 def seq_current(workshop_id: int) -> int:

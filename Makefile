@@ -6,9 +6,18 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEV_ENV := DEBUG=$${DEBUG:-1} SECURE_COOKIES=0
 
-.PHONY: run test lint bench setup system serve
+.PHONY: run test lint bench setup system serve messages catalogs
 
-setup: system $(VENV)/.installed node_modules/.installed
+setup: system $(VENV)/.installed node_modules/.installed messages
+
+# Compile the translation catalogs (locale/*/LC_MESSAGES/django.po → .mo, never committed).
+messages: $(VENV)/.installed
+	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
+
+# For developers: refresh the catalogs from the source after changing interface text.
+catalogs: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py makemessages -l es -l it -l pt_BR --add-location=file --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --ignore=staticfiles
 
 system:
 	@./scripts/system-packages.sh
@@ -30,9 +39,11 @@ run: setup
 	@echo "Frontstage is at http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
 	$(DEV_ENV) $(VENV)/bin/uvicorn frontstage.asgi:application --host 127.0.0.1 --port $(PORT)
 
+# One test process per core (pytest-xdist; TEST_WORKERS=0 runs in this process); modules that
+# share a module- or class-scoped fixture stay on one worker (see tests/conftest.py).
 test: setup
 	FRONTSTAGE_INSECURE_DEV_KEY=1 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,11 +6,14 @@
 """
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -67,6 +70,63 @@ def build_world() -> World:
     b = factories.fill_blueprint(factories.make_blueprint(workspace, team_b, title="B"), actor)
     glob = factories.fill_blueprint(factories.make_blueprint(workspace, None, title="Global"))
     return World(workspace, people, team_a, team_b, actor, channel, a, b, glob)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), keep each module whose
+    tests share a module- or class-scoped fixture (a seeded database in a transaction of its
+    own, uvicorn servers) on one worker: its setup runs once, and no other module's test runs
+    on that worker in the middle of it. Every other test is spread one by one, and so are the
+    tests of a module that sets SPREAD_OVER_WORKERS = True: many slow tests behind a cheap
+    module fixture, set up once on each worker (pytest tears a module's fixtures down whenever
+    a worker moves on to another module, so they never leak into other tests)."""
+    unique_node_ids(items)
+    for item in items:
+        if getattr(item.module, "SPREAD_OVER_WORKERS", False):
+            continue
+        defs = getattr(item, "_fixtureinfo", None)
+        scopes = {  # of our fixtures (a plugin's have no baseid)
+            fixturedef.scope
+            for fixturedefs in (defs.name2fixturedefs.values() if defs else ())
+            for fixturedef in fixturedefs
+            if fixturedef.baseid
+        }
+        if scopes & {"module", "class", "package"}:
+            group = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+            if os.environ.get("PYTEST_XDIST_WORKER") and "@" not in item.nodeid:
+                # What xdist 3.8 does for the marker, but through `_nodeid`, which pytest 9
+                # no longer reads: its scheduler finds the group after the "@".
+                item._id = item.parent.id.child(f"{item.name}@{group}")
+
+
+def unique_node_ids(items: list[pytest.Item]) -> None:
+    """schemathesis names each operation's test ("…[GET /api/v1/activities/]") but, under
+    pytest 9, gives them all the test function's node id; xdist's loadgroup schedules by node
+    id, and would run one test for all of them."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and not item.nodeid.endswith(f"::{item.name}"):
+            item._id = item.parent.id.child(item.name)  # pytest 9 keeps node ids in _id
+
+
+@pytest.fixture(scope="session", autouse=True)
+def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Render cache and uploads in a temporary folder of this test process (each xdist worker
+    has its own), for the tests and for the servers they start, never in the checkout's var/."""
+    root = tmp_path_factory.mktemp("files")
+    folders = {"RENDER_CACHE_DIR": root / "render-cache", "MEDIA_ROOT": root / "media"}
+    before = {name: os.environ.get(name) for name in folders}
+    os.environ.update({name: str(folder) for name, folder in folders.items()})
+    try:
+        with override_settings(**folders):
+            yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

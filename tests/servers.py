@@ -32,6 +32,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def worker_id() -> str:
+    """This test process under pytest-xdist ("gw0", "gw1" …), or "main" without it."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def require_redis() -> None:
     try:
         with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2) as sock:
@@ -47,7 +52,7 @@ def database_for_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
         return
     config = settings.DATABASES["default"]
-    name = f"frontstage_live_{uuid.uuid4().hex[:12]}"
+    name = f"frontstage_live_{worker_id()}_{uuid.uuid4().hex[:12]}"
     admin = psycopg.connect(
         host=config["HOST"] or None,
         port=config["PORT"] or None,
@@ -67,16 +72,54 @@ def database_for_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
 
 def wait_until_up(address: str, process: subprocess.Popen, log: Path) -> None:
+    if not came_up(address, process, log):
+        pytest.fail(f"server {address} did not start:\n{log.read_text()[-3000:]}")
+
+
+def came_up(address: str, process: subprocess.Popen, log: Path) -> bool:
+    """Whether the process serves `address`: False if it exited, e.g. when another test process
+    (an xdist worker) took the port between free_port() and the server's bind. Only uvicorn's
+    own "running on" line tells that the answers come from this process."""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server {address} exited:\n{log.read_text()[-3000:]}")
+    while time.monotonic() < deadline and process.poll() is None:
+        if f"Uvicorn running on http://{address}" not in log.read_text(errors="replace"):
+            time.sleep(0.1)
+            continue
         try:
             requests.get(f"http://{address}/accounts/login/", timeout=5)
-            return
-        except requests.RequestException:  # not listening yet, or still starting up
+            return True
+        except requests.RequestException:  # still starting up
             time.sleep(0.1)
+    return False
+
+
+def start_uvicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    """One uvicorn process on a free port; a new port if the first one was taken meanwhile."""
+    for _ in range(3):
+        address = f"127.0.0.1:{free_port()}"
+        command = [str(VENV_BIN / "uvicorn"), "frontstage.asgi:application"]
+        command += ["--host", "127.0.0.1", "--port", address.split(":")[1]]
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        if came_up(address, process, log):
+            return process, address
+        stop([process])
+        if "address already in use" not in log.read_text().lower():
+            break
     pytest.fail(f"server {address} did not start:\n{log.read_text()[-3000:]}")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager
@@ -97,34 +140,21 @@ def uvicorn_servers(
     )
     python = str(VENV_BIN / "python")
     for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run(
-            [python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        done = subprocess.run(
+            [python, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
         )
+        if done.returncode:
+            pytest.fail(f"manage.py {' '.join(command)} failed:\n{done.stderr[-3000:]}")
     processes: list[subprocess.Popen] = []
     addresses = []
     try:
         for name in names:
-            address = f"127.0.0.1:{free_port()}"
-            log = logs / f"{name}.log"
-            command = [str(VENV_BIN / "uvicorn"), "frontstage.asgi:application"]
-            command += ["--host", "127.0.0.1", "--port", address.split(":")[1]]
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-                )
+            process, address = start_uvicorn(env, logs / f"{name}.log")
             processes.append(process)
-            wait_until_up(address, process, log)
             addresses.append(address)
         yield addresses
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(processes)
 
 
 def manage(database_url: str, *args: str) -> str:

@@ -36,6 +36,9 @@ from frontstage.wsgi import application
 from workshops.models import Membership, Team, Workspace
 
 HOST = "testserver"
+# Over a hundred slow tests: `make test` spreads them over its workers, each seeding the demo
+# once (tests/conftest.py).
+SPREAD_OVER_WORKERS = True
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -141,7 +141,7 @@ def test_a_csv_upload_maps_columns_and_follows_the_progress_bar(
     page.get_by_role("button", name="Start import").click()
     expect(page.locator("[data-status]")).to_have_text("Done", timeout=30000)
     expect(page.locator("#import-progress")).to_have_attribute("value", "1.0")
-    expect(page.get_by_text("3000 of 3001 rows imported, 1 with errors.")).to_be_visible()
+    expect(page.get_by_text("3,000 of 3,001 rows imported, 1 with errors.")).to_be_visible()
     page.get_by_text("Rows not imported").click()
     expect(page.get_by_role("cell", name="3002", exact=True)).to_be_visible()
     watched.screenshot("import-done")

@@ -5,12 +5,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from frontstage.rest import Conflict
+from personas.models import Persona
+from tests import factories
 from tests.conftest import World, build_world
 from workshops import services
-from workshops.models import Note, Participant, Vote, Workshop, WorkshopEvent
+from workshops.models import Note, Output, Participant, Vote, Workshop, WorkshopEvent, Workspace
 from workshops.services import Who
 
 
@@ -250,19 +253,56 @@ def test_outputs_attach_to_steps_and_reach_the_blueprint_book(world: World) -> N
     assert services.workshop_outputs_for_blueprint(world.b.blueprint) == []
 
 
+def test_an_output_links_a_persona_of_the_workshops_workspace(world: World) -> None:
+    workshop = make_workshop(world)
+    persona = Persona.objects.create(workspace=world.workspace, name="Careful Carla")
+    api = world.client("facilitator")
+    answer = api.post(
+        "/api/v1/outputs/",
+        {"workshop": workshop.pk, "title": "Call back", "persona": persona.pk},
+    )
+    assert answer.status_code == 201, answer.data
+    assert answer.data["persona"] == persona.pk
+    assert answer.data["persona_name"] == "Careful Carla"
+    assert Output.objects.get(pk=answer.data["id"]).persona == persona
+    # A persona of another workspace of the same facilitator, of someone else's, or none.
+    elsewhere = factories.make_workspace("Other", facilitator=[world.people["facilitator"]])
+    theirs = Persona.objects.get_or_create(
+        workspace=Workspace.objects.get(name="Someone else's"), name="Theirs"
+    )[0]
+    mine_elsewhere = Persona.objects.create(workspace=elsewhere, name="Elsewhere")
+    for persona_id in (mine_elsewhere.pk, theirs.pk, 2**40, "x"):
+        refused = api.post(
+            "/api/v1/outputs/", {"workshop": workshop.pk, "title": "x", "persona": persona_id}
+        )
+        assert refused.status_code == 400 and "persona" in refused.data, (persona_id, refused.data)
+    moved = api.patch(f"/api/v1/outputs/{answer.data['id']}/", {"persona": mine_elsewhere.pk})
+    assert moved.status_code == 400 and "persona" in moved.data
+    assert Output.objects.filter(persona=mine_elsewhere).count() == 0
+    # Deleting the persona keeps the output, unattached.
+    persona.delete()
+    assert Output.objects.get(pk=answer.data["id"]).persona_id is None
+
+
 def test_outputs_export_as_csv_and_json(world: World) -> None:
     workshop = make_workshop(world)
     who = Who(world.people["facilitator"], None, True)
     note = services.note_add(who=who, workshop=workshop, text="=HYPERLINK(evil)")
-    services.output_promote(who=who, workshop=workshop, note=note, step=world.a.step)
+    persona = Persona.objects.create(workspace=world.workspace, name="Careful Carla")
+    services.output_promote(
+        who=who, workshop=workshop, note=note, step=world.a.step, persona=persona
+    )
     client = APIClient()
     client.force_login(world.people["manager"])
     csv_answer = client.get(f"/workshops/{workshop.pk}/outputs.csv")
     assert csv_answer.status_code == 200
     body = csv_answer.content.decode()
     assert "'=HYPERLINK(evil)" in body and world.a.step.title in body
+    assert "Careful Carla" in body
     data = client.get(f"/workshops/{workshop.pk}/outputs.json").json()
     assert data["outputs"][0]["step_id"] == world.a.step.pk
+    assert data["outputs"][0]["persona"] == "Careful Carla"
+    assert data["outputs"][0]["persona_id"] == persona.pk
     client.force_login(world.people["outsider"])
     assert client.get(f"/workshops/{workshop.pk}/outputs.json").status_code == 404
 
@@ -288,3 +328,26 @@ def test_managers_read_but_neither_write_notes_nor_vote(world: World) -> None:
     assert manager.post("/api/v1/notes/", {"workshop": workshop.pk, "text": "x"}).status_code == 403
     assert manager.post("/api/v1/votes/", {"note": note.pk}).status_code == 403
     assert not Participant.objects.filter(user=world.people["manager"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_persona_migration_keeps_known_ids_and_drops_dangling_ones() -> None:
+    executor = MigrationExecutor(connection)
+    before = [("workshops", "0002_workshops"), ("personas", "0002_segmentation_personas")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    workspace = old.get_model("workshops", "Workspace").objects.create(name="Old")
+    persona = old.get_model("personas", "Persona").objects.create(workspace=workspace, name="P")
+    workshop = old.get_model("workshops", "Workshop").objects.create(
+        workspace=workspace, title="W", join_code="OLDCODE1"
+    )
+    Output = old.get_model("workshops", "Output")
+    kept = Output.objects.create(workshop=workshop, title="kept", persona_id=persona.pk)
+    dangling = Output.objects.create(workshop=workshop, title="gone", persona_id=persona.pk + 999)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from workshops.models import Output as NewOutput
+
+    assert NewOutput.objects.get(pk=kept.pk).persona.name == "P"
+    assert NewOutput.objects.get(pk=dangling.pk).persona_id is None

@@ -1,9 +1,10 @@
-"""Workshop outputs attached to steps appear in the blueprint's PDF book."""
+"""Workshop outputs attached to steps appear in the blueprint's PDF book, with their persona."""
 
 from io import BytesIO
 
 from pypdf import PdfReader
 
+from personas.models import Persona
 from tests.conftest import World
 from workshops import services
 from workshops.models import Output
@@ -18,11 +19,13 @@ def book_text(world: World, blueprint_id: int) -> str:
 
 def test_the_outputs_attached_to_a_blueprint_are_in_its_book(world: World) -> None:
     workshop = services.workshop_create(workspace=world.workspace, template="blueprint")
+    persona = Persona.objects.create(workspace=world.workspace, name="Careful Carla")
     Output.objects.create(
         workshop=workshop,
         title="Print the batch code next to the careline",
         detail="Agreed by three teams",
         step=world.a.step,
+        persona=persona,
         votes=7,
     )
     Output.objects.create(workshop=workshop, title="Not about this blueprint", step=world.b.step)
@@ -30,6 +33,7 @@ def test_the_outputs_attached_to_a_blueprint_are_in_its_book(world: World) -> No
     assert "Workshop outputs" in text
     assert "Print the batch code next to the careline" in text
     assert workshop.title in text
+    assert "Careful Carla" in text  # the persona the output is attached to
     assert "Not about this blueprint" not in text
 
 

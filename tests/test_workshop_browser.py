@@ -6,6 +6,7 @@ test database.
 """
 
 import asyncio
+import re
 import socket
 import threading
 import time
@@ -169,10 +170,10 @@ def test_a_facilitator_and_three_guests_run_a_workshop_live(
     # Dot voting: the budget of two holds; results rank the notes.
     rita = guests[0].page
     for _ in range(2):
-        note_card(rita, "One history").get_by_role("button", name="Vote").click()
+        note_card(rita, "One history").get_by_role("button", name="Vote", exact=True).click()
         rita.wait_for_timeout(200)
     expect(note_card(rita, "One history").locator(".note-votes")).to_have_text("2 votes")
-    note_card(rita, "Call back").get_by_role("button", name="Vote").click()
+    note_card(rita, "Call back").get_by_role("button", name="Vote", exact=True).click()
     expect(rita.locator("[data-flash]")).to_contain_text("used all your votes")
     expect(guests[2].page.locator(".ranked li").first).to_contain_text("One history")
     assert settled(lambda: Note.objects.get(text="One history").votes) == 2
@@ -246,3 +247,42 @@ def test_reconnecting_catches_up_on_missed_notes(
     expect(guest.page.locator("[data-timer].running")).to_be_visible()
     assert guest.page.evaluate("window.frontstageWorkshop.seq()") >= seq_before + 2
     assert guest.errors == []
+
+
+def test_a_guest_drags_a_note_into_a_cluster_with_the_mouse(
+    live_world: World, asgi_server: str, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    base = asgi_server
+    workshop = services.workshop_create(workspace=live_world.workspace, template="information")
+    guest = open_page(browser, contexts)
+    join_as(guest.page, base, workshop.join_code, "Dora")
+    guest.page.get_by_label("Cluster name").fill("Complaints")
+    guest.page.get_by_role("button", name="Add cluster").click()
+    expect(guest.page.locator("h3", has_text="Complaints")).to_be_visible()
+    cluster = settled(lambda: workshop.clusters.get(name="Complaints"))
+    guest.page.get_by_label("Note").fill("Bottle arrived broken")
+    guest.page.get_by_role("button", name="Add note").click()
+    facilitator = open_page(browser, contexts)
+    log_in(facilitator.page, base, "facilitator", PASSWORD)
+    facilitator.page.goto(f"{base}/workshops/{workshop.pk}/")
+    expect(facilitator.page.locator("[data-live-status].online")).to_be_visible()
+
+    page = guest.page
+    column = page.locator(f"[data-cluster='{cluster.pk}']")
+    card = note_card(page, "Bottle arrived broken")
+    expect(card).to_be_visible()
+    expect(column.locator("article.note")).to_have_count(0)
+    # A real drag: press on the card, move over the cluster in steps, release there.
+    start, end = card.bounding_box(), column.bounding_box()
+    assert start is not None and end is not None
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.up()
+
+    expect(column.locator("article.note", has_text="Bottle arrived broken")).to_be_visible()
+    assert settled(lambda: Note.objects.get(text="Bottle arrived broken").cluster_id) == cluster.pk
+    # The other page sees the move live.
+    moved = facilitator.page.locator(f"[data-cluster='{cluster.pk}'] article.note")
+    expect(moved).to_have_text(re.compile("Bottle arrived broken"))
+    assert guest.errors == [] and facilitator.errors == []

@@ -1,6 +1,14 @@
 """Joining a workshop by link and code, as a guest, and the guest's live connection."""
 
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+import requests
+import websockets
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -9,8 +17,16 @@ from django.test import Client
 
 from tests.browser import run_in_own_loop
 from tests.conftest import World, build_world
+from tests.servers import (
+    REDIS_HOST,
+    REDIS_PORT,
+    database_for_servers,
+    require_redis,
+    token_client,
+    uvicorn_servers,
+)
 from workshops import guests, services
-from workshops.models import Note, Participant, Workshop
+from workshops.models import Note, Participant, Workshop, WorkshopEvent
 from workshops.routing import websocket_urlpatterns
 from workshops.services import Who
 
@@ -61,6 +77,32 @@ def test_a_guest_adds_notes_and_votes_through_the_page(world: World) -> None:
     )
     assert control.status_code == 403
     assert not Workshop.objects.get(pk=workshop.pk).locked
+
+
+def test_a_guests_note_and_vote_cost_a_handful_of_queries(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    """The writes of a room of 60: each a few queries, whatever the board already holds."""
+    workshop = make_workshop(world)
+    client = Client()
+    join(client, workshop)
+    json_please = {"Accept": "application/json"}
+    for text in ("First", "Second", "Third"):  # a board that already has notes and votes
+        note = client.post(f"/workshops/{workshop.pk}/notes/", {"text": text}, headers=json_please)
+        client.post(
+            f"/workshops/{workshop.pk}/notes/{note.json()['id']}/vote/", headers=json_please
+        )
+    # Workshop, participant, last position, note, sequence, event (+ savepoints).
+    with django_assert_max_num_queries(12):
+        note = client.post(f"/workshops/{workshop.pk}/notes/", {"text": "4"}, headers=json_please)
+    assert note.status_code == 200
+    # Workshop, participant, note, spend, vote, count, read back, sequence, event, dots left.
+    with django_assert_max_num_queries(16):
+        vote = client.post(
+            f"/workshops/{workshop.pk}/notes/{note.json()['id']}/vote/", headers=json_please
+        )
+    assert vote.json()["votes"] == 1
+    assert WorkshopEvent.objects.filter(workshop=workshop).count() == 1 + 2 * 4
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81])
@@ -171,3 +213,67 @@ def test_others_cannot_connect(live_world: World, who: str) -> None:
         return connected
 
     assert not run_in_own_loop(scenario)
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two uvicorn processes on one database, the local Redis as the rooms' pub/sub layer."""
+    require_redis()
+    env = {
+        "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+        "CHANNELS_REDIS_PREFIX": f"frontstage-test-{uuid.uuid4().hex[:12]}",
+    }
+    for database_url in database_for_servers(tmp_path_factory):
+        with uvicorn_servers(database_url, tmp_path_factory.mktemp("logs"), ["a", "b"], env) as up:
+            yield up
+
+
+def guest_on(address: str, code: str, name: str) -> str:
+    """Join through the page as a browser does; the cookie header of the guest."""
+    guest = requests.Session()
+    url = f"http://{address}/join/{code}/"
+    guest.get(url, timeout=5)
+    form = {"name": name, "csrfmiddlewaretoken": guest.cookies["csrftoken"]}
+    guest.post(url, data=form, timeout=5).raise_for_status()
+    return "; ".join(f"{k}={v}" for k, v in guest.cookies.items())
+
+
+def test_a_note_written_on_one_server_reaches_guests_on_both(two_servers: list[str]) -> None:
+    a, b = two_servers
+    facilitator = token_client(f"http://{b}", "facilitator", "frontstage")
+    workshop = facilitator.get(f"http://{b}/api/v1/workshops/", timeout=5).json()["results"][0]
+    cookies = [(address, guest_on(address, workshop["join_code"], f"Guest {address}"))
+               for address in (a, a, b)]  # fmt: skip
+
+    async def scenario() -> list[dict[str, Any]]:
+        pages = [
+            await websockets.connect(
+                f"ws://{address}/ws/workshops/{workshop['id']}/",
+                origin=f"http://{address}",
+                additional_headers={"Cookie": cookie},
+                open_timeout=5,
+            )
+            for address, cookie in cookies
+        ]
+        hellos = [json.loads(await page.recv()) for page in pages]
+        assert {hello["type"] for hello in hellos} == {"hello"}
+        answer = facilitator.post(
+            f"http://{b}/api/v1/notes/",
+            json={"workshop": workshop["id"], "text": "Crossed over"},
+            timeout=5,
+        )
+        assert answer.status_code == 201, answer.text
+        got = []
+        for page, hello in zip(pages, hellos, strict=True):
+            while True:
+                event = json.loads(await asyncio.wait_for(page.recv(), timeout=2))
+                if event.get("kind") == "note.created":
+                    break
+            assert event["seq"] > hello["seq"]
+            got.append(event)
+            await page.close()
+        return got
+
+    events = run_in_own_loop(scenario)
+    assert [e["data"]["text"] for e in events] == ["Crossed over"] * 3
+    assert len({e["seq"] for e in events}) == 1  # the same numbered event everywhere

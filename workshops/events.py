@@ -22,6 +22,8 @@ from frontstage.sequences import sequence_next
 from workshops.models import WorkshopEvent, WorkshopSequence
 
 CATCH_UP_LIMIT = 1000
+# The channel layer of workshop rooms (Redis pub/sub, see CHANNEL_LAYERS in settings).
+LAYER = "workshops"
 
 
 def group_name(workshop_id: int) -> str:
@@ -51,7 +53,7 @@ def event_payload(event: WorkshopEvent) -> dict[str, Any]:
 
 
 def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
+    layer = get_channel_layer(LAYER)
     if layer is not None:
         # Encoded once here, not once per connection: a room of 60 gets the same text.
         message = {"type": "workshop.event", "text": json.dumps(payload)}

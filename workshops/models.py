@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    FACILITATOR = "facilitator", "Facilitator"
-    PARTICIPANT = "participant", "Participant"
-    MANAGER = "manager", "Manager"
+    FACILITATOR = "facilitator", _("Facilitator")
+    PARTICIPANT = "participant", _("Participant")
+    MANAGER = "manager", _("Manager")
 
 
 class WorkspaceQuerySet(models.QuerySet["Workspace"]):
@@ -325,8 +325,13 @@ class Output(models.Model):
         blank=True,
         related_name="workshop_outputs",
     )
-    # The persona model lands with the personas issue; until then the id is kept as a number.
-    persona_id = models.PositiveBigIntegerField(null=True, blank=True)
+    persona = models.ForeignKey(
+        "personas.Persona",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workshop_outputs",
+    )
     votes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -631,7 +631,7 @@ def output_promote(
     cluster: Cluster | None = None,
     step: Any = None,
     category: Any = None,
-    persona_id: int | None = None,
+    persona: Any = None,
     title: str = "",
 ) -> Output:
     """Keep a note or a cluster as a workshop output, optionally attached to where it belongs."""
@@ -655,7 +655,7 @@ def output_promote(
         cluster=cluster,
         step=step,
         category=category,
-        persona_id=persona_id,
+        persona=persona,
         votes=votes,
     )
     output.full_clean()
@@ -681,6 +681,7 @@ def output_data(output: Output) -> dict[str, Any]:
         "step": output.step_id,
         "category": output.category_id,
         "persona": output.persona_id,
+        "persona_name": output.persona.name if output.persona_id else "",
         "votes": output.votes,
     }
 
@@ -688,7 +689,9 @@ def output_data(output: Output) -> dict[str, Any]:
 def output_rows(workshop: Workshop) -> list[dict[str, Any]]:
     """Outputs as flat rows for the CSV and JSON exports."""
     rows = []
-    outputs = workshop.outputs.select_related("step", "step__blueprint", "category", "cluster")
+    outputs = workshop.outputs.select_related(
+        "step", "step__blueprint", "category", "cluster", "persona"
+    )
     for output in outputs:
         rows.append(
             {
@@ -703,6 +706,7 @@ def output_rows(workshop: Workshop) -> list[dict[str, Any]]:
                 "step_id": output.step_id,
                 "category": output.category.name if output.category_id else "",
                 "category_id": output.category_id,
+                "persona": output.persona.name if output.persona_id else "",
                 "persona_id": output.persona_id,
             }
         )
@@ -712,7 +716,8 @@ def output_rows(workshop: Workshop) -> list[dict[str, Any]]:
 def workshop_outputs_for_blueprint(blueprint: Any) -> list[dict[str, Any]]:
     """The workshop outputs attached to the steps of `blueprint`, for the PDF book.
 
-    Each: `{"workshop", "date", "title", "detail", "votes", "step_id", "step"}`, ordered by
+    Each: `{"workshop", "date", "title", "detail", "votes", "step_id", "step", "persona"}`
+    (the name of the persona it is attached to, or ""), ordered by
     workshop date, then most voted first. A global blueprint also lists the outputs attached to
     the team steps its steps came from.
     """
@@ -727,7 +732,7 @@ def workshop_outputs_for_blueprint(blueprint: Any) -> list[dict[str, Any]]:
     )
     outputs = (
         Output.objects.filter(step_id__in=set(step_titles) | set(sources))
-        .select_related("workshop")
+        .select_related("workshop", "persona")
         .order_by("workshop__date", "workshop_id", "-votes", "id")
     )
     return [
@@ -739,6 +744,7 @@ def workshop_outputs_for_blueprint(blueprint: Any) -> list[dict[str, Any]]:
             "votes": output.votes,
             "step_id": sources.get(output.step_id, output.step_id),
             "step": step_titles.get(sources.get(output.step_id, output.step_id), ""),
+            "persona": output.persona.name if output.persona_id else "",
         }
         for output in outputs
     ]

@@ -580,11 +580,10 @@ class OutputSerializer(ScopedSerializer):
         "cluster": "workshop__workspace__memberships",
         "step": "blueprint__workspace__memberships",
         "category": "workspace__memberships",
+        "persona": "workspace__memberships",
     }
     fixed = ("workshop",)
-    persona = serializers.IntegerField(
-        source="persona_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
-    )
+    persona_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Output
@@ -598,6 +597,7 @@ class OutputSerializer(ScopedSerializer):
             "step",
             "category",
             "persona",
+            "persona_name",
             "votes",
             "created_at",
         ]
@@ -619,11 +619,17 @@ class OutputSerializer(ScopedSerializer):
             raise serializers.ValidationError(
                 {"category": [_("Not a category of this workspace.")]}
             )
+        persona = attrs.get("persona")
+        if persona is not None and persona.workspace_id != workshop.workspace_id:
+            raise serializers.ValidationError({"persona": [_("Not a persona of this workspace.")]})
         if self.instance is None and not (
             attrs.get("title") or attrs.get("note") or attrs.get("cluster")
         ):
             raise serializers.ValidationError({"title": [_("Give a title, a note or a cluster.")]})
         return attrs
+
+    def get_persona_name(self, output: Output) -> str:
+        return output.persona.name if output.persona_id else ""
 
 
 class OutputViewSet(WorkshopPartViewSet):
@@ -633,6 +639,9 @@ class OutputViewSet(WorkshopPartViewSet):
     queryset = Output.objects.all()
     serializer_class = OutputSerializer
     event_name = "output"
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return Output.objects.select_related("persona")
 
     def perform_create(self, serializer: OutputSerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")
@@ -645,6 +654,6 @@ class OutputViewSet(WorkshopPartViewSet):
             cluster=data.get("cluster"),
             step=data.get("step"),
             category=data.get("category"),
-            persona_id=data.get("persona_id"),
+            persona=data.get("persona"),
             title=data.get("title", ""),
         )

@@ -26,7 +26,7 @@ from blueprints.models import (
     Phase,
     Step,
 )
-from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet
+from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet, scope_to_user
 from frontstage.rest import Conflict
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
@@ -441,6 +441,7 @@ class RecordedViewSet(ScopedViewSet):
 class BlueprintViewSet(RecordedViewSet):
     queryset = Blueprint.objects.all()
     serializer_class = BlueprintSerializer
+    guest_lookup = "pk"
     filters = {"workspace": "workspace_id", "team": "team_id"}
 
     def base_queryset(self) -> QuerySet:
@@ -465,10 +466,7 @@ class ScopedInput(serializers.Serializer):
         user = getattr(self.context.get("request"), "user", None)
         for name, path in self.scoped.items():
             field = self.fields[name]
-            if user is None or not user.is_authenticated:
-                field.queryset = field.queryset.none()
-            else:
-                field.queryset = field.queryset.filter(**{f"{path}__user": user})
+            field.queryset = scope_to_user(field.queryset, user, path)
 
 
 class ReorderSerializer(ScopedInput):
@@ -496,6 +494,7 @@ class OrderedViewSet(RecordedViewSet):
 
     memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id"}
+    guest_lookup = "blueprint_id"
 
     def base_queryset(self) -> QuerySet:
         return self.queryset.select_related("blueprint")
@@ -554,6 +553,7 @@ class StepViewSet(RecordedViewSet):
     serializer_class = StepSerializer
     memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id", "lane": "lane_id", "phase": "phase_id"}
+    guest_lookup = "blueprint_id"
 
     def base_queryset(self) -> QuerySet:
         # A list reads `sources` in one query of its own (RowsListSerializer) and never needs
@@ -651,6 +651,7 @@ class LinkViewSet(RecordedViewSet):
     serializer_class = LinkSerializer
     memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id"}
+    guest_lookup = "blueprint_id"
 
     def base_queryset(self) -> QuerySet:
         if self.action == "list":

@@ -15,19 +15,31 @@ with no store of its own: a newcomer announces itself to the group, everyone the
 directly, and a leaver says goodbye. Each connection keeps its own view of who is there.
 """
 
+import asyncio
 import json
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from blueprints import events
 from blueprints.events import group_name
 from blueprints.models import Blueprint
 from workshops import access
+from workshops import events as workshop_events
 
 __all__ = ["BlueprintConsumer", "group_name"]
+
+# Workshop events after which a guest's right to this blueprint may have changed.
+GUEST_CHANGES = ("participant.removed", "participant.updated", "group.", "workshop.")
+GONE = 4403  # the close code when a guest loses the blueprint while connected
+
+
+def _key(person: dict[str, Any]) -> str:
+    return f"u{person['id']}" if person.get("id") is not None else f"g{person.get('guest')}"
+
 
 BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
 
@@ -43,9 +55,12 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
         if version is None:
             await self.close(code=4404)
             return
-        self.person = events.person(user)
+        self.person = await database_sync_to_async(events.acting_person)(user, self.blueprint_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        self.watch = None
+        if access.is_guest(user):
+            self.watch = asyncio.create_task(self.guest_watch(await self.guest_workshops(user)))
         # Read after joining the group: every later event reaches this connection live, and
         # every earlier one is counted in `seq`, for the client to catch up on.
         seq = await database_sync_to_async(events.seq_current)(self.blueprint_id)
@@ -60,6 +75,8 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
             return
+        if self.watch is not None:
+            self.watch.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_send(
             self.group, {"type": "presence.leave", "channel": self.channel_name}
@@ -110,9 +127,47 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_presence(self) -> None:
         # One entry per person, however many tabs they have open.
-        people = {person["id"]: person for person in self.here.values() if person}
-        listed = sorted(people.values(), key=lambda person: (person["name"].lower(), person["id"]))
+        people = {_key(person): person for person in self.here.values() if person}
+        listed = sorted(people.values(), key=lambda person: (person["name"].lower(), _key(person)))
         await self.send_json({"type": "presence", "people": listed})
+
+    # --- a guest's access, watched live ---------------------------------------------------------
+    # A guest reads this blueprint through their workshop group. When the facilitator removes
+    # them, moves them or rebinds the group, the workshop's room hears of it (its own channel
+    # layer): the connection checks again and closes if the blueprint is no longer theirs.
+
+    @database_sync_to_async
+    def guest_workshops(self, user: Any) -> list[int]:
+        return sorted({participant.workshop_id for participant in user.participants()})
+
+    async def guest_watch(self, workshop_ids: list[int]) -> None:
+        layer = get_channel_layer(workshop_events.LAYER)
+        if layer is None:
+            return
+        channel = await layer.new_channel()
+        for workshop_id in workshop_ids:
+            await layer.group_add(workshop_events.group_name(workshop_id), channel)
+        try:
+            while True:
+                message = await layer.receive(channel)
+                try:
+                    kind = json.loads(message.get("text") or "{}").get("kind", "")
+                except ValueError:
+                    continue
+                if kind.startswith(GUEST_CHANGES) and not await self.still_readable():
+                    self.watch = None  # ending by itself: the disconnect need not cancel it
+                    await self.close(code=GONE)
+                    return
+        finally:
+            for workshop_id in workshop_ids:
+                await layer.group_discard(workshop_events.group_name(workshop_id), channel)
+
+    @database_sync_to_async
+    def still_readable(self) -> bool:
+        user = self.scope["user"]
+        access.forget(user)
+        blueprint = Blueprint.objects.filter(pk=self.blueprint_id).first()
+        return blueprint is not None and access.can_read(user, blueprint)
 
     @database_sync_to_async
     def readable_version(self, user: Any) -> int | None:
@@ -125,7 +180,7 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
     def missed_events(self, after: int) -> events.CatchUp | None:
         user = self.scope["user"]
         blueprint = Blueprint.objects.filter(pk=self.blueprint_id).first()
-        user.__dict__.pop("_frontstage_roles", None)  # a membership may have ended since
+        access.forget(user)  # a membership may have ended since, a guest been removed
         if blueprint is None or not access.can_read(user, blueprint):
             return None
         return events.events_after(blueprint.pk, after)

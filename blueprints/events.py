@@ -17,6 +17,7 @@ from django.db import transaction
 
 from blueprints.models import BlueprintEvent, BlueprintSequence
 from frontstage.sequences import sequence_next
+from workshops import access
 
 # A client further behind than this reloads the snapshot instead of replaying events.
 CATCH_UP_LIMIT = 500
@@ -30,6 +31,25 @@ def person(user: Any) -> dict[str, Any] | None:
     if user is None or not user.is_authenticated:
         return None
     return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+
+
+def guest_person(participant_id: int | None, name: str) -> dict[str, Any]:
+    """A workshop guest: no account (`id` null), their participant row as `guest`."""
+    return {"id": None, "guest": participant_id, "name": name}
+
+
+def acting_person(user: Any, blueprint_id: int) -> dict[str, Any] | None:
+    """Who `user` is on this blueprint's page: their account, or the guest they joined as."""
+    guest = access.acting_participant(user, blueprint_id)
+    if guest is not None:
+        return guest_person(guest.pk, guest.name)
+    return person(user)
+
+
+def event_actor(event: BlueprintEvent, actor: Any = None) -> dict[str, Any] | None:
+    if actor is None and event.actor_id is None and event.actor_name:
+        return guest_person(event.actor_participant_id, event.actor_name)
+    return person(actor if actor is not None else event.actor)
 
 
 def seq_allocate(blueprint_id: int) -> int:
@@ -53,7 +73,7 @@ def event_payload(event: BlueprintEvent, actor: Any = None) -> dict[str, Any]:
         "before": event.before,
         "after": event.after,
         "order": event.order,
-        "actor": person(actor if actor is not None else event.actor),
+        "actor": event_actor(event, actor),
         "at": event.created_at.isoformat(),
         "undo_of": event.undo_of.seq if event.undo_of_id else None,
     }
@@ -84,6 +104,7 @@ def event_record(
     commit, so the shorter that stretch, the less concurrent writers wait.
     """
     actor = user if user is not None and user.is_authenticated else None
+    guest = access.acting_participant(user, blueprint_id) if actor is None else None
     event = BlueprintEvent.objects.create(
         blueprint_id=blueprint_id,
         seq=seq_allocate(blueprint_id),
@@ -93,6 +114,8 @@ def event_record(
         after=after,
         order=order,
         actor=actor,
+        actor_participant=guest,
+        actor_name=guest.name if guest is not None else "",
         undo_of=undo_of,
     )
     payload = event_payload(event, actor)

@@ -28,7 +28,7 @@ from blueprints.models import (
     Phase,
     Step,
 )
-from frontstage.api import ID_PATTERN, MAX_ID
+from frontstage.api import ID_PATTERN, MAX_ID, SignedInOrGuest
 from frontstage.rest import Conflict
 from workshops import access
 
@@ -64,7 +64,10 @@ AFTER = OpenApiParameter(
 
 
 class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="The account; null for a guest.")
+    guest = serializers.IntegerField(
+        required=False, allow_null=True, help_text="A workshop guest's participant id."
+    )
     name = serializers.CharField()
 
 
@@ -142,8 +145,10 @@ def change_undo(*, blueprint: Blueprint, user: Any, context: dict[str, Any]) -> 
     Undoing again walks further back. A change someone else has built on since (the object
     changed or went away) answers 409 and leaves everything as it is.
     """
+    guest = access.acting_participant(user, blueprint.pk)
+    mine = {"actor_participant": guest} if guest is not None else {"actor": user}
     event = (
-        BlueprintEvent.objects.filter(blueprint=blueprint, actor=user, undo_of__isnull=True)
+        BlueprintEvent.objects.filter(blueprint=blueprint, undo_of__isnull=True, **mine)
         .exclude(undone_by__isnull=False)
         .order_by("-seq")
         .first()
@@ -259,16 +264,21 @@ def restore_links(
 class BlueprintEventViewSet(viewsets.GenericViewSet):
     queryset = BlueprintEvent.objects.none()
     serializer_class = EventSerializer
+    permission_classes = [SignedInOrGuest]
+    guest_lookup = "blueprint_id"  # guests of the blueprint's workshop group read and undo too
 
     def blueprint(self, request: Request, id: str) -> Blueprint:
         """The blueprint of the URL for its members (404 for others); writes ask for more."""
-        blueprint = Blueprint.objects.filter(
-            pk=int(id), workspace__memberships__user=request.user
-        ).first()
+        user = request.user
+        if access.is_guest(user):
+            found = Blueprint.objects.filter(pk=int(id), pk__in=access.guest_blueprints(user))
+        else:
+            found = Blueprint.objects.filter(pk=int(id), workspace__memberships__user=user)
+        blueprint = found.first()
         if blueprint is None:
             raise exceptions.NotFound()
-        if request.method == "POST" and not access.can_write(request.user, blueprint, "update"):
-            raise exceptions.PermissionDenied("You may read this but not change it.")
+        if request.method == "POST" and not access.can_write(user, blueprint, "update"):
+            raise exceptions.PermissionDenied(access.write_refusal(user, blueprint))
         return blueprint
 
     @extend_schema(
@@ -308,7 +318,8 @@ class BlueprintEventViewSet(viewsets.GenericViewSet):
         event = change_undo(
             blueprint=blueprint, user=request.user, context=self.get_serializer_context()
         )
-        return Response(events.event_payload(event, request.user))
+        actor = request.user if request.user.is_authenticated else None
+        return Response(events.event_payload(event, actor))
 
 
 _BLUEPRINT = rf"^blueprints/(?P<id>{ID_PATTERN})"

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from workshops.models import Team, Workspace
 
@@ -14,69 +15,69 @@ MERGE_KEY_MAX = 200
 class Band(models.TextChoices):
     """Rows of a blueprint, in canonical order top to bottom."""
 
-    EVIDENCE = "evidence", "Physical evidence"
-    CUSTOMER = "customer", "Customer actions"
-    FRONTSTAGE = "frontstage", "Frontstage"
-    BACKSTAGE = "backstage", "Backstage"
-    SUPPORT = "support", "Support processes"
+    EVIDENCE = "evidence", _("Physical evidence")
+    CUSTOMER = "customer", _("Customer actions")
+    FRONTSTAGE = "frontstage", _("Frontstage")
+    BACKSTAGE = "backstage", _("Backstage")
+    SUPPORT = "support", _("Support processes")
 
 
 BAND_ORDER = {band: index for index, band in enumerate(Band.values)}
 
 # The three lines are derived from adjacent bands, never drawn by hand.
 LINES = [
-    ("customer", "frontstage", "Line of interaction"),
-    ("frontstage", "backstage", "Line of visibility"),
-    ("backstage", "support", "Line of internal interaction"),
+    ("customer", "frontstage", _("Line of interaction")),
+    ("frontstage", "backstage", _("Line of visibility")),
+    ("backstage", "support", _("Line of internal interaction")),
 ]
 
 
 class ChannelKind(models.TextChoices):
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "E-mail"
-    WEB_FORM = "web_form", "Web form"
-    CHAT = "chat", "Chat"
-    SOCIAL = "social", "Social media"
-    STORE = "store", "Store"
-    OTHER = "other", "Other"
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WEB_FORM = "web_form", _("Web form")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social media")
+    STORE = "store", _("Store")
+    OTHER = "other", _("Other")
 
 
 class StepKind(models.TextChoices):
-    ACTION = "action", "Action"
-    TOUCHPOINT = "touchpoint", "Touchpoint"
-    PAIN_POINT = "pain_point", "Pain point"
-    OPPORTUNITY = "opportunity", "Opportunity"
-    DATA = "data", "Data"
-    NOTE = "note", "Note"
+    ACTION = "action", _("Action")
+    TOUCHPOINT = "touchpoint", _("Touchpoint")
+    PAIN_POINT = "pain_point", _("Pain point")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    DATA = "data", _("Data")
+    NOTE = "note", _("Note")
 
 
 class Evidence(models.TextChoices):
-    OBSERVED = "observed", "Observed"
-    ASSUMED = "assumed", "Assumed"
-    PROPOSED = "proposed", "Proposed"
+    OBSERVED = "observed", _("Observed")
+    ASSUMED = "assumed", _("Assumed")
+    PROPOSED = "proposed", _("Proposed")
 
 
 class DataStage(models.TextChoices):
     """Where a step sits in the life of the consumer data it touches."""
 
     NONE = "", "—"
-    PLANNED = "planned", "Planned"
-    COLLECTED = "collected", "Collected"
-    RECORDED = "recorded", "Recorded"
-    SYNTHESISED = "synthesised", "Synthesised"
-    COMMUNICATED = "communicated", "Communicated"
+    PLANNED = "planned", _("Planned")
+    COLLECTED = "collected", _("Collected")
+    RECORDED = "recorded", _("Recorded")
+    SYNTHESISED = "synthesised", _("Synthesised")
+    COMMUNICATED = "communicated", _("Communicated")
 
 
 class LinkKind(models.TextChoices):
-    HANDOFF = "handoff", "Handoff"
-    INFORMATION = "information", "Information"
-    TRIGGER = "trigger", "Trigger"
-    DEPENDENCY = "dependency", "Dependency"
+    HANDOFF = "handoff", _("Handoff")
+    INFORMATION = "information", _("Information")
+    TRIGGER = "trigger", _("Trigger")
+    DEPENDENCY = "dependency", _("Dependency")
 
 
 class BlueprintKind(models.TextChoices):
-    TEAM = "team", "Team blueprint"
-    GLOBAL = "global", "Global blueprint"
+    TEAM = "team", _("Team blueprint")
+    GLOBAL = "global", _("Global blueprint")
 
 
 def merge_key_field() -> models.CharField:
@@ -291,8 +292,8 @@ class Link(models.Model):
 
 
 class Verdict(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
 
 
 class MergeDecision(models.Model):
@@ -427,6 +428,16 @@ class BlueprintEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A workshop guest has no account: their participant row, and their name for when the
+    # facilitator has removed them since.
+    actor_participant = models.ForeignKey(
+        "workshops.Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=80, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     # An undo points at the change it undid; each change is undone at most once.
     undo_of = models.OneToOneField(

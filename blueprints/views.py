@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -144,7 +145,20 @@ def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]
     }
 
 
-@login_required
+def signed_in_or_guest(view: Any) -> Any:
+    """Members sign in; a workshop guest's browser (guests.Guest) comes in as it is."""
+    member_view = login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if access.is_guest(request.user):
+            return view(request, *args, **kwargs)
+        return member_view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@signed_in_or_guest
 def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = _get_blueprint_for_user(request, blueprint_id)
     context = _board_context(request, blueprint)
@@ -161,7 +175,11 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
         "link_kinds": LinkKind.choices,
         "bands": Band.choices,
         "emotions": [(2, "+2 ☺☺"), (1, "+1 ☺"), (0, "0"), (-1, "−1 ☹"), (-2, "−2 ☹☹")],
-        "me": events.person(request.user),
+        "me": events.acting_person(request.user, blueprint.pk),
+        "guest": access.is_guest(request.user),
+        "guest_workshop": getattr(
+            access.acting_participant(request.user, blueprint.pk), "workshop", None
+        ),
     }
     context["editor"] = {
         "blueprint": blueprint.pk,
@@ -174,7 +192,7 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     return render(request, "blueprints/blueprint.html", context)
 
 
-@login_required
+@signed_in_or_guest
 def blueprint_board(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     """The board alone: what a live page swaps in after someone's change."""
     blueprint = _get_blueprint_for_user(request, blueprint_id)

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db import models
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from workshops import access
@@ -36,6 +36,29 @@ def query_id(request: Request, name: str) -> int | None:
     return int(raw)
 
 
+class SignedInOrGuest(permissions.BasePermission):
+    """Signed-in people; guests only where a viewset serves the live editor, never a list."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if user is not None and user.is_authenticated:
+            return True
+        return (
+            getattr(view, "guest_lookup", None) is not None
+            and getattr(view, "action", None) != "list"
+            and access.is_guest(user)
+        )
+
+
+def scope_to_user(queryset: models.QuerySet, user: Any, path: str) -> models.QuerySet:
+    """Objects a foreign key may name: of the user's workspaces, or a guest's blueprint."""
+    if access.is_guest(user):
+        return access.guest_scope(queryset, user)
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(**{f"{path}__user": user})
+
+
 class ScopedSerializer(serializers.ModelSerializer):
     """Foreign keys only accept objects of the request user's workspaces.
 
@@ -55,10 +78,7 @@ class ScopedSerializer(serializers.ModelSerializer):
             field = self.fields.get(name)
             if field is None or field.read_only:
                 continue
-            if user is None or not user.is_authenticated:
-                field.queryset = field.queryset.none()
-            else:
-                field.queryset = field.queryset.filter(**{f"{path}__user": user})
+            field.queryset = scope_to_user(field.queryset, user, path)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
@@ -83,6 +103,10 @@ class ScopedViewSet(viewsets.ModelViewSet):
     memberships: str = "workspace__memberships"
     filters: dict[str, str] = {}
     lookup_value_regex = ID_PATTERN
+    permission_classes = [SignedInOrGuest]
+    # The path from the model to its blueprint's id, on viewsets that serve the live editor
+    # to guests (see access.py); None: guests get nothing here.
+    guest_lookup: str | None = None
 
     def base_queryset(self) -> models.QuerySet:
         return self.queryset.all()
@@ -90,6 +114,8 @@ class ScopedViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> models.QuerySet:
         user = self.request.user
         queryset = self.base_queryset()
+        if access.is_guest(user) and self.guest_lookup is not None:
+            return queryset.filter(**{f"{self.guest_lookup}__in": access.guest_blueprints(user)})
         if not user.is_authenticated:
             return queryset.none()
         queryset = queryset.filter(**{f"{self.memberships}__user": user})
@@ -102,7 +128,7 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
     def check_write(self, obj: Any, action: access.Action) -> None:
         if not access.can_write(self.request.user, obj, action):
-            raise exceptions.PermissionDenied("You may read this but not change it.")
+            raise exceptions.PermissionDenied(access.write_refusal(self.request.user, obj))
 
     def perform_create(self, serializer: serializers.ModelSerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")

@@ -7,7 +7,9 @@ the facilitator removes them. One cookie per workshop, so a browser can be in se
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from workshops import access
@@ -16,10 +18,12 @@ from workshops.services import Who
 
 SALT = "frontstage.workshop.guest"
 MAX_AGE = 60 * 60 * 24 * 90  # seconds: a returning guest is recognised for three months
+COOKIE_PREFIX = "fs_ws_"
+MAX_COOKIES = 20  # workshops one browser is read as a guest of: bounds the work per request
 
 
 def cookie_name(workshop_id: int) -> str:
-    return f"fs_ws_{workshop_id}"
+    return f"{COOKIE_PREFIX}{workshop_id}"
 
 
 def remember(response: HttpResponse, participant: Participant, *, secure: bool) -> None:
@@ -34,8 +38,7 @@ def remember(response: HttpResponse, participant: Participant, *, secure: bool) 
     )
 
 
-def participant_from_cookie(raw: str | None, workshop_id: int) -> Participant | None:
-    """The participant a (signed) cookie value names, if it still belongs to the workshop."""
+def _signed_id(raw: str | None, workshop_id: int) -> int | None:
     if not raw:
         return None
     key = cookie_name(workshop_id)
@@ -43,13 +46,70 @@ def participant_from_cookie(raw: str | None, workshop_id: int) -> Participant | 
         value = signing.TimestampSigner(salt=SALT + key).unsign(raw, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
-    if not value.isdigit():
+    return int(value) if value.isdigit() else None
+
+
+def participant_from_cookie(raw: str | None, workshop_id: int) -> Participant | None:
+    """The participant a (signed) cookie value names, if it still belongs to the workshop."""
+    pk = _signed_id(raw, workshop_id)
+    if pk is None:
         return None
     return (
         Participant.objects.select_related("workshop", "group")
-        .filter(pk=int(value), workshop_id=workshop_id)
+        .filter(pk=pk, workshop_id=workshop_id)
         .first()
     )
+
+
+def has_guest_cookie(cookies: dict[str, str]) -> bool:
+    return any(key.startswith(COOKIE_PREFIX) for key in cookies)
+
+
+def participants_from_cookies(cookies: dict[str, str]) -> list[Participant]:
+    """Every participant this browser's workshop cookies name: one query, however many."""
+    wanted = Q()
+    found = 0
+    for key, raw in cookies.items():
+        workshop = key.removeprefix(COOKIE_PREFIX)
+        if key == workshop or not (workshop.isascii() and workshop.isdigit()) or len(key) > 30:
+            continue
+        pk = _signed_id(raw, int(workshop))
+        if pk is not None:
+            wanted |= Q(pk=pk, workshop_id=int(workshop))
+            found += 1
+        if found >= MAX_COOKIES:
+            break
+    if not found:
+        return []
+    return list(Participant.objects.select_related("workshop", "group").filter(wanted))
+
+
+class Guest(AnonymousUser):
+    """Someone without an account in the browser that joined workshops: the guest principal.
+
+    Anonymous for everything (every `is_authenticated` check says no); `workshops.access` gives
+    it the blueprint its workshop group is bound to. Its participants are read when first
+    needed, and again after `forget()` (a live connection re-checking a removed guest).
+    """
+
+    def __init__(self, cookies: dict[str, str]) -> None:
+        self.cookies = {k: v for k, v in cookies.items() if k.startswith(COOKIE_PREFIX)}
+        self._participants: list[Participant] | None = None
+
+    def participants(self) -> list[Participant]:
+        if self._participants is None:
+            self._participants = participants_from_cookies(self.cookies)
+        return self._participants
+
+    def forget(self) -> None:
+        self._participants = None
+
+
+def principal(user: Any, cookies: dict[str, str]) -> Any:
+    """Who a request acts as: the account, or a guest when anonymous with workshop cookies."""
+    if user is not None and not user.is_authenticated and has_guest_cookie(cookies):
+        return Guest(cookies)
+    return user
 
 
 def who_is(user: Any, cookies: dict[str, str], workshop: Workshop) -> Who | None:

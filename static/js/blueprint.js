@@ -249,6 +249,11 @@ setInterval(() => {
 
 // ------------------------------------------------------------------- presence and activity
 
+// A workshop guest has no account: `id` is null and `guest` names their participant row.
+function samePerson(a, b) {
+  return Boolean(a && b) && a.id === b.id && (a.guest ?? null) === (b.guest ?? null);
+}
+
 function initials(name) {
   return name
     .split(/\s+/)
@@ -267,10 +272,10 @@ function showPresence(people) {
       avatar.className = "avatar";
       avatar.setAttribute("aria-hidden", "true");
       avatar.textContent = initials(person.name);
-      avatar.style.background = `hsl(${(person.id * 67) % 360} 55% 42%)`;
+      avatar.style.background = `hsl(${((person.id ?? person.guest) * 67) % 360} 55% 42%)`;
       const name = document.createElement("span");
       name.className = "person";
-      name.textContent = person.id === config.me?.id ? `${person.name} (${T.you})` : person.name;
+      name.textContent = samePerson(person, config.me) ? `${person.name} (${T.you})` : person.name;
       item.append(avatar, name);
       return item;
     }),
@@ -690,7 +695,7 @@ function panelValues() {
 
 function warnPanel(event) {
   if (!panelStep || event.id !== panelStep || !event.kind.startsWith("step.")) return;
-  if (event.actor && event.actor.id === config.me?.id) return;
+  if (event.actor && samePerson(event.actor, config.me)) return;
   const who = event.actor ? event.actor.name : T.someone;
   const notice = $("[data-panel-notice]");
   notice.textContent = format(event.kind === "step.deleted" ? T.goneMeanwhile : T.changedMeanwhile, { who });

@@ -13,11 +13,15 @@ busy machine slows both alike:
 - ours, cold: the whole book (cover, contents, diagram pages, every table, matrix...) with an
   empty cache: Graphviz draws the diagram and the tables, WeasyPrint lays out the pages;
 - ours, drawings cached: the book after a change that leaves the drawings alone (the
-  cover's date, a workspace name): WeasyPrint and the stamping only;
+  cover's date, a workspace name): WeasyPrint only, the drawings written into its PDF;
+- ours, one step renamed: the book after an edit of one step's title: Graphviz redraws the
+  diagram and the one page of table holding the step (the other pages are in the render
+  cache by the hash of their DOT), WeasyPrint lays out the book again;
 - ours, cached: an unchanged blueprint, answered from the cache by content hash.
 
-Target: the whole book cold ≤ 2 s. Medians; the script always exits 0: it is a measurement,
-the verdict is printed.
+Both ways first draw a small book once (fonts loaded, stylesheets parsed: what a server does
+once, at its first book). Target: the whole book cold ≤ 2 s. Medians; the script always
+exits 0: it is a measurement, the verdict is printed.
 """
 
 import io
@@ -96,9 +100,10 @@ def forget_books(cache: str) -> None:
 
 def main() -> None:
     from blueprints import layout, render
-    from blueprints.models import Blueprint
+    from blueprints.models import Blueprint, Step
     from tests.factories import make_blueprint_of_size, make_team, make_user, make_workspace
 
+    load_before = os.getloadavg()[0]
     call_command("migrate", verbosity=0)
     facilitator = make_user("bench-facilitator")
     workspace = make_workspace("Bench Beverages", facilitator=[facilitator])
@@ -107,10 +112,18 @@ def main() -> None:
         pk=make_blueprint_of_size(workspace, team, STEPS).pk
     )
     svg = render.render(layout.blueprint_dot(render.blueprint_data(blueprint)), "svg")
+    # A server pays once, at its first book, for loading fonts and parsing stylesheets: a
+    # small book and a small naive page first, so that the runs measure a book, not start-up.
+    small = make_blueprint_of_size(workspace, team, 3)
+    naive_diagram_page(render.render(layout.blueprint_dot(render.blueprint_data(small)), "svg"))
+    ours(small, tempfile.mkdtemp(prefix="warm-up-", dir=_TMP.name))
     naive: list[float] = []
     cold: list[float] = []
     cold_cpu: list[float] = []
     warm: list[float] = []
+    edited: list[float] = []
+    steps = blueprint.steps.order_by("id")
+    step = steps[steps.count() // 2]
     size = pages = 0
     for run in range(RUNS):
         naive.append(naive_diagram_page(svg))
@@ -120,6 +133,8 @@ def main() -> None:
         cold_cpu.append(cpu)
         forget_books(cache)
         warm.append(ours(blueprint, cache)[0])
+        Step.objects.filter(pk=step.pk).update(title=f"{step.title} (renamed {run})")
+        edited.append(ours(blueprint, cache)[0])
         if run < RUNS - 1:
             shutil.rmtree(cache, ignore_errors=True)
     cached = statistics.median(ours(blueprint, cache)[0] for _ in range(CACHED_RUNS))
@@ -144,7 +159,10 @@ def main() -> None:
         f"{'ours: whole book, cold':<40} {cold_s:7.2f} s   target ≤ {TARGET_S:.1f} s "
         f"(CPU {statistics.median(cold_cpu):.2f} s, dot included)"
     )
+    runs = ", ".join(f"{seconds:.2f}" for seconds in cold)
+    print(f"{'':<40} cold runs: {runs} s")
     print(f"{'ours: whole book, drawings cached':<40} {warm_s:7.2f} s")
+    print(f"{'ours: whole book, one step renamed':<40} {statistics.median(edited):7.2f} s")
     print(f"{'ours: whole book, cached':<40} {cached * 1000:7.1f} ms")
     verdict = "meets" if cold_s <= TARGET_S else "MISSES"
     print(
@@ -152,7 +170,10 @@ def main() -> None:
         f"{cold_s / naive_s:.2f}× the naive diagram page alone."
     )
     load = os.getloadavg()[0]
-    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs during the run)")
+    print(
+        f"(load average {load_before:.2f} before the run, {load:.2f} after, "
+        f"on {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ landscape page at a legible size:
   between lanes when they can, else between the cards of the tile's columns, never through a
   card unless a single card is taller than a page.
 
-The tiles are placed on the pages WeasyPrint laid out for them (`stamp`): the Graphviz page
-becomes one PDF form XObject that every tile shows through a clipping rectangle, so the file
-holds the drawing once however many pages it spans.
+The tiles are placed on the pages WeasyPrint laid out for them while WeasyPrint writes its
+PDF (`write_with_drawings`; `stamp`, a pypdf pass over the finished file, is the fallback for
+a drawing that is not cairo's plain PDF): the Graphviz page becomes one PDF form XObject that
+every tile shows through a clipping rectangle, so the file holds the drawing once however
+many pages it spans.
 """
 
 import io
@@ -411,5 +413,183 @@ def _append_content(writer: PdfWriter, page: object, commands: bytes) -> None:
 
 def page_box(pdf: bytes) -> Box:
     """The page of a one-page PDF, as a box in its own coordinates."""
+    try:
+        return Box(*read_raw(pdf).mediabox)
+    except NotCairo:
+        pass
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
     return Box(float(box.left), float(box.bottom), float(box.right), float(box.top))
+
+
+# --- drawing the stamps through WeasyPrint's own PDF writer -----------------------------------
+#
+# `stamp` above parses the finished book again with pypdf and writes it a second time, which
+# costs a third of a cold book. `write_with_drawings` instead hands the drawings to WeasyPrint
+# while it writes: each Graphviz PDF (cairo's output: plain objects and an xref table) is cut
+# into its objects by a small reader, renumbered into WeasyPrint's PDF, its page shown as a
+# form XObject, and every stamp appended to the content stream of its page after WeasyPrint
+# painted it. Should a drawing not look like cairo's output, `stamp` is the fallback.
+
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+_REFERENCE = re.compile(rb"(\d+) (\d+) R\b")
+_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+_OBJECT_HEAD = re.compile(rb"\s*(\d+) (\d+) obj\s*")
+
+
+class NotCairo(ValueError):
+    """A drawing this reader does not understand (the pypdf path takes it)."""
+
+
+@dataclass
+class RawPdf:
+    """The objects of a one-page PDF that its page needs, and how to show the page as a form."""
+
+    objects: dict[int, tuple[bytes, bytes]]  # number → (dictionary part, stream part or b"")
+    contents: int
+    resources: int
+    mediabox: tuple[float, float, float, float]
+
+
+def _xref_offsets(pdf: bytes) -> tuple[dict[int, int], int]:
+    found = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", pdf[-64:])
+    if found is None:
+        raise NotCairo("no startxref")
+    start = int(found[1])
+    if pdf[start : start + 4] != b"xref":
+        raise NotCairo("a cross-reference stream")
+    end = pdf.find(b"trailer", start)
+    if end < 0:
+        raise NotCairo("no trailer")
+    offsets: dict[int, int] = {}
+    lines = pdf[start + 4 : end].split()
+    index = 0
+    while index + 1 < len(lines):
+        first, count = int(lines[index]), int(lines[index + 1])
+        index += 2
+        for number in range(first, first + count):
+            offset, _generation, kind = lines[index : index + 3]
+            index += 3
+            if kind == b"n":
+                offsets[number] = int(offset)
+    return offsets, start
+
+
+def read_raw(pdf: bytes) -> RawPdf:
+    """Cut cairo's one-page PDF into the objects its page uses (no stream is decoded)."""
+    offsets, xref = _xref_offsets(pdf)
+    # cairo lists the numbers it reserved but never wrote at the offset of its first object:
+    # an offset counts once, for the object actually written there.
+    ordered = sorted(set(offsets.values()))
+    bodies: dict[int, tuple[bytes, bytes]] = {}
+    for position, offset in enumerate(ordered):
+        stop = ordered[position + 1] if position + 1 < len(ordered) else xref
+        chunk = pdf[offset:stop]
+        head = _OBJECT_HEAD.match(chunk)
+        end = chunk.rfind(b"endobj")
+        if head is None or end < 0 or offsets.get(int(head[1])) != offset:
+            raise NotCairo(f"object at {offset}")
+        number = int(head[1])
+        body = chunk[head.end() : end].rstrip()
+        opened = _STREAM_START.search(body)
+        if opened is not None and body.endswith(b"endstream"):
+            bodies[number] = (
+                body[: opened.start() + 2],
+                b"\n" + body[opened.start() + 2 :].lstrip(),
+            )
+        else:
+            bodies[number] = (body, b"")
+    pages = [
+        number for number, (head, _) in bodies.items() if re.search(rb"/Type\s*/Page\b(?!s)", head)
+    ]
+    if len(pages) != 1:
+        raise NotCairo("not one page")
+    page = bodies[pages[0]][0]
+    contents = re.search(rb"/Contents\s+(\d+) 0 R", page)
+    resources = re.search(rb"/Resources\s+(\d+) 0 R", page)
+    box = re.search(rb"/MediaBox\s*\[\s*([-\d.\s]+)\]", page)
+    if contents is None or resources is None or box is None:
+        raise NotCairo("page without contents, resources or media box")
+    mediabox = tuple(float(value) for value in box[1].split())
+    if len(mediabox) != 4 or not bodies.get(int(contents[1]), (b"", b""))[1]:
+        raise NotCairo("unexpected page")
+    needed: dict[int, tuple[bytes, bytes]] = {}
+    todo = [int(contents[1]), int(resources[1])]
+    while todo:
+        number = todo.pop()
+        if number in needed:
+            continue
+        if number not in bodies:
+            raise NotCairo(f"missing object {number}")
+        needed[number] = bodies[number]
+        todo.extend(int(ref[1]) for ref in _REFERENCE.finditer(bodies[number][0]))
+    return RawPdf(needed, int(contents[1]), int(resources[1]), mediabox)  # type: ignore[arg-type]
+
+
+def write_with_drawings(document: object, sources: list[bytes], stamps: list[Stamp]) -> bytes:
+    """`document` (a rendered WeasyPrint document) as PDF with `stamps` of `sources` drawn in.
+
+    Raises NotCairo, before writing anything, when a source cannot be read this way.
+    """
+    import pydyf
+
+    used = sorted({item.source for item in stamps})
+    raws = {index: read_raw(sources[index]) for index in used}
+
+    class Raw(pydyf.Object):
+        """An object copied as it is but for the numbers of the objects it refers to."""
+
+        def __init__(self, head: bytes, tail: bytes, numbers: dict[int, "Raw"]) -> None:
+            super().__init__()
+            self.head, self.tail, self.numbers = head, tail, numbers
+            self.extra: dict = {}  # WeasyPrint looks for an /SMask of XObjects here
+
+        @property
+        def data(self) -> bytes:
+            return (
+                _REFERENCE.sub(lambda ref: self.numbers[int(ref[1])].reference, self.head)
+                + self.tail
+            )
+
+        @property
+        def compressible(self) -> bool:
+            return not self.tail
+
+    forms: dict[int, Raw] = {}
+    copies: list[Raw] = []
+    for index in used:
+        raw = raws[index]
+        numbers: dict[int, Raw] = {}
+        for number, (head, tail) in raw.objects.items():
+            if number != raw.contents:
+                numbers[number] = Raw(head, tail, numbers)
+                copies.append(numbers[number])
+        head, tail = raw.objects[raw.contents]
+        box = " ".join(f"{value:g}" for value in raw.mediabox)
+        form_head = (
+            f"<< /Type /XObject /Subtype /Form /BBox [{box}] /Resources {raw.resources} 0 R "
+        ).encode() + head.lstrip()[2:]
+        forms[index] = Raw(form_head, tail, numbers)
+    by_page: dict[int, list[Stamp]] = {}
+    for item in stamps:
+        by_page.setdefault(item.page, []).append(item)
+    pages = document.pages  # type: ignore[attr-defined]
+    for number, items in by_page.items():
+        page = pages[number]
+        original = page.paint
+
+        def paint(stream, scale=1, original=original, page=page, items=items):  # noqa: ANN001
+            original(stream, scale)
+            commands = [b"q 1 0 0 -1 0 %.4f cm\n" % (page.height * scale)]
+            for item in items:
+                stream._resources["XObject"][f"FsDrawing{item.source}"] = forms[item.source]
+                commands.append(_commands(f"/FsDrawing{item.source}", item))
+            commands.append(b"Q")
+            stream.stream.append(b"".join(commands))
+
+        page.paint = paint
+
+    def finish(_document: object, pdf: object) -> None:
+        for copy in copies:
+            pdf.add_object(copy)  # type: ignore[attr-defined]
+
+    return document.write_pdf(finisher=finish)  # type: ignore[attr-defined]

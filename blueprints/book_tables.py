@@ -4,17 +4,26 @@ WeasyPrint lays out a table row in milliseconds, which makes a 500-step book's t
 many seconds. Graphviz draws the same rows as an HTML-like table in a fraction of that, as
 vector graphics with real, searchable text shaped by Pango (Arabic, Hebrew and CJK included).
 So the book lets WeasyPrint lay out the pages around the tables (headings, running headers,
-page numbers) and stamps each page of table into its slot (blueprints/book_diagram.py).
+page numbers) and draws each page of table into its slot as it writes the PDF
+(blueprints/book_diagram.py `write_with_drawings`). The pages are drawn by as few `dot` runs as
+there are processors, each cached by the hash of its DOT: editing one step redraws the pages
+whose rows changed, not the others.
 
-This module is the pure part: it wraps the text of every cell (estimating widths from the
+Most of this module is pure: it wraps the text of every cell (estimating widths from the
 font's metrics, with room to spare, so text never leaves its cell), measures the rows,
 breaks them into pages that fit a slot — repeating the column headers on each — and writes
 one DOT graph per page. Rows are never split across pages.
 """
 
+import os
+import subprocess
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
 
 from blueprints import layout, render
 
@@ -186,8 +195,64 @@ def width_of(columns: Sequence[Column]) -> float:
 
 
 def draw_all(sources: Sequence[str]) -> list[bytes]:
-    """Every page drawn as PDF (from the render cache when drawn before), `dot`s in parallel."""
+    """Every page drawn as PDF, from the render cache when drawn before.
+
+    The pages not in the cache are drawn by as few `dot`s as there are processors, each
+    drawing its share of the pages in one run (`-O` writes one file per graph): starting a
+    `dot` costs as much as drawing a page.
+    """
     if not sources:
         return []
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda source: render.render(source, "pdf"), sources))
+    keys = [render.content_hash(source, "pdf") for source in sources]
+    drawn: dict[str, bytes] = {}
+    for key in keys:
+        try:
+            drawn[key] = render.cache_path(key, "pdf").read_bytes()
+        except OSError:
+            pass
+    missing = list(
+        {key: source for key, source in zip(keys, sources, strict=True) if key not in drawn}.items()
+    )
+    if missing:
+        runs = max(1, min(os.cpu_count() or 1, MAX_DOTS, len(missing) // 4 or 1))
+        shares = [missing[i::runs] for i in range(runs)]
+        with ThreadPoolExecutor(max_workers=runs) as pool:
+            for share, pdfs in zip(shares, pool.map(_draw_share, shares), strict=True):
+                for (key, _source), pdf in zip(share, pdfs, strict=True):
+                    drawn[key] = pdf
+                    try:
+                        render._store(render.cache_path(key, "pdf"), pdf)
+                    except OSError:
+                        pass  # a cache that cannot be written only costs speed
+    return [drawn[key] for key in keys]
+
+
+MAX_DOTS = 4
+
+
+def _draw_share(share: list[tuple[str, str]]) -> list[bytes]:
+    """The graphs of `share` drawn as PDF by one `dot`."""
+    with tempfile.TemporaryDirectory(prefix="frontstage-tables-") as folder:
+        source = Path(folder, "t.gv")
+        source.write_text("".join(dot for _key, dot in share))
+        try:
+            done = subprocess.run(
+                [render.dot_program(), *render.FORMATS["pdf"], "-O", str(source)],
+                capture_output=True,
+                timeout=settings.RENDER_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise render.RenderError(
+                render.TOO_SLOW.format(seconds=settings.RENDER_TIMEOUT)
+            ) from error
+        except OSError as error:
+            raise render.RenderError(render.NO_GRAPHVIZ) from error
+        names = ["t.gv.pdf", *(f"t.gv.{n}.pdf" for n in range(2, len(share) + 1))]
+        try:
+            return [Path(folder, name).read_bytes() for name in names]
+        except OSError as error:
+            messages = done.stderr.decode(errors="replace").strip().splitlines()
+            errors = [line for line in messages if not line.startswith("Warning")] or messages
+            reason = (errors or ["no output"])[0][:300]
+            raise render.RenderError(render.FAILED.format(reason=reason)) from error

@@ -11,14 +11,15 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+import weasyprint
 from django.test import override_settings
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -47,6 +48,7 @@ def book_url(blueprint: Blueprint, **params: str) -> str:
 class Book:
     content: bytes
     reader: PdfReader
+    texts: dict[int, str] = field(default_factory=dict)  # pages read so far
 
     @property
     def pages(self) -> int:
@@ -54,7 +56,10 @@ class Book:
 
     def text(self, page: int) -> str:
         # NFKC: Pango sets "fl" and "fi" as ligatures, which read back as one character.
-        return unicodedata.normalize("NFKC", self.reader.pages[page].extract_text() or "")
+        if page not in self.texts:
+            text = self.reader.pages[page].extract_text() or ""
+            self.texts[page] = unicodedata.normalize("NFKC", text)
+        return self.texts[page]
 
     def all_text(self) -> str:
         return "\n".join(self.text(i) for i in range(self.pages))
@@ -74,6 +79,12 @@ class Book:
             # Diagram pages are skipped: reading one back means reading the whole drawing.
             if not same_size(self.size(i), A3_LANDSCAPE) and title in self.text(i)
         )
+
+    def listed(self, title: str) -> int:
+        """The page (0-based) the contents give for `title`: no page is read but the contents."""
+        found = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", self.text(1), re.MULTILINE)
+        assert found, f"{title!r} missing from the contents"
+        return int(found.group(1)) - 1
 
     def fonts(self) -> set[str]:
         found: set[str] = set()
@@ -305,10 +316,45 @@ def test_the_role_interdependencies_count_links_between_actors(report: Book) -> 
     assert "1 handoff" in text
 
 
-def test_labels_follow_lang_and_the_request_language(world: World) -> None:
+def test_labels_follow_lang_and_the_request_language(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every piece of the book's chrome goes through gettext with the reader's language active
+    # (the catalogs come separately: here, the language switch itself is what is checked).
+    asked: list[tuple[str, str]] = []
+    for name in ("gettext", "ngettext", "pgettext"):
+        real = getattr(translation._trans, name)
+
+        def spy(*args: Any, real: Any = real) -> str:
+            message = args[1] if len(args) == 3 and real.__name__ == "pgettext" else args[0]
+            asked.append((str(message), translation.get_language()))
+            return real(*args)
+
+        monkeypatch.setattr(translation._trans, name, spy)
     made = fetch(world.client("manager"), world.a.blueprint, lang="es")
     spanish = made.all_text()
     assert "Acciones del cliente" in spanish and "Blueprint del equipo" in spanish
+    chrome = [
+        "Date",  # cover
+        "Teams involved",
+        "Steps by band",  # headings
+        "Contents",
+        "Page %(page)s of %(pages)s",  # running footer
+        "Phase",  # table headers drawn by Graphviz
+        "Data captured",
+        "%(shown)s phase",  # counts, written the reader's way
+    ]
+    for message in chrome:
+        languages = {language for asked_for, language in asked if asked_for == message}
+        assert languages == {"es"}, f"{message!r} asked for in {languages or 'no language'}"
+    monkeypatch.undo()
+    # Dates and numbers follow the language through Django's formats, catalogs or not.
+    with translation.override("es"):
+        today = formats.date_format(timezone.localdate(), "DATE_FORMAT")
+        assert book.number(12345) == "12\xa0345"
+    assert " de " in today and today in made.text(0)
+    with translation.override("it"):
+        assert book.number(1000) == "1.000"
     assert len(made.diagram_pages()) == 1
     # Sizes stay CSS in every locale: "252.0mm", never "252,0mm".
     with translation.override("es"):
@@ -317,8 +363,11 @@ def test_labels_follow_lang_and_the_request_language(world: World) -> None:
     assert re.search(r"height: 252(\.0)?mm", html)
     assert not re.search(r"\d,\d+mm", html)
     response = world.client("manager").get(book_url(world.a.blueprint), HTTP_ACCEPT_LANGUAGE="it")
-    italian = Book(response.content, PdfReader(BytesIO(response.content))).all_text()
-    assert "Azioni del cliente" in italian and "Linea di visibilità".upper() in italian
+    italian = Book(response.content, PdfReader(BytesIO(response.content)))
+    assert "Azioni del cliente" in italian.all_text()
+    assert "Linea di visibilità".upper() in italian.all_text()
+    with translation.override("it"):
+        assert formats.date_format(timezone.localdate(), "DATE_FORMAT") in italian.text(0)
 
 
 # --- global blueprint ---------------------------------------------------------------------------
@@ -471,8 +520,12 @@ def test_a_thousand_step_blueprint_is_split_over_legible_a3_pages(world: World) 
         groups = book.table_groups(context)
     blocks = [block for page in book.table_pages(groups[:-2]) for block in page]
     assert sum(source.count("<B>Step ") for source in (b.source for b in blocks)) == 1000
-    steps = made.section("Steps by band")
-    for page in (steps + 1, steps + len(blocks) // 2, made.section("Role interdependencies") - 1):
+    assert "1,000 steps" in made.text(0)  # numbers written the English way
+    steps = made.listed("Steps by band")
+    assert made.text(steps).startswith("Steps by band")
+    roles = made.listed("Role interdependencies")
+    assert made.text(roles).startswith("Role interdependencies")
+    for page in (steps + 1, steps + len(blocks) // 2, roles - 1):
         assert made.size(page) == A4_LANDSCAPE
         assert re.search(r"Step \d+", made.text(page)), page
 
@@ -498,3 +551,31 @@ def test_an_unchanged_blueprint_is_answered_from_the_cache_and_a_change_shows(
         "Writes to the careline"
         in Book(changed.content, PdfReader(BytesIO(changed.content))).all_text()
     )
+
+
+# --- drawings written into WeasyPrint's PDF -----------------------------------------------------
+
+
+def test_drawings_go_into_weasyprints_own_pdf_and_a_foreign_pdf_falls_back_to_stamping() -> None:
+    drawn = render.render('digraph { a [label="Cairo drew this"] }', "pdf")
+    raw = book_diagram.read_raw(drawn)  # Graphviz's (cairo's) PDF is cut without pypdf
+    box = book_diagram.page_box(drawn)
+    assert raw.mediabox == (box.left, box.bottom, box.right, box.top) and box.width > 20
+    foreign = weasyprint.HTML(string="<p>WeasyPrint drew this</p>").write_pdf()
+    with pytest.raises(book_diagram.NotCairo):
+        book_diagram.read_raw(foreign)  # cross-reference stream, object streams
+    host = '<p>Host page</p><div id="table-slot-x" style="height: 60mm"></div>'
+
+    def ink(r: int, g: int, b: int) -> bool:
+        return r + g + b < 600
+
+    bare = picture(weasyprint.HTML(string=host).write_pdf(), 0, dpi=40).share(ink)
+    for source, expected in [(drawn, "Cairo drew this"), (foreign, "WeasyPrint drew this")]:
+        document = weasyprint.HTML(string=host).render()
+        block = book.TableBlock(None, True, "", 60.0, "table-slot-x")  # type: ignore[arg-type]
+        content = book._write(document, None, [], [block], [source])
+        made = Book(content, PdfReader(BytesIO(content)))
+        assert made.pages == 1
+        assert "Host page" in made.text(0) and expected in made.text(0)
+        # Drawn (as ink, not only as text) below the host's paragraph, inside the page.
+        assert picture(made.content, 0, dpi=40).share(ink) > bare

@@ -6,6 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import F, Manager, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -30,8 +31,8 @@ from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet, sco
 from frontstage.rest import Conflict
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
-NOT_IN_BLUEPRINT = "Must belong to the same blueprint."
-NOT_IN_WORKSPACE = "Must belong to the blueprint's workspace."
+NOT_IN_BLUEPRINT = _("Must belong to the same blueprint.")
+NOT_IN_WORKSPACE = _("Must belong to the blueprint's workspace.")
 # Fields whose change moves a row among its siblings: its event carries the new order.
 MOVE_FIELDS = ("position", "lane", "phase")
 POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
@@ -171,15 +172,15 @@ class BlueprintSerializer(VersionedSerializer):
         get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
         workspace, kind, team = get("workspace"), get("kind") or "team", get("team")
         if kind == "team" and team is None:
-            raise serializers.ValidationError({"team": ["A team blueprint needs a team."]})
+            raise serializers.ValidationError({"team": [_("A team blueprint needs a team.")]})
         if kind == "global" and team is not None:
-            raise serializers.ValidationError({"team": ["A global blueprint has no team."]})
+            raise serializers.ValidationError({"team": [_("A global blueprint has no team.")]})
         if team is not None and team.workspace_id != workspace.pk:
             raise serializers.ValidationError({"team": [NOT_IN_WORKSPACE]})
         if kind == "global" and self.instance is None:
             if Blueprint.objects.filter(workspace=workspace, kind="global").exists():
                 raise serializers.ValidationError(
-                    {"kind": ["This workspace already has its global blueprint."]}
+                    {"kind": [_("This workspace already has its global blueprint.")]}
                 )
         return attrs
 
@@ -216,12 +217,14 @@ class PhaseSerializer(OrderedSerializer):
 
 def validate_translations(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise serializers.ValidationError("Expected an object of language code → name.")
+        raise serializers.ValidationError(_("Expected an object of language code → name."))
     for code, name in value.items():
         if code not in LANGUAGE_CODES:
-            raise serializers.ValidationError(f"Unknown language {code!r}.")
+            raise serializers.ValidationError(_("Unknown language {code}.").format(code=repr(code)))
         if not isinstance(name, str) or not 0 < len(name) <= 120 or "\x00" in name:
-            raise serializers.ValidationError(f"The {code} name must be 1–120 characters.")
+            raise serializers.ValidationError(
+                _("The {code} name must be 1–120 characters.").format(code=code)
+            )
     return value
 
 
@@ -326,12 +329,12 @@ class LinkSerializer(ScopedSerializer):
             if step.blueprint_id != blueprint.pk:
                 raise serializers.ValidationError({name: [NOT_IN_BLUEPRINT]})
         if source.pk == target.pk:
-            raise serializers.ValidationError({"target": ["A step cannot link to itself."]})
+            raise serializers.ValidationError({"target": [_("A step cannot link to itself.")]})
         clash = Link.objects.filter(source=source, target=target, kind=kind or "handoff")
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError({"target": ["This link already exists."]})
+            raise serializers.ValidationError({"target": [_("This link already exists.")]})
         return attrs
 
 
@@ -508,7 +511,7 @@ class OrderedViewSet(RecordedViewSet):
         wanted = incoming.validated_data["order"]
         if sorted(wanted) != sorted(siblings.values_list("pk", flat=True)):
             raise exceptions.ValidationError(
-                {"order": ["List every id of this blueprint exactly once."]}
+                {"order": [_("List every id of this blueprint exactly once.")]}
             )
         with transaction.atomic():
             before = services.ordered_ids(siblings.select_for_update())
@@ -596,10 +599,10 @@ class StepViewSet(RecordedViewSet):
         known = set(Step.objects.filter(blueprint=lane.blueprint_id).values_list("pk", flat=True))
         if len(set(wanted)) != len(wanted) or not set(wanted) <= known:
             raise exceptions.ValidationError(
-                {"order": ["List steps of this blueprint, each once."]}
+                {"order": [_("List steps of this blueprint, each once.")]}
             )
         if not set(cell.values_list("pk", flat=True)) <= set(wanted):
-            raise exceptions.ValidationError({"order": ["List every step of this cell."]})
+            raise exceptions.ValidationError({"order": [_("List every step of this cell.")]})
         with transaction.atomic():
             before = services.ordered_ids(cell.select_for_update())
             origins = cells_of(step_id for step_id in wanted if step_id not in set(before))

@@ -17,6 +17,7 @@ from django.urls import re_path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -32,7 +33,7 @@ from frontstage.api import ID_PATTERN, MAX_ID
 from frontstage.schema import ErrorSerializer
 from workshops import access
 
-CANNOT_DRAW = "The drawing could not be made: {reason}"
+CANNOT_DRAW = _("The drawing could not be made: {reason}")
 LANGUAGES = ["en", "es", "it", "pt-br"]
 
 BLUEPRINT_ID = OpenApiParameter(
@@ -63,7 +64,7 @@ UNAVAILABLE = OpenApiResponse(
 
 class RenderingUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The drawing could not be made."
+    default_detail = _("The drawing could not be made.")
     default_code = "rendering_unavailable"
 
 

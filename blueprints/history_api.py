@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, viewsets
@@ -32,10 +33,10 @@ from frontstage.api import ID_PATTERN, MAX_ID, SignedInOrGuest
 from frontstage.rest import Conflict
 from workshops import access
 
-NOTHING_TO_UNDO = "You have no change on this blueprint left to undo."
-CANNOT_UNDO = "This change cannot be undone: {kind}."
-CHANGED_SINCE = "This was changed since your change; nothing was undone."
-BAD_AFTER = "Expected the number of the last event you have (0 or more)."
+NOTHING_TO_UNDO = _("You have no change on this blueprint left to undo.")
+CANNOT_UNDO = _("This change cannot be undone: {kind}.")
+CHANGED_SINCE = _("This was changed since your change; nothing was undone.")
+BAD_AFTER = _("Expected the number of the last event you have (0 or more).")
 
 # Restoring an object leaves these alone: they are the object's identity or its bookkeeping.
 NOT_RESTORED = {"id", "version", "sources", "links", "created_at", "updated_at"}
@@ -155,7 +156,7 @@ def change_undo(*, blueprint: Blueprint, user: Any, context: dict[str, Any]) -> 
     )
     if event is None:
         raise Conflict(detail=NOTHING_TO_UNDO)
-    name, _, verb = event.kind.partition(".")
+    name, _dot, verb = event.kind.partition(".")
     if verb == "reordered":
         return reorder_undo(event, blueprint=blueprint, user=user)
     if verb not in UNDOABLE.get(name, set()):

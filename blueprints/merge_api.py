@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -33,11 +34,11 @@ from frontstage.api import ID_PATTERN, MAX_ID, IdField
 from workshops import access
 from workshops.models import Workspace
 
-FACILITATORS_ONLY = "Only facilitators merge and curate the global blueprint."
-NOT_MERGED_YET = "This workspace has not been merged yet."
-TWO_STEPS = "Name two different steps."
-NOT_TEAM_STEPS = "Steps of this workspace's team blueprints only: unknown {ids}."
-NOT_TEAM_PHASE = "A phase of one of this workspace's team blueprints."
+FACILITATORS_ONLY = _("Only facilitators merge and curate the global blueprint.")
+NOT_MERGED_YET = _("This workspace has not been merged yet.")
+TWO_STEPS = _("Name two different steps.")
+NOT_TEAM_STEPS = _("Steps of this workspace's team blueprints only: unknown {ids}.")
+NOT_TEAM_PHASE = _("A phase of one of this workspace's team blueprints.")
 
 WORKSPACE_ID = OpenApiParameter(
     "id",
@@ -327,7 +328,7 @@ class PhaseMappingSerializer(serializers.ModelSerializer):
 
     def validate_name(self, value: str) -> str:
         if "\x00" in value or not merge.normalise(value):
-            raise serializers.ValidationError("Give the global phase a name.")
+            raise serializers.ValidationError(_("Give the global phase a name."))
         return value
 
     @transaction.atomic

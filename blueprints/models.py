@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workshops.models import Team, Workspace
 
@@ -17,7 +18,7 @@ class Band(models.TextChoices):
 
     EVIDENCE = "evidence", _("Physical evidence")
     CUSTOMER = "customer", _("Customer actions")
-    FRONTSTAGE = "frontstage", _("Frontstage")
+    FRONTSTAGE = "frontstage", pgettext_lazy("band", "Frontstage")  # not the product's name
     BACKSTAGE = "backstage", _("Backstage")
     SUPPORT = "support", _("Support processes")
 

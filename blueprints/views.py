@@ -22,7 +22,7 @@ from blueprints.models import (
     StepKind,
 )
 from workshops import access
-from workshops.models import Workspace
+from workshops.models import Role, Workspace
 
 # What the editor's script says, translated like the rest of the page.
 EDITOR_TEXT = {
@@ -122,7 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    rows = [(ws, ws.user_role, ws.blueprints.all()) for ws in workspaces]
+    rows = [(ws, Role(ws.user_role), ws.blueprints.all()) for ws in workspaces]
     return render(request, "blueprints/home.html", {"rows": rows})
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 
@@ -32,7 +33,7 @@ def query_id(request: Request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= MAX_ID:
-        raise exceptions.ValidationError({name: ["Expected an id (a positive whole number)."]})
+        raise exceptions.ValidationError({name: [_("Expected an id (a positive whole number).")]})
     return int(raw)
 
 
@@ -84,7 +85,7 @@ class ScopedSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             for name in self.fixed:
                 if name in attrs and attrs[name] != getattr(self.instance, name):
-                    raise serializers.ValidationError({name: ["This cannot be changed."]})
+                    raise serializers.ValidationError({name: [_("This cannot be changed.")]})
         return attrs
 
     def unsaved_instance(self) -> models.Model:

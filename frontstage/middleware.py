@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 
 class UploadLimitMiddleware:
@@ -18,9 +19,8 @@ class UploadLimitMiddleware:
             length = 0
         if length > settings.MAX_UPLOAD_BYTES:
             limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-            return JsonResponse(
-                {"detail": f"The upload is too large: the limit is {limit_mb} MB."}, status=413
-            )
+            detail = _("The upload is too large: the limit is {limit} MB.").format(limit=limit_mb)
+            return JsonResponse({"detail": detail}, status=413)
         return self.get_response(request)
 
 

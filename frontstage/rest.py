@@ -4,12 +4,13 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
 
-STALE_VERSION = "Someone else changed this in the meantime; here is the current version."
-CONFLICTING_DATA = "This change conflicts with existing data; reload and try again."
+STALE_VERSION = _("Someone else changed this in the meantime; here is the current version.")
+CONFLICTING_DATA = _("This change conflicts with existing data; reload and try again.")
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -61,11 +62,11 @@ def _api_error(request: HttpRequest, code: int, detail: str) -> HttpResponse | N
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A request Django refuses before any view (e.g. too many form fields): JSON on the API."""
-    answer = _api_error(request, status.HTTP_400_BAD_REQUEST, "The request could not be read.")
+    answer = _api_error(request, status.HTTP_400_BAD_REQUEST, _("The request could not be read."))
     return defaults.bad_request(request, exception) if answer is None else answer
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """URLs the API does not know (e.g. `/api/v1/steps/abc/`) answer 404 in JSON, like the rest."""
-    answer = _api_error(request, status.HTTP_404_NOT_FOUND, "Not found.")
+    answer = _api_error(request, status.HTTP_404_NOT_FOUND, _("Not found."))
     return defaults.page_not_found(request, exception) if answer is None else answer

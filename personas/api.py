@@ -51,15 +51,15 @@ from workshops import access
 from workshops.models import Workspace
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-NOT_IN_WORKSPACE = "Must belong to the same workspace."
-NOT_A_CATEGORY = "A subcategory's parent must be a category (a node without a parent)."
-HAS_CHILDREN = "This category has subcategories; it cannot become a subcategory."
-OWN_PARENT = "A node cannot be its own parent."
-NAME_TAKEN = "There is already a node with this name here."
-UNKNOWN_FIELD = "Unknown field “{name}”; expected one of: {fields}."
-UNKNOWN_COLUMN = "The file has no column “{column}”."
-COLUMN_TWICE = "The column “{column}” is mapped twice."
-NOT_AN_OBJECT = "Expected an object of field → column."
+NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
+NOT_A_CATEGORY = _("A subcategory's parent must be a category (a node without a parent).")
+HAS_CHILDREN = _("This category has subcategories; it cannot become a subcategory.")
+OWN_PARENT = _("A node cannot be its own parent.")
+NAME_TAKEN = _("There is already a node with this name here.")
+UNKNOWN_FIELD = _("Unknown field “{name}”; expected one of: {fields}.")
+UNKNOWN_COLUMN = _("The file has no column “{column}”.")
+COLUMN_TWICE = _("The column “{column}” is mapped twice.")
+NOT_AN_OBJECT = _("Expected an object of field → column.")
 SEGMENTATION_NOT_DONE = _("The segmentation is not done: no assignments yet.")
 NAME_EMPTY = _("A persona needs a name.")
 REASON_OR_CHANNEL = _("A protocol is for either a contact reason or a channel (one of the two).")
@@ -353,7 +353,9 @@ class ContactStatsView(views.APIView):
         if import_id is not None:
             contact_import = workspace.contact_imports.filter(pk=import_id).first()
             if contact_import is None:
-                raise exceptions.ValidationError({"import": ["No such import in this workspace."]})
+                raise exceptions.ValidationError(
+                    {"import": [_("No such import in this workspace.")]}
+                )
         stats = services.contact_stats(workspace=workspace, contact_import=contact_import)
         return Response(ContactStatsSerializer(stats).data)
 

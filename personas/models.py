@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from workshops.models import Workspace
 
@@ -13,9 +14,9 @@ MAX_STORED_ERRORS = 1000
 
 
 class ReasonSource(models.TextChoices):
-    SEED = "seed", "Demo seed"
-    MANUAL = "manual", "Added by hand"
-    IMPORT = "import", "From an import"
+    SEED = "seed", _("Demo seed")
+    MANUAL = "manual", _("Added by hand")
+    IMPORT = "import", _("From an import")
 
 
 class ContactReason(models.Model):
@@ -62,15 +63,15 @@ class ContactReason(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportFormat(models.TextChoices):
     CSV = "csv", "CSV"
-    XLSX = "xlsx", "Excel (XLSX)"
+    XLSX = "xlsx", _("Excel (XLSX)")
 
 
 class ContactImport(models.Model):
@@ -119,10 +120,10 @@ class ContactImport(models.Model):
 
 
 class Gender(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "", "Unknown"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Unknown")
 
 
 class ContactQuerySet(models.QuerySet["Contact"]):

@@ -28,6 +28,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
@@ -49,9 +50,12 @@ DEFAULT_FORMING = ("category", "channel")
 DEMOGRAPHICS = ("gender", "age_band", "residence", "birthplace")
 DESCRIBED = ("category", "subcategory", "channel")
 
-TOO_FEW_CUSTOMERS = "Segmentation needs at least {minimum} customers with contact reasons or channels; there are {count}."  # noqa: E501
-TOO_LITTLE_VARIETY = "The customers' contacts are too alike to form {k} segments."
-BAD_K = "The number of segments must be from {low} to {high}."
+TOO_FEW_CUSTOMERS = _(
+    "Segmentation needs at least {minimum} customers with contact reasons or channels; "
+    "there are {count}."
+)
+TOO_LITTLE_VARIETY = _("The customers' contacts are too alike to form {k} segments.")
+BAD_K = _("The number of segments must be from {low} to {high}.")
 
 
 class SegmentationError(ValueError):

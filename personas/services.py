@@ -46,22 +46,22 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 5000
 STALE_AFTER = timedelta(minutes=10)
 
-MERGE_INTO_ITSELF = "Choose another node to merge into."
-MERGE_INTO_OWN_CHILD = "A category cannot merge into one of its own subcategories."
-MERGE_CATEGORY_INTO_SUBCATEGORY = "A category merges into another category."
-IN_USE = "Contacts use this node: merge it into another node instead of deleting it."
-ALREADY_RUNNING = "This import is running."
-ALREADY_DONE = "This import is done; upload the file again to import it once more."
-NOT_WHILE_RUNNING = "This import is running; wait until it is done or failed."
-MAPPING_MISSING = "Map a column to {fields} before starting."
-EMPTY_CUSTOMER = "The customer id ({column}) is empty."
-LONG_CUSTOMER = "The customer id ({column}) is longer than 100 characters."
-EMPTY_DATE = "The contact date ({column}) is empty."
-BAD_DATE = "“{value}” ({column}) is not a date: use day/month/year or year-month-day."
-BAD_AGE = "“{value}” ({column}) is not an age (a whole number from 0 to 120)."
-BAD_GENDER = "“{value}” ({column}) is not a gender: female, male, other or empty."
-SUBCATEGORY_ALONE = "The subcategory “{value}” has no category, and no category has it."
-IMPORT_CRASHED = "The import stopped ({error}); nothing of it was kept. Start it again."
+MERGE_INTO_ITSELF = _("Choose another node to merge into.")
+MERGE_INTO_OWN_CHILD = _("A category cannot merge into one of its own subcategories.")
+MERGE_CATEGORY_INTO_SUBCATEGORY = _("A category merges into another category.")
+IN_USE = _("Contacts use this node: merge it into another node instead of deleting it.")
+ALREADY_RUNNING = _("This import is running.")
+ALREADY_DONE = _("This import is done; upload the file again to import it once more.")
+NOT_WHILE_RUNNING = _("This import is running; wait until it is done or failed.")
+MAPPING_MISSING = _("Map a column to {fields} before starting.")
+EMPTY_CUSTOMER = _("The customer id ({column}) is empty.")
+LONG_CUSTOMER = _("The customer id ({column}) is longer than 100 characters.")
+EMPTY_DATE = _("The contact date ({column}) is empty.")
+BAD_DATE = _("“{value}” ({column}) is not a date: use day/month/year or year-month-day.")
+BAD_AGE = _("“{value}” ({column}) is not an age (a whole number from 0 to 120).")
+BAD_GENDER = _("“{value}” ({column}) is not a gender: female, male, other or empty.")
+SUBCATEGORY_ALONE = _("The subcategory “{value}” has no category, and no category has it.")
+IMPORT_CRASHED = _("The import stopped ({error}); nothing of it was kept. Start it again.")
 
 
 class StateConflict(Exception):

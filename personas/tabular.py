@@ -24,6 +24,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import IO, Any
 
+from django.utils.translation import gettext_lazy as _
+
 FIELDS = (
     "customer_id",
     "contact_date",
@@ -43,12 +45,12 @@ PREVIEW_ROWS = 5
 CHUNK = 1024 * 1024
 SAMPLE = 64 * 1024
 
-EMPTY_FILE = "The file is empty."
-NO_HEADER = "The first line must name the columns."
-BINARY_FILE = "This is not a CSV or XLSX file (it holds binary data). Save it as CSV or XLSX."
+EMPTY_FILE = _("The file is empty.")
+NO_HEADER = _("The first line must name the columns.")
+BINARY_FILE = _("This is not a CSV or XLSX file (it holds binary data). Save it as CSV or XLSX.")
 UTF16_FILE = "This file is in UTF-16; save it as CSV in UTF-8 (or as XLSX)."
-BAD_WORKBOOK = "This Excel file could not be read; save it again as XLSX or as CSV."
-TOO_MANY_COLUMNS = "The file has more than {limit} columns."
+BAD_WORKBOOK = _("This Excel file could not be read; save it again as XLSX or as CSV.")
+TOO_MANY_COLUMNS = _("The file has more than {limit} columns.")
 MAX_COLUMNS = 500
 
 _UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
@@ -172,7 +174,7 @@ def column_names(header: list[Any]) -> list[str]:
 
 def _detect_xlsx(stream: IO[bytes]) -> Detected:
     rows = []
-    for _, values in iter_xlsx_rows(stream):
+    for _number, values in iter_xlsx_rows(stream):
         rows.append(values)
         if len(rows) > PREVIEW_ROWS:
             break
@@ -410,7 +412,7 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
                     candidates.append((1, len(word), -position, name, column))
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for *_, name, column in sorted(candidates, reverse=True):
+    for *_score, name, column in sorted(candidates, reverse=True):
         if name not in mapping and column not in used:
             mapping[name] = column
             used.add(column)

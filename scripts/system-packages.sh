@@ -8,6 +8,7 @@ declare -A NEEDED=(
   [pdftoppm]=poppler-utils
   [node]=nodejs
   [npm]=npm
+  [msgfmt]=gettext
 )
 missing=()
 for command in "${!NEEDED[@]}"; do

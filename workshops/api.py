@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -58,7 +59,7 @@ class WorkspaceViewSet(ScopedViewSet):
         if request.method not in ("GET", "HEAD", "OPTIONS") and not access.can_manage(
             request.user, obj.pk
         ):
-            raise exceptions.PermissionDenied("Only facilitators change a workspace.")
+            raise exceptions.PermissionDenied(_("Only facilitators change a workspace."))
 
     @extend_schema(methods=["GET"], responses=MemberSerializer(many=True))
     @extend_schema(
@@ -70,12 +71,12 @@ class WorkspaceViewSet(ScopedViewSet):
         workspace = self.get_object()
         if request.method == "POST":
             if not access.can_manage(request.user, workspace.pk):
-                raise exceptions.PermissionDenied("Only facilitators manage members.")
+                raise exceptions.PermissionDenied(_("Only facilitators manage members."))
             incoming = MemberSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             user = User.objects.filter(username=incoming.validated_data["username"]).first()
             if user is None:
-                raise exceptions.ValidationError({"username": ["No user with this username."]})
+                raise exceptions.ValidationError({"username": [_("No user with this username.")]})
             Membership.objects.update_or_create(
                 workspace=workspace, user=user, defaults={"role": incoming.validated_data["role"]}
             )
@@ -117,7 +118,7 @@ class TeamSerializer(ScopedSerializer):
             if self.instance is not None:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
-                raise serializers.ValidationError({"name": ["A team with this name exists."]})
+                raise serializers.ValidationError({"name": [_("A team with this name exists.")]})
         return attrs
 
 

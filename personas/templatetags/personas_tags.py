@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 from personas.evidence import percent
 
@@ -39,3 +40,12 @@ def response_time(minutes: Any) -> str:
     from personas.book import response_time_text
 
     return response_time_text(minutes if isinstance(minutes, int) else None)
+
+
+@register.filter
+def as_count(value: Any) -> str:
+    """A whole number in the reader's format: 316,369 in English, 316.369 in Spanish."""
+    try:
+        return number_format(int(value), 0, force_grouping=True)
+    except (TypeError, ValueError):
+        return ""

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from rest_framework.test import APIClient
 
 from frontstage.rest import Conflict
@@ -282,6 +283,38 @@ def test_an_output_links_a_persona_of_the_workshops_workspace(world: World) -> N
     # Deleting the persona keeps the output, unattached.
     persona.delete()
     assert Output.objects.get(pk=answer.data["id"]).persona_id is None
+
+
+def test_the_workshop_page_keeps_a_cluster_for_a_persona(world: World) -> None:
+    workshop = make_workshop(world)
+    persona = Persona.objects.create(workspace=world.workspace, name="Careful Carla")
+    who = Who(world.people["facilitator"], None, True)
+    note = services.note_add(who=who, workshop=workshop, text="Call me back")
+    cluster = services.cluster_add(who=who, workshop=workshop, name="Callbacks")
+    services.note_update(who=who, note=note, changes={"cluster": cluster}, version=None)
+    client = Client()
+    client.force_login(world.people["facilitator"])
+    page = client.get(f"/workshops/{workshop.pk}/").content.decode()
+    assert 'for="out-persona"' in page and f'<option value="{persona.pk}">Careful Carla' in page
+    kept = client.post(
+        f"/workshops/{workshop.pk}/outputs/", {"cluster": cluster.pk, "persona": persona.pk}
+    )
+    assert kept.status_code == 302, kept.content  # back to the page, as a form without script
+    assert Output.objects.get(workshop=workshop).persona == persona
+    page = client.get(f"/workshops/{workshop.pk}/").content.decode()
+    assert f'href="/personas/{persona.pk}/">Careful Carla</a>' in page
+    theirs = Persona.objects.create(
+        workspace=factories.make_workspace("Other", facilitator=[world.people["facilitator"]]),
+        name="Elsewhere",
+    )
+    refused = client.post(
+        f"/workshops/{workshop.pk}/outputs/",
+        {"cluster": cluster.pk, "persona": theirs.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {"detail": "Pick one from the list."}
+    assert Output.objects.filter(persona=theirs).count() == 0
 
 
 def test_outputs_export_as_csv_and_json(world: World) -> None:

@@ -24,7 +24,7 @@ from rest_framework import exceptions
 
 from blueprints.models import Blueprint, Step
 from frontstage.rest import Conflict
-from personas.models import ContactReason
+from personas.models import ContactReason, Persona
 from workshops import access, agenda, guests, services
 from workshops.models import (
     ActivityKind,
@@ -259,7 +259,10 @@ def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
                 "steps": Step.objects.filter(blueprint__workspace=workshop.workspace)
                 .select_related("blueprint")
                 .order_by("blueprint__title", "position", "id"),
-                "outputs": workshop.outputs.select_related("step", "category"),
+                "outputs": workshop.outputs.select_related("step", "category", "persona"),
+                "personas": Persona.objects.filter(workspace=workshop.workspace).order_by(
+                    "name", "pk"
+                ),
                 "join_url": request.build_absolute_uri(f"/join/{workshop.join_code}/"),
             }
         )
@@ -502,10 +505,21 @@ def output_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[st
         request.POST.get("category"),
         "category",
     )
+    persona = _pick(
+        Persona.objects.filter(workspace=workshop.workspace),
+        request.POST.get("persona"),
+        "persona",
+    )
     if note is None and cluster is None:
         raise exceptions.ValidationError({"note": [_("Pick a note or a cluster to keep.")]})
     output = services.output_promote(
-        who=who, workshop=workshop, note=note, cluster=cluster, step=step, category=category
+        who=who,
+        workshop=workshop,
+        note=note,
+        cluster=cluster,
+        step=step,
+        category=category,
+        persona=persona,
     )
     return services.output_data(output)
 

@@ -34,6 +34,7 @@ __all__ = ["BlueprintConsumer", "group_name"]
 
 # Workshop events after which a guest's right to this blueprint may have changed.
 GUEST_CHANGES = ("participant.removed", "participant.updated", "group.", "workshop.")
+LOCK_CHANGES = ("workshop.locked", "workshop.unlocked")
 GONE = 4403  # the close code when a guest loses the blueprint while connected
 
 
@@ -158,9 +159,19 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
                     self.watch = None  # ending by itself: the disconnect need not cancel it
                     await self.close(code=GONE)
                     return
+                if kind in LOCK_CHANGES:
+                    # Locked or unlocked: the page turns read-only or editable again, live.
+                    await self.send_json({"type": "editing", "allowed": await self.writable()})
         finally:
             for workshop_id in workshop_ids:
                 await layer.group_discard(workshop_events.group_name(workshop_id), channel)
+
+    @database_sync_to_async
+    def writable(self) -> bool:
+        user = self.scope["user"]
+        access.forget(user)
+        blueprint = Blueprint.objects.filter(pk=self.blueprint_id).first()
+        return blueprint is not None and access.can_write(user, blueprint, "update")
 
     @database_sync_to_async
     def still_readable(self) -> bool:

@@ -29,6 +29,7 @@ EDITOR_TEXT = {
     "live": _("Live"),
     "connecting": _("Connecting…"),
     "offline": _("Offline"),
+    "locked": _("The facilitator has locked editing for now."),
     "behind": _("Catching up…"),
     "saved": _("Saved."),
     "saveFailed": _("Not saved: {detail}"),

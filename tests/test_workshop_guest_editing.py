@@ -318,6 +318,7 @@ def test_a_guest_joins_by_code_and_edits_live_beside_a_member(
     workshop_id, code, blueprint_id = output.split()[-3:]
     guest_context = browser.new_context(viewport={"width": 1400, "height": 900})
     member_context = browser.new_context(viewport={"width": 1400, "height": 900})
+    api_context = browser.new_context()
     try:
         guest = WatchedPage(guest_context.new_page())
         guest.page.goto(f"{base}/join/{code}/")
@@ -348,7 +349,41 @@ def test_a_guest_joins_by_code_and_edits_live_beside_a_member(
         ).to_be_visible(timeout=3000)
         expect(member.page.locator("[data-activity]")).to_contain_text("Gina Guest")
         guest.screenshot("guest-edits-blueprint")
+
+        # The facilitator locks editing from elsewhere: the open page turns read-only at once,
+        # and editable again when unlocked, without a reload.
+        token = api_context.request.post(
+            f"{base}/api/v1/auth/token/",
+            data={"username": "facilitator", "password": "frontstage"},
+        ).json()["token"]
+
+        def lock(locked: bool) -> None:
+            answer = api_context.request.post(
+                f"{base}/api/v1/workshops/{workshop_id}/lock/",
+                data={"locked": locked},
+                headers={"Authorization": f"Token {token}"},
+            )
+            assert answer.ok, answer.text()
+
+        lock(True)
+        banner = guest.page.locator("[data-locked]")
+        expect(banner).to_be_visible(timeout=3000)
+        expect(banner).to_contain_text(str(LOCKED))
+        expect(target.locator("[data-act=step-add]")).to_have_count(1)
+        target.hover()
+        expect(target.locator("[data-act=step-add]")).to_be_hidden()
+        guest.screenshot("guest-editing-locked")
+        lock(False)
+        expect(banner).to_be_hidden(timeout=3000)
+        target.hover()
+        target.locator("[data-act=step-add]").click()
+        guest.page.get_by_label("Title of the new step").fill("Reads the code aloud")
+        guest.page.get_by_label("Title of the new step").press("Enter")
+        expect(member.page.locator("[data-step]", has_text="Reads the code aloud")).to_be_visible(
+            timeout=3000
+        )
         assert guest.errors == [] and member.errors == []
     finally:
         guest_context.close()
         member_context.close()
+        api_context.close()

@@ -18,7 +18,11 @@ const canvas = () => $("[data-canvas]");
 
 // ---------------------------------------------------------------------------------- the API
 
+// A guest's workshop can be locked by its facilitator: writes wait until it is unlocked.
+let locked = false;
+
 async function api(method, url, body) {
+  if (locked && method !== "GET") return { ok: false, status: 403, data: { detail: T.locked } };
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrf;
@@ -177,6 +181,18 @@ function connect() {
   });
 }
 
+const lockBanner = $("[data-locked]");
+
+function setEditing(allowed) {
+  if (allowed && !config.canEdit) {
+    location.reload(); // opened read-only while locked: take the editor now
+    return;
+  }
+  locked = !allowed;
+  document.body.classList.toggle("editing-locked", locked);
+  lockBanner.hidden = !locked;
+}
+
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
@@ -190,6 +206,9 @@ function receive(message) {
         setState("behind");
         send({ type: "catch_up", after: seq });
       }
+      break;
+    case "editing":
+      setEditing(message.allowed);
       break;
     case "event":
       if (message.seq <= seq) break;

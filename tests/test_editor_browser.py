@@ -150,7 +150,9 @@ def test_two_participants_see_each_others_changes_live(browser: Browser, site: S
             expect(watched.page.locator(f"#step-{first['id']}")).to_contain_text(
                 "on the label", timeout=LIVE
             )
-            expect(watched.page.locator("[data-activity]")).to_contain_text("changed step")
+            expect(watched.page.locator("[data-activity]")).to_contain_text(
+                "changed the step “Dials the careline on the label”"
+            )
 
         # B drags a card to another cell; A sees it move, the server has it.
         second = board.steps[1]

@@ -302,17 +302,16 @@ function showPresence(people) {
 }
 
 function describe(event) {
-  const [thing, verb] = event.kind.split(".");
   const subject = event.after || event.before || {};
   const name = subject.title || subject.name || "";
   const who = event.actor ? event.actor.name : T.someone;
-  const words = [who, event.undo_of ? T.undid : "", T.verbs[verb] || verb, T.things[thing] || thing];
-  return { who, text: words.filter(Boolean).slice(1).join(" "), name };
+  const sentence = format(T.activity[event.kind] || T.changed, { name });
+  return { who, text: event.undo_of ? `${T.undid} ${sentence}` : sentence };
 }
 
 function addActivity(event, fresh) {
   const list = $("[data-activity]");
-  const { who, text, name } = describe(event);
+  const { who, text } = describe(event);
   if (event.kind.startsWith("step.") && event.actor && (fresh || !lastEditor.has(event.id))) {
     lastEditor.set(event.id, event.actor.name);
   }
@@ -321,7 +320,7 @@ function addActivity(event, fresh) {
   const person = document.createElement("strong");
   person.textContent = who;
   const what = document.createElement("span");
-  what.textContent = ` ${text}${name ? ` “${name}”` : ""}`;
+  what.textContent = ` ${text}`;
   const when = document.createElement("time");
   when.dateTime = event.at;
   when.textContent = new Date(event.at).toLocaleTimeString(config.language, {

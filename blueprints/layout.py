@@ -702,7 +702,7 @@ def _rule_row(out: list[str], line: str, text: str, phases: int) -> Row:
     nodes = []
     label = (
         f'<TABLE {rule}><TR><TD ALIGN="LEFT" VALIGN="TOP" WIDTH="{LABEL_W + GUTTER}" '
-        f'HEIGHT="{RULE_H}"><FONT POINT-SIZE="{SMALL_PT}" COLOR="#4a5470"><B>'
+        f'HEIGHT="{RULE_H}" CELLPADDING="4"><FONT POINT-SIZE="{SMALL_PT}" COLOR="#4a5470"><B>'
         f"{esc(text.upper())}</B></FONT></TD></TR></TABLE>"
     )
     name = f"r{line}"

@@ -108,6 +108,6 @@ def test_the_board_zooms_by_button_and_keyboard_and_remembers_it(
     page.reload()
     expect(level).to_have_text("83 %")
     page.keyboard.press("Tab")
-    page.get_by_role("button", name="Fit 100 %").click()
+    page.get_by_role("button", name="Actual size").click()
     expect(level).to_have_text("100 %")
     assert watched.page_errors() == []

@@ -406,8 +406,10 @@ def _assign_keys(
 ) -> dict[Hashable, str]:
     """Give each group the previous key it shares most sources with, else a fresh key.
 
-    Greedy over (overlap, key) so the outcome does not depend on any input order. A fresh key
-    never reuses a previous key, so a previous item is never silently turned into another one.
+    Greedy over (overlap, oldest source, key) so the outcome does not depend on any input
+    order: on a tie the item of the oldest card keeps its key (and its global row), whatever
+    the keys spell. A fresh key never reuses a previous key, so a previous item is never
+    silently turned into another one.
     """
     candidates = []
     owners: dict[int, list[str]] = defaultdict(list)
@@ -417,10 +419,10 @@ def _assign_keys(
     for natural, (fresh, ids) in groups.items():
         overlap: Counter[str] = Counter(key for ident in ids for key in owners.get(ident, ()))
         for key, shared in overlap.items():
-            candidates.append((-shared, key, fresh, min(ids), natural))
+            candidates.append((-shared, min(previous[key]), key, fresh, min(ids), natural))
     assigned: dict[Hashable, str] = {}
     taken: set[str] = set()
-    for _, key, _, _, natural in sorted(candidates, key=lambda c: c[:4]):
+    for _, _, key, _, _, natural in sorted(candidates, key=lambda c: c[:5]):
         if natural not in assigned and key not in taken:
             assigned[natural] = key
             taken.add(key)

@@ -528,3 +528,15 @@ def test_normalise_and_likeness() -> None:
     assert normalise("  Résolution\tFINALE ") == "resolution finale"
     assert likeness("opens a case", "opens a new case") is not None
     assert likeness("calls the hotline", "sends a voucher") is None
+
+
+def test_on_a_tie_the_oldest_cards_item_keeps_its_key_whatever_the_keys_spell() -> None:
+    from blueprints.merge import _assign_keys
+
+    # Two global steps (of cards 2 and 1298) become one: "s1298" sorts before "s2" as text,
+    # yet the item of the older card keeps its key, so its global row survives the merge.
+    previous = {"s2": frozenset({2}), "s1298": frozenset({1298})}
+    assigned = _assign_keys({"pair": ("s2", frozenset({2, 1298}))}, previous)
+    assert assigned == {"pair": "s2"}
+    previous = {"zeta": frozenset({5}), "alpha": frozenset({9})}
+    assert _assign_keys({"pair": ("x", frozenset({5, 9}))}, previous) == {"pair": "zeta"}

@@ -97,12 +97,17 @@ async def open_page(address: str, blueprint_id: int, cookie: str) -> Any:
 
 
 async def next_of(page: Any, type_: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    """The next message of `type_`; a timeout names the messages passed over meanwhile."""
+    deadline, passed = time.monotonic() + timeout, []
     while True:
         left = deadline - time.monotonic()
-        message = json.loads(await asyncio.wait_for(page.recv(), timeout=max(left, 0.001)))
+        try:
+            message = json.loads(await asyncio.wait_for(page.recv(), timeout=max(left, 0.001)))
+        except TimeoutError:
+            pytest.fail(f"no {type_!r} message within {timeout} s; passed over: {passed}")
         if message["type"] == type_:
             return message
+        passed.append(message)
 
 
 def test_a_change_through_server_b_reaches_a_page_on_server_a(servers: Servers) -> None:
@@ -125,7 +130,9 @@ def test_a_change_through_server_b_reaches_a_page_on_server_a(servers: Servers) 
         url = f"http://{servers.b}/api/v1/steps/{step['id']}/"
         started = time.monotonic()
         patch = asyncio.to_thread(writer.patch, url, json={"title": "Crossed over"}, timeout=5)
-        response, event = await asyncio.gather(patch, next_of(page, "event", 1.0))
+        response, event, seen_on_b = await asyncio.gather(
+            patch, next_of(page, "event", 1.0), next_of(other, "event", 2.0)
+        )
         elapsed = time.monotonic() - started
         assert response.status_code == 200, response.text[:300]
         assert (event["seq"], event["kind"], event["id"]) == (
@@ -135,8 +142,9 @@ def test_a_change_through_server_b_reaches_a_page_on_server_a(servers: Servers) 
         )
         assert event["after"]["title"] == "Crossed over"
         assert elapsed < 1.0
+        assert seen_on_b["seq"] == event["seq"]  # the page on server B stayed connected too
         await other.close()
-        assert len((await next_of(page, "presence", 2))["people"]) == 1
+        assert len((await next_of(page, "presence", 5))["people"]) == 1
         await page.close()
 
     run_in_own_loop(scenario)

@@ -225,7 +225,10 @@ class RowReader:
                         yield line, row, None
                 line = reader.line_num + 1
         finally:
-            text.detach()
+            # Hand the stream back open for the caller; a reader dropped half-way may be
+            # finished after the caller has closed the file already.
+            if not text.closed:
+                text.detach()
 
 
 def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.backends.signals import connection_created
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -28,6 +29,21 @@ from workshops.models import Team, Workspace
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PEOPLE = ["facilitator", "alice", "bob", "manager", "outsider", "anonymous"]
+
+
+def _readers_never_wait(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On SQLite's in-memory test database, a reader is not refused while another writes.
+
+    The suite's SQLite database lives in memory with a shared cache, where a page reading a
+    table that a background task is writing fails at once ("database table is locked"); the
+    real database file is in WAL mode, where readers never wait for writers. Reading without
+    table locks gives the live-server tests the same behaviour.
+    """
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.connection.execute("PRAGMA read_uncommitted = 1")
+
+
+connection_created.connect(_readers_never_wait)
 
 
 @dataclass

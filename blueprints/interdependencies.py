@@ -29,8 +29,7 @@ from blueprints.layout import (
     quoted,
     wrap,
 )
-
-SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+from frontstage.spreadsheets import safe_cell
 
 
 @dataclass(frozen=True)
@@ -129,11 +128,6 @@ def as_json(result: Interdependencies) -> dict[str, Any]:
 CSV_HEADER = ["source", "target", *LINK_KINDS, "total"]
 
 
-def _cell(text: str) -> str:
-    # A name starting like a formula would run as one in a spreadsheet: keep it text.
-    return f"'{text}" if text.startswith(SPREADSHEET_FORMULA) else text
-
-
 def as_csv(result: Interdependencies) -> str:
     """One row per (source actor, target actor) with links, counts by kind and in total."""
     out = io.StringIO()
@@ -141,7 +135,7 @@ def as_csv(result: Interdependencies) -> str:
     writer.writerow(CSV_HEADER)
     for source, target, by_kind in result.pairs():
         counts = [by_kind[kind] for kind in LINK_KINDS]
-        writer.writerow([_cell(source), _cell(target), *counts, sum(counts)])
+        writer.writerow([safe_cell(source), safe_cell(target), *counts, sum(counts)])
     return out.getvalue()
 
 

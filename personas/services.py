@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Channel
+from frontstage.spreadsheets import safe_cell
 from personas import demo_data, tabular
 from personas.models import (
     DRAFT_FIELDS,
@@ -1102,11 +1103,6 @@ def assignments_of(run: Segmentation) -> dict[str, int | None]:
     rows = csv.reader(io.StringIO(text))
     next(rows, None)
     return {row[0]: int(row[1]) if row[1] else None for row in rows}
-
-
-def safe_cell(text: str) -> str:
-    """Keep spreadsheets from running a customer id as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- personas ------------------------------------------------------------------------------

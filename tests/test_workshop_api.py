@@ -1,5 +1,7 @@
 """Workshops over the REST API: plan, people, notes, votes, results, outputs, access."""
 
+import csv
+import io
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -332,6 +334,9 @@ def test_outputs_export_as_csv_and_json(world: World) -> None:
     body = csv_answer.content.decode()
     assert "'=HYPERLINK(evil)" in body and world.a.step.title in body
     assert "Careful Carla" in body
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert row["title"] == "'=HYPERLINK(evil)"
+    assert row["category"] == "" and row["detail"] == ""  # nothing attached stays empty
     data = client.get(f"/workshops/{workshop.pk}/outputs.json").json()
     assert data["outputs"][0]["step_id"] == world.a.step.pk
     assert data["outputs"][0]["persona"] == "Careful Carla"

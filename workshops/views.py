@@ -24,6 +24,7 @@ from rest_framework import exceptions
 
 from blueprints.models import Blueprint, Step
 from frontstage.rest import Conflict
+from frontstage.spreadsheets import safe_cell
 from personas.models import ContactReason, Persona
 from workshops import access, agenda, guests, services
 from workshops.models import (
@@ -536,13 +537,7 @@ def outputs_export(request: HttpRequest, workshop_id: int, fmt: str) -> HttpResp
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            # A cell starting with = + - @ would run as a formula in a spreadsheet.
-            writer.writerow(
-                {
-                    k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
-                    for k, v in row.items()
-                }
-            )
+            writer.writerow({k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()})
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

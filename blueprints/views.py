@@ -12,6 +12,7 @@ from blueprints import events, interdependencies
 from blueprints import render as drawing
 from blueprints.grid import blueprint_grid
 from blueprints.models import (
+    TITLE_MAX,
     Actor,
     Band,
     Blueprint,
@@ -141,12 +142,15 @@ def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]
         {"id": link.pk, "source": link.source_id, "target": link.target_id, "kind": link.kind}
         for link in grid.links
     ]
+    # The role matrix goes with the board: a new link or actor shows in both at once.
+    roles = interdependencies.interdependencies(drawing.blueprint_data(blueprint))
     return {
         "blueprint": blueprint,
         "grid": grid,
         "seq": seq,
         "can_edit": can_edit,
         "arrows": arrows,
+        "roles": interdependencies.matrix_rows(roles, get_language() or "en"),
     }
 
 
@@ -167,16 +171,15 @@ def signed_in_or_guest(view: Any) -> Any:
 def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = _get_blueprint_for_user(request, blueprint_id)
     context = _board_context(request, blueprint)
-    roles = interdependencies.interdependencies(drawing.blueprint_data(blueprint))
     workspace_id = blueprint.workspace_id
     context |= {
-        "roles": interdependencies.matrix_rows(roles, get_language() or "en"),
         "role": access.role_in(request.user, workspace_id),
         "actors": Actor.objects.filter(workspace_id=workspace_id).order_by("name"),
         "channels": Channel.objects.filter(workspace_id=workspace_id).order_by("name"),
         "step_kinds": StepKind.choices,
         "evidence_choices": Evidence.choices,
-        "data_stages": DataStage.choices,
+        "data_stages": [(value, label) for value, label in DataStage.choices if value],
+        "title_max": TITLE_MAX,
         "link_kinds": LinkKind.choices,
         "bands": Band.choices,
         "emotions": [(2, "+2 ☺☺"), (1, "+1 ☺"), (0, "0"), (-1, "−1 ☹"), (-2, "−2 ☹☹")],

@@ -161,6 +161,16 @@ def test_two_participants_see_each_others_changes_live(browser: Browser, site: S
         assert step_in_api(site, second["id"])["phase"] == board.phases[1]["id"]
 
         # Links are drawn as arrows between the cards.
+        api = site.api("facilitator")
+        actors = api.get(f"{site.base}/api/v1/actors/?page_size=100", timeout=5).json()["results"]
+        for step, actor in zip((first, second), actors[:2], strict=True):
+            saved = step_in_api(site, step["id"])
+            answer = api.patch(
+                f"{site.base}/api/v1/steps/{step['id']}/",
+                json={"actor": actor["id"], "version": saved["version"]},
+                timeout=5,
+            )
+            assert answer.status_code == 200, answer.text
         made = site.api("facilitator").post(
             f"{site.base}/api/v1/links/",
             json={"blueprint": board.id, "source": first["id"], "target": second["id"]},
@@ -168,6 +178,11 @@ def test_two_participants_see_each_others_changes_live(browser: Browser, site: S
         )
         assert made.status_code == 201
         expect(a.page.locator("svg[data-arrows] path[data-arrow]")).to_have_count(1, timeout=LIVE)
+        # ...and counted in the role matrix of both pages, without a reload.
+        for watched in (a, b):
+            linked = watched.page.locator("[data-matrix] tbody td:not(.zero)")
+            expect(linked).to_have_count(1, timeout=LIVE)
+            expect(linked).to_contain_text("1 handoff")
         a.screenshot("editor-two-participants")
         assert a.errors == [] and b.errors == []
     finally:

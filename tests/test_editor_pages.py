@@ -91,3 +91,17 @@ def test_everyone_who_reads_the_page_can_export_the_pdf_book(world: World, who: 
     assert (
         f'href="/api/v1/blueprints/{world.a.blueprint.pk}/book.pdf?download=1&amp;lang=en"' in html
     )
+
+
+def test_the_step_form_allows_what_the_server_keeps_and_offers_each_choice_once(
+    world: World,
+) -> None:
+    from blueprints.models import TITLE_MAX
+
+    html = page_client(world, "alice").get(f"/blueprints/{world.a.blueprint.pk}/").content.decode()
+    assert f'id="f-title" name="title" required maxlength="{TITLE_MAX}"' in html
+    stage = re.search(r'<select id="f-data-stage".*?</select>', html, re.S)
+    assert stage, "the panel has no data stage"
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", stage.group(0))
+    assert options[0] == "—" and options.count("—") == 1, options
+    assert "Collected" in options

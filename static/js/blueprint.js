@@ -135,8 +135,10 @@ function swapBoard(html) {
   const selection = typing ? [inline.input.selectionStart, inline.input.selectionEnd] : null;
   canvas().replaceWith(fresh);
   seq = Math.max(seq, Number(fresh.dataset.seq) || 0);
-  const links = incoming.querySelector("[data-links-card]");
-  if (links) $("[data-links-card]").replaceWith(links);
+  for (const part of ["[data-links-card]", "[data-matrix]"]) {
+    const newer = incoming.querySelector(part);
+    if (newer) $(part)?.replaceWith(newer);
+  }
   const count = $("[data-step-count]");
   if (count) count.textContent = fresh.dataset.countLabel;
   if (inline) restoreInline(typing, selection);
@@ -538,7 +540,7 @@ function inlineInput(label, value) {
   form.className = "inline-edit";
   const input = document.createElement("input");
   input.setAttribute("aria-label", label);
-  input.maxLength = 300;
+  input.maxLength = $("[data-title-max]")?.maxLength || 200; // the server's limit
   input.value = value;
   const error = document.createElement("p");
   error.className = "error";

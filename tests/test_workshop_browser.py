@@ -216,9 +216,20 @@ def test_a_returning_guest_keeps_identity_and_bring_everyone_here(
     facilitator = open_page(browser, contexts)
     log_in(facilitator.page, base, "facilitator", PASSWORD)
     facilitator.page.goto(f"{base}/workshops/{workshop.pk}/?group={group.pk}")
+    # Put in a group, the guest sees it in their header at once, with the way to its blueprint.
+    pia = Participant.objects.get(workshop=workshop)
+    facilitator.page.locator(f"#p-group-{pia.pk}").select_option(str(group.pk))
+    facilitator.page.locator(f"#p-group-{pia.pk}").locator("..").get_by_role(
+        "button", name="Save"
+    ).click()
+    whoami = guest.page.locator("[data-whoami]")
+    expect(whoami).to_contain_text("Quality")
+    expect(whoami.get_by_role("link", name="Open blueprint")).to_be_visible()
     facilitator.page.get_by_role("button", name="Bring everyone here").click()
     guest.page.wait_for_url(f"**/workshops/{workshop.pk}/?group={group.pk}")
-    expect(guest.page.get_by_role("link", name=live_world.b.blueprint.title)).to_be_visible()
+    expect(
+        guest.page.get_by_role("link", name=live_world.b.blueprint.title, exact=True)
+    ).to_be_visible()
 
     # A revoked code no longer lets anyone in.
     old = workshop.join_code
@@ -285,4 +296,16 @@ def test_a_guest_drags_a_note_into_a_cluster_with_the_mouse(
     # The other page sees the move live.
     moved = facilitator.page.locator(f"[data-cluster='{cluster.pk}'] article.note")
     expect(moved).to_have_text(re.compile("Bottle arrived broken"))
+
+    # By keyboard, back out of the cluster: the focus stays on the note's controls.
+    note = Note.objects.get(text="Bottle arrived broken")
+    page.locator(f"#more-{note.pk}").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#move-{note.pk}").select_option("")
+    page.locator(f"#move-button-{note.pk}").focus()
+    page.keyboard.press("Enter")
+    expect(column.locator("article.note")).to_have_count(0)
+    expect(page.locator(f"#move-button-{note.pk}")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(f"#move-{note.pk}")).to_be_focused()
     assert guest.errors == [] and facilitator.errors == []

@@ -57,7 +57,7 @@ if (root) {
       const response = await fetch(location.href, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
-      for (const selector of ["#board", ".controls", ".facilitator-grid"]) {
+      for (const selector of ["#board", ".controls", ".facilitator-grid", "[data-whoami]"]) {
         const fresh = page.querySelector(selector);
         const current = document.querySelector(selector);
         if (fresh && current) swapKeepingInput(current, fresh);

@@ -43,8 +43,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blueprints import book_diagram, book_tables, interdependencies, layout, render
-from blueprints.models import Actor, Blueprint, Channel, MergeRun, Step
+from blueprints import book_diagram, book_tables, interdependencies, layout, merging, render
+from blueprints.models import Blueprint, MergeRun
 from workshops.models import Team
 
 BOOK_VERSION = "2"  # part of the cache key: bump when templates or layout change
@@ -248,7 +248,7 @@ def book_context(
     context["shown"]["opportunities"] = number(len(context["opportunities"]))
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
-        context["conflicts"] = _open_conflicts(blueprint, labels)
+        context["conflicts"] = _open_conflicts(blueprint)
     context["hooked"] = [
         {"key": key, "section": hooked_section(dotted, title, blueprint, code)}
         for key, dotted, title in SECTION_HOOKS
@@ -362,73 +362,31 @@ def _provenance(
     }
 
 
-CONFLICT_COLUMNS = {
-    "channel": "channel_id",
-    "actor": "actor_id",
-    "kind": "kind",
-    "emotion": "emotion",
-}
-
-
-def _open_conflicts(blueprint: Blueprint, labels: dict[str, str]) -> list[dict[str, Any]]:
+def _open_conflicts(blueprint: Blueprint) -> list[dict[str, Any]]:
     """Conflicts of the last merge that nobody settled since by editing the global step."""
     run = MergeRun.objects.filter(blueprint=blueprint).order_by("-id").first()
-    conflicts = (run.report or {}).get("conflicts", []) if run else []
+    stored = (run.report or {}).get("conflicts", []) if run else []
+    conflicts = merging.open_conflicts(blueprint_id=blueprint.pk, conflicts=stored)
     if not conflicts:
         return []
-    columns = ["id", "title", *CONFLICT_COLUMNS.values()]
-    current = {
-        row["id"]: row
-        for row in Step.objects.filter(
-            blueprint=blueprint, pk__in=[c.get("step") for c in conflicts]
-        ).values(*columns)
-    }
-    channels = dict(
-        Channel.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name")
-    )
-    actors = dict(Actor.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name"))
+    names = merging.conflict_names(blueprint.workspace_id)
     teams = dict(Team.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name"))
-    field_labels = {
-        "channel": _("Channel"),
-        "actor": _("Actor"),
-        "kind": _("Kind"),
-        "emotion": _("Emotion"),
-    }
-
-    def shown(name: str, value: Any) -> str:
-        if value is None or value == "":
-            return "—"
-        if name == "channel":
-            return channels.get(value, "—")
-        if name == "actor":
-            return actors.get(value, "—")
-        if name == "kind":
-            return labels.get(f"kind.{value}", str(value))
-        if name == "emotion":
-            return emotion_label(int(value)) or "0"
-        return str(value)
-
-    found = []
-    for conflict in conflicts:
-        name = conflict.get("field")
-        step = current.get(conflict.get("step"))
-        if step is None or name not in CONFLICT_COLUMNS:
-            continue
-        if step[CONFLICT_COLUMNS[name]] != conflict.get("chosen"):
-            continue  # edited on the global blueprint since: settled
-        found.append(
-            {
-                "title": layout.clean(step["title"]),
-                "dir": direction(step["title"]),
-                "field": field_labels[name],
-                "chosen": shown(name, conflict.get("chosen")),
-                "values": [
-                    (teams.get(value.get("team"), "—"), shown(name, value.get("value")))
-                    for value in conflict.get("values", [])
-                ],
-            }
-        )
-    return found
+    return [
+        {
+            "title": layout.clean(conflict["title"]),
+            "dir": direction(conflict["title"]),
+            "field": merging.CONFLICT_LABELS[conflict["field"]],
+            "chosen": merging.conflict_value_text(conflict["field"], conflict["chosen"], **names),
+            "values": [
+                (
+                    teams.get(value.get("team"), "—"),
+                    merging.conflict_value_text(conflict["field"], value.get("value"), **names),
+                )
+                for value in conflict.get("values", [])
+            ],
+        }
+        for conflict in conflicts
+    ]
 
 
 # --- the long tables --------------------------------------------------------------------------

@@ -132,7 +132,9 @@ class MergeConflictSerializer(serializers.Serializer):
     step = serializers.IntegerField(help_text="The global step.")
     title = serializers.CharField(allow_blank=True)
     field = serializers.ChoiceField(choices=list(merge.CONFLICT_FIELDS))
-    chosen = serializers.JSONField(allow_null=True)
+    chosen = serializers.JSONField(
+        allow_null=True, help_text="The global step's value now (the merge's pick until edited)."
+    )
     values = MergeConflictValueSerializer(many=True)
 
 
@@ -148,7 +150,11 @@ class MergeReportSerializer(serializers.Serializer):
         many=True, help_text="Edits made on the global blueprint that the merge left alone."
     )
     suggestions = MergeSuggestionSerializer(many=True)
-    conflicts = MergeConflictSerializer(many=True)
+    conflicts = MergeConflictSerializer(
+        many=True,
+        help_text="Merged steps whose teams disagree on a field, still open: editing that field "
+        "on the global step settles its conflict.",
+    )
     unapplied = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField()),
         help_text="Accepted pairs whose steps are no longer in the same lane and phase.",
@@ -180,7 +186,7 @@ class MergeViewSet(viewsets.GenericViewSet):
         run = MergeRun.objects.filter(workspace=workspace).order_by("-id").first()
         if run is None:
             raise exceptions.NotFound(NOT_MERGED_YET)
-        return Response(MergeReportSerializer(run.report).data)
+        return Response(MergeReportSerializer(merging.report_as_now(run)).data)
 
     @extend_schema(request=None, responses={200: MergedBlueprintSerializer})
     def create(self, request: Request, id: str) -> Response:

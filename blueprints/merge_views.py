@@ -49,8 +49,9 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
         )
         return redirect("merge", workspace_id=workspace.pk)
     run = MergeRun.objects.filter(workspace=workspace).order_by("-id").first()
-    report = run.report if run else {}
+    report = merging.report_as_now(run) if run else {}
     steps = _step_titles(report)
+    names = merging.conflict_names(workspace.pk) if report.get("conflicts") else {}
     suggestions = [
         {**item, "cards": [steps.get(pk, {"title": "?", "team": ""}) for pk in item["steps"]]}
         for item in report.get("suggestions", [])
@@ -58,8 +59,15 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     conflicts = [
         {
             **item,
+            "label": merging.CONFLICT_LABELS[item["field"]],
+            "chosen": merging.conflict_value_text(item["field"], item["chosen"], **names),
             "rows": [
-                {**v, **steps.get(v["source"], {"title": "?", "team": ""})} for v in item["values"]
+                {
+                    **v,
+                    **steps.get(v["source"], {"title": "?", "team": ""}),
+                    "value": merging.conflict_value_text(item["field"], v["value"], **names),
+                }
+                for v in item["values"]
             ],
         }
         for item in report.get("conflicts", [])

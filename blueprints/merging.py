@@ -26,11 +26,14 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from blueprints import events, merge, services
+from blueprints import events, layout, merge, services
 from blueprints.models import (
+    Actor,
     Blueprint,
     BlueprintKind,
+    Channel,
     DismissedStep,
     Lane,
     Link,
@@ -39,11 +42,13 @@ from blueprints.models import (
     Phase,
     PhaseMapping,
     Step,
+    StepKind,
     Verdict,
 )
 from workshops.models import Workspace
 
 GLOBAL_TITLE = "Global blueprint"
+
 STEP_INPUT_FIELDS = (
     "id", "blueprint_id", "lane_id", "phase_id", "title", "position", "description", "kind",
     "channel_id", "actor_id", "emotion", "evidence", "data_captured", "data_recorded_in",
@@ -106,7 +111,7 @@ def blueprint_merge(
         },
         **changes,
         "suggestions": writer.suggestions(result),
-        "conflicts": writer.conflicts(result),
+        "conflicts": open_conflicts(blueprint_id=blueprint.pk, conflicts=writer.conflicts(result)),
         "unapplied": [list(pair) for pair in result.unapplied],
         "dismissed": sorted(dismissed.values()),
     }
@@ -122,6 +127,85 @@ def blueprint_merge(
             user=author,
         )
     return MergeReport(blueprint=blueprint, run=run)
+
+
+# The global step's column of each field a conflict can be about, and its label.
+CONFLICT_COLUMNS = {
+    "channel": "channel_id",
+    "actor": "actor_id",
+    "kind": "kind",
+    "emotion": "emotion",
+}
+CONFLICT_LABELS = {
+    "channel": _("Channel"),
+    "actor": _("Actor"),
+    "kind": _("Kind"),
+    "emotion": _("Emotion"),
+}
+
+
+def open_conflicts(*, blueprint_id: int, conflicts: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """The conflicts of a merge report that nobody settled since, as the global cards are now.
+
+    Editing the field on the global card is the facilitator's choice: the conflict is settled
+    (the merge keeps the edit too). A conflict left open shows the card's current title and
+    value as `chosen`. The merge report stores what it found; every reader (merge page, API,
+    book) passes it through here, so an edit made after the merge settles it at once.
+    """
+    if not conflicts:
+        return []
+    columns = ["id", "title", "merge_snapshot", *CONFLICT_COLUMNS.values()]
+    steps = Step.objects.filter(
+        blueprint_id=blueprint_id, pk__in={conflict.get("step") for conflict in conflicts}
+    )
+    current = {row["id"]: row for row in steps.values(*columns)}
+    found = []
+    for conflict in conflicts:
+        name = conflict.get("field")
+        step = current.get(conflict.get("step"))
+        if step is None or name not in CONFLICT_COLUMNS:
+            continue  # the card was deleted from the global blueprint
+        merged = step["merge_snapshot"] if isinstance(step["merge_snapshot"], dict) else {}
+        value = step[CONFLICT_COLUMNS[name]]
+        if name not in merged or merged[name] != value:
+            continue  # edited on the global blueprint since the merge wrote it: settled
+        found.append({**conflict, "title": step["title"], "chosen": value})
+    return found
+
+
+def report_as_now(run: MergeRun) -> dict[str, Any]:
+    """The report of `run` with only the conflicts still open (see `open_conflicts`)."""
+    report = dict(run.report or {})
+    if report.get("conflicts"):
+        report["conflicts"] = open_conflicts(
+            blueprint_id=run.blueprint_id, conflicts=report["conflicts"]
+        )
+    return report
+
+
+def conflict_value_text(
+    name: str, value: Any, *, channels: Mapping[int, str], actors: Mapping[int, str]
+) -> str:
+    """A conflicting value as a reader knows it: a channel's name, a kind's label, ☹ −2."""
+    if value is None or value == "":
+        return "—"
+    if name == "channel":
+        return channels.get(value, "—")
+    if name == "actor":
+        return actors.get(value, "—")
+    if name == "kind":
+        return str(StepKind(value).label) if value in StepKind.values else str(value)
+    if name == "emotion" and isinstance(value, int):
+        return layout.emotion_text(value)[0] if value else "0"
+    return str(value)
+
+
+def conflict_names(workspace_id: int) -> dict[str, dict[int, str]]:
+    """The channel and actor names of a workspace, for `conflict_value_text`."""
+    return {
+        "channels": dict(Channel.objects.filter(workspace=workspace_id).values_list("id", "name")),
+        "actors": dict(Actor.objects.filter(workspace=workspace_id).values_list("id", "name")),
+    }
 
 
 def without_dismissed(result: merge.MergeResult, keys: set[str]) -> merge.MergeResult:

@@ -396,6 +396,11 @@ def test_a_global_book_shows_provenance_and_open_conflicts(world: World) -> None
     Step.objects.filter(pk=merged_step.pk).update(emotion=0)
     settled = fetch(world.client("manager"), glob)
     assert "None: the teams agree." in settled.text(settled.section("Open merge conflicts"))
+    # Merging again keeps the edit and the conflict settled.
+    assert facilitator.post(f"/api/v1/workspaces/{world.workspace.pk}/merge/").status_code == 200
+    assert glob.steps.get(pk=merged_step.pk).emotion == 0
+    again = fetch(world.client("manager"), glob)
+    assert "None: the teams agree." in again.text(again.section("Open merge conflicts"))
 
 
 # --- hooks for other apps -----------------------------------------------------------------------

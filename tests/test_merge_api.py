@@ -467,6 +467,31 @@ def test_conflicts_list_the_values_of_every_source(world: World) -> None:
     assert step["channel"] == world.channel.pk
 
 
+def test_editing_the_field_on_the_global_step_settles_its_conflict(world: World) -> None:
+    world.glob.blueprint.delete()
+    Step.objects.filter(pk=world.a.step.pk).update(emotion=-2, kind="action")
+    Step.objects.filter(pk=world.b.step.pk).update(emotion=1, kind="pain_point")
+    facilitator = world.client("facilitator")
+    path = f"/api/v1/workspaces/{world.workspace.pk}/merge/"
+    step = global_step_of(merged(facilitator, world.workspace), world.a.step.pk)
+    assert step["emotion"] == -2 and step["kind"] == "action"
+    edit = {"emotion": 1, "title": "Calls about a bottle", "version": step["version"]}
+    assert facilitator.patch(f"/api/v1/steps/{step['id']}/", edit).status_code == 200
+
+    # Settled at once, before any re-merge; the kind conflict stays open, as the card is now.
+    for body in (facilitator.get(path).json(), merged(facilitator, world.workspace)["merge"]):
+        assert [(c["field"], c["title"], c["chosen"]) for c in body["conflicts"]] == [
+            ("kind", "Calls about a bottle", "action")
+        ]
+    assert Step.objects.get(pk=step["id"]).emotion == 1
+
+    # A newer disagreement on the other field reopens nothing that was settled.
+    Step.objects.filter(pk=world.b.step.pk).update(emotion=2)
+    assert [c["field"] for c in merged(facilitator, world.workspace)["merge"]["conflicts"]] == [
+        "kind"
+    ]
+
+
 def test_rows_made_by_hand_are_adopted_rather_than_doubled(world: World) -> None:
     Step.objects.filter(pk=world.a.step.pk).update(description="From team A")
     body = merged(world.client("facilitator"), world.workspace)

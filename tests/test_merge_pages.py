@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import Browser, expect
 
-from blueprints.models import Blueprint, MergeDecision, MergeRun
+from blueprints.models import Blueprint, MergeDecision, MergeRun, Step
 from tests.browser import WatchedPage, log_in
 from tests.conftest import World
 from workshops.models import Workspace
@@ -50,6 +50,29 @@ def test_the_merge_page_names_the_cards_kept_out_of_the_global_blueprint(world: 
     html = page_client(world, "manager").get(path).content.decode()
     assert "1 merged card deleted from the global blueprint stays out:" in html
     assert step.title in html
+
+
+def test_the_conflict_table_names_the_field_and_drops_a_settled_conflict(world: World) -> None:
+    world.glob.blueprint.delete()
+    Step.objects.filter(pk=world.a.step.pk).update(emotion=-2, kind="action")
+    Step.objects.filter(pk=world.b.step.pk).update(emotion=1, kind="pain_point")
+    path = f"/workspaces/{world.workspace.pk}/merge/"
+    facilitator = page_client(world, "facilitator")
+    facilitator.post(path)
+    html = facilitator.get(path, headers={"accept-language": "pt-br"}).content.decode()
+    assert "<td>Emoção</td>" in html and "<td>emotion</td>" not in html
+    assert "<td>☹ −2</td>" in html and "☺ +1" in html
+
+    # The facilitator picks Quality's value on the global card: settled, merged again or not.
+    merged = Step.objects.get(blueprint__kind="global", sources=world.a.step)
+    edit = {"emotion": 1, "version": merged.version}
+    assert world.client("facilitator").patch(f"/api/v1/steps/{merged.pk}/", edit).status_code == 200
+    for again in (False, True):
+        if again:
+            facilitator.post(path)
+        html = facilitator.get(path).content.decode()
+        assert "<td>Emotion</td>" not in html and "☹ −2" not in html
+        assert "<td>Kind</td>" in html and "<td>Action</td>" in html
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ class LaneInline(admin.TabularInline):
 
 @admin.register(Blueprint)
 class BlueprintAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "team", "workspace", "version"]
+    list_display = ["__str__", "kind", "team", "workspace", "version"]
     list_filter = ["kind", "workspace"]
     inlines = [PhaseInline, LaneInline]
 

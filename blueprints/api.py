@@ -166,6 +166,18 @@ class BlueprintSerializer(VersionedSerializer):
             "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "title": {
+                "allow_blank": False,
+                "help_text": "The name; a global blueprint nobody named reads as "
+                '"Global blueprint" in the request\'s language.',
+            }
+        }
+
+    def to_representation(self, instance: Blueprint) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["title"] = instance.display_title
+        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

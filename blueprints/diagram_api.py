@@ -102,7 +102,7 @@ def wants_download(request: Request) -> bool:
 
 
 def file_name(blueprint: Blueprint, suffix: str) -> str:
-    return f"{slugify(blueprint.title)[:80] or 'blueprint'}-{blueprint.pk}{suffix}"
+    return f"{slugify(blueprint.display_title)[:80] or 'blueprint'}-{blueprint.pk}{suffix}"
 
 
 def file_response(
@@ -171,8 +171,9 @@ class DiagramView(DrawingView):
     def get(self, request: Request, id: str, fmt: str) -> HttpResponse:
         blueprint = readable_blueprint(request, id)
         page = request.build_absolute_uri(reverse("blueprint", args=[blueprint.pk]))
-        data = render.blueprint_data(blueprint, url=page)
-        source = layout.blueprint_dot(data, requested_language(request))
+        language = requested_language(request)
+        data = render.blueprint_data(blueprint, url=page, language=layout.language_of(language))
+        source = layout.blueprint_dot(data, language)
         return drawing_response(request, source, fmt, file_name(blueprint, f".{fmt}"))
 
 
@@ -232,7 +233,8 @@ class InterdependenciesView(DrawingView):
                 return unchanged
             return file_response(request, content, "text/csv; charset=utf-8", etag, filename)
         language = requested_language(request)
-        source = interdependencies.network_dot(result, blueprint.title, language)
+        title = blueprint.title_in(layout.language_of(language))
+        source = interdependencies.network_dot(result, title, language)
         return drawing_response(request, source, fmt, filename)
 
 

@@ -47,8 +47,6 @@ from blueprints.models import (
 )
 from workshops.models import Workspace
 
-GLOBAL_TITLE = "Global blueprint"
-
 STEP_INPUT_FIELDS = (
     "id", "blueprint_id", "lane_id", "phase_id", "title", "position", "description", "kind",
     "channel_id", "actor_id", "emotion", "evidence", "data_captured", "data_recorded_in",
@@ -81,7 +79,7 @@ def blueprint_merge(
     # One merge at a time per workspace; SQLite serialises writers anyway.
     Workspace.objects.select_for_update().filter(pk=workspace.pk).exists()
     blueprint, _ = Blueprint.objects.get_or_create(
-        workspace=workspace, kind=BlueprintKind.GLOBAL, defaults={"title": GLOBAL_TITLE}
+        workspace=workspace, kind=BlueprintKind.GLOBAL, defaults={"title": ""}
     )
     teams = team_blueprints(workspace=workspace)
     decisions = merge_decisions(workspace=workspace)

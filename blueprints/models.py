@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -134,7 +135,9 @@ class Channel(models.Model):
 
 class Blueprint(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="blueprints")
-    title = models.CharField(max_length=TITLE_MAX)
+    # Empty: the default name of its kind ("Global blueprint"), shown in the reader's language;
+    # a name someone typed is shown as typed. Show `display_title`, never `title`.
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
     description = models.TextField(max_length=TEXT_MAX, blank=True)
     kind = models.CharField(max_length=10, choices=BlueprintKind.choices, default="team")
     team = models.ForeignKey(
@@ -159,7 +162,21 @@ class Blueprint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The name to show, in the active language when it is the default one."""
+        return self.title_in()
+
+    def title_in(self, language: str | None = None) -> str:
+        if self.title:
+            return self.title
+        label = BlueprintKind(self.kind).label if self.kind in BlueprintKind.values else ""
+        if language is None:
+            return str(label)
+        with translation.override(language):
+            return str(label)
 
 
 class Phase(models.Model):

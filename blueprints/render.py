@@ -170,7 +170,9 @@ def _store(path: Path, content: bytes) -> None:
         raise
 
 
-def blueprint_data(blueprint: Blueprint, url: str = "") -> BlueprintData:
+def blueprint_data(
+    blueprint: Blueprint, url: str = "", language: str | None = None
+) -> BlueprintData:
     """The plain layout input of a blueprint, in five queries whatever its size.
 
     `url` is the address of the blueprint's page, which the cards of the drawing link to.
@@ -238,7 +240,7 @@ def blueprint_data(blueprint: Blueprint, url: str = "") -> BlueprintData:
         )
     ]
     return BlueprintData(
-        title=blueprint.title,
+        title=blueprint.title_in(language),
         phases=phases,
         lanes=lanes,
         steps=steps,

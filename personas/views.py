@@ -123,7 +123,9 @@ class PersonaForm(forms.Form):
             .select_related("blueprint")
             .order_by("blueprint__title", "id")
         )
-        self.fields["steps"].label_from_instance = lambda s: f"{s.blueprint.title} — {s.title}"
+        self.fields["steps"].label_from_instance = lambda s: (
+            f"{s.blueprint.display_title} — {s.title}"
+        )
 
     def clean_picture(self) -> Any:
         from personas.api import NOT_A_PICTURE, PICTURE_MAGIC, PICTURE_MAX_BYTES, PICTURE_TOO_BIG

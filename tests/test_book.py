@@ -373,6 +373,26 @@ def test_labels_follow_lang_and_the_request_language(
 # --- global blueprint ---------------------------------------------------------------------------
 
 
+def test_a_merged_global_blueprint_reads_its_default_name_in_the_book_language(
+    world: World,
+) -> None:
+    world.glob.blueprint.delete()
+    facilitator = world.client("facilitator")
+    merged = facilitator.post(f"/api/v1/workspaces/{world.workspace.pk}/merge/")
+    glob = Blueprint.objects.get(pk=merged.json()["id"])
+    assert glob.title == ""  # the default name, in no language
+    portuguese = fetch(world.client("manager"), glob, lang="pt-br")
+    assert "Blueprint global" in portuguese.text(0)
+    assert "Global blueprint" not in portuguese.all_text()
+    assert portuguese.reader.metadata.title == "Blueprint global"
+
+    # A name someone typed is never translated.
+    edit = {"title": "Aurora — one view", "version": glob.version}
+    assert facilitator.patch(f"/api/v1/blueprints/{glob.pk}/", edit).status_code == 200
+    named = fetch(world.client("manager"), glob, lang="pt-br")
+    assert named.reader.metadata.title == "Aurora — one view"
+
+
 def test_a_global_book_shows_provenance_and_open_conflicts(world: World) -> None:
     world.glob.blueprint.delete()
     Step.objects.filter(pk=world.a.step.pk).update(emotion=-2)

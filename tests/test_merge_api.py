@@ -492,6 +492,25 @@ def test_editing_the_field_on_the_global_step_settles_its_conflict(world: World)
     ]
 
 
+def test_the_merged_global_blueprint_is_named_in_the_reader_language(world: World) -> None:
+    world.glob.blueprint.delete()
+    facilitator = world.client("facilitator")
+    glob = merged(facilitator, world.workspace)
+    assert glob["title"] == "Global blueprint"
+    path = f"/api/v1/blueprints/{glob['id']}/"
+    portuguese = facilitator.get(path, headers={"accept-language": "pt-br"}).json()
+    assert portuguese["title"] == "Blueprint global"
+    blank = facilitator.patch(path, {"title": "", "version": glob["version"]})
+    assert blank.status_code == 400 and "title" in blank.json()
+    typed = {"title": "Global blueprint", "version": glob["version"]}
+    assert facilitator.patch(path, typed).status_code == 200  # typed: kept as typed
+    assert facilitator.get(path, headers={"accept-language": "pt-br"}).json()["title"] == (
+        "Global blueprint"
+    )
+    merged(facilitator, world.workspace)
+    assert Blueprint.objects.get(pk=glob["id"]).title == "Global blueprint"
+
+
 def test_rows_made_by_hand_are_adopted_rather_than_doubled(world: World) -> None:
     Step.objects.filter(pk=world.a.step.pk).update(description="From team A")
     body = merged(world.client("facilitator"), world.workspace)

@@ -75,6 +75,18 @@ def test_the_conflict_table_names_the_field_and_drops_a_settled_conflict(world: 
         assert "<td>Kind</td>" in html and "<td>Action</td>" in html
 
 
+def test_the_global_board_and_lists_name_it_in_the_reader_language(world: World) -> None:
+    world.glob.blueprint.delete()
+    page_client(world, "facilitator").post(f"/workspaces/{world.workspace.pk}/merge/")
+    merged = Blueprint.objects.get(workspace=world.workspace, kind="global")
+    manager = page_client(world, "manager")
+    pt = {"accept-language": "pt-br"}
+    board = manager.get(f"/blueprints/{merged.pk}/", headers=pt).content.decode()
+    assert "<h1>Blueprint global</h1>" in board and "Global blueprint" not in board
+    home = manager.get("/", headers=pt).content.decode()
+    assert ">Blueprint global</a>" in home
+
+
 @pytest.fixture
 def watched(browser: Browser) -> Iterator[WatchedPage]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")

@@ -20,6 +20,7 @@ import pytest
 import weasyprint
 from django.test import override_settings
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -604,3 +605,32 @@ def test_drawings_go_into_weasyprints_own_pdf_and_a_foreign_pdf_falls_back_to_st
         assert "Host page" in made.text(0) and expected in made.text(0)
         # Drawn (as ink, not only as text) below the host's paragraph, inside the page.
         assert picture(made.content, 0, dpi=40).share(ink) > bare
+
+
+# --- summary tables: numbers and headers keep whole --------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es", "it", "pt-br"])
+def test_numbers_and_header_words_never_break_in_the_summary_tables(
+    world: World, language: str
+) -> None:
+    # 60 steps: ten in each band's lane, and a book long enough for two-digit page numbers.
+    blueprint = factories.make_blueprint_of_size(world.workspace, world.team_a, 60)
+    Step.objects.filter(blueprint=blueprint, title__in=["Step 3", "Step 9"]).update(
+        kind="opportunity"
+    )
+    made = fetch(world.client("manager"), blueprint, lang=language)
+    with translation.override(language):
+        steps_title, pains_title = _("Steps by band"), _("Pain points and opportunities")
+        headers = [_("Steps").upper(), _("Page").upper()]
+        pains, opportunities = _("Pain points"), _("Opportunities")
+    summary = made.text(made.section(steps_title))
+    # Both header words whole, side by side on the header's line.
+    assert re.search(rf"{headers[0]}\s+{headers[1]}\s*$", summary, re.MULTILINE), summary
+    bands = re.findall(r"^.*?\s(\d+)\s+(\d+)\s*$", summary, re.MULTILINE)
+    assert [count for count, _page in bands] == ["10", "10", "10", "20", "10"], summary
+    assert all(int(page) >= 10 for _count, page in bands), bands
+    pain_page = made.text(made.section(pains_title))
+    for label in [pains, opportunities]:
+        found = re.search(rf"^{re.escape(label)}\s+(\d+)\s+(\d+)\s*$", pain_page, re.MULTILINE)
+        assert found and int(found.group(2)) >= 10, pain_page

@@ -245,6 +245,11 @@ def book_context(
         "slot_height_mm": SLOT_HEIGHT_MM,
     }
     context["shown"]["pain_points"] = number(len(context["pain_points"]))
+    # "Steps that hurt" count the marked pain points and the steps where the customer feels bad:
+    # shown apart, so they add up to the kinds of steps on the same page.
+    marked = sum(1 for row in context["pain_points"] if row["kind"] == "pain_point")
+    context["shown"]["pain_marked"] = number(marked)
+    context["shown"]["pain_felt"] = number(len(context["pain_points"]) - marked)
     context["shown"]["opportunities"] = number(len(context["opportunities"]))
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
@@ -510,7 +515,7 @@ def table_groups(context: dict[str, Any]) -> list[TableGroup]:
         ]
         groups.append(TableGroup(band["id"], band["label"], ", ".join(band["lanes"]), steps, rows))
     for key, title, found, last in [
-        ("pain-points", _("Pain points"), context["pain_points"], (_("Emotion"), "emotion")),
+        ("pain-points", _("Steps that hurt"), context["pain_points"], (_("Emotion"), "emotion")),
         (
             "opportunities",
             _("Opportunities"),

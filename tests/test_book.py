@@ -289,7 +289,7 @@ def test_steps_appear_in_their_band_table_with_channel_evidence_and_data(report:
     assert report.size(steps_page + 1) == A4_LANDSCAPE
     text = report.text(report.section("Pain points and opportunities") + 1)
     assert "Calls about a flat bottle" in text and "Offer a replacement crate" in text
-    assert "Pain points · 1 step" in text and "Opportunities · 1 step" in text
+    assert "Steps that hurt · 1 step" in text and "Opportunities · 1 step" in text
 
 
 def test_the_diagram_is_vector_graphics_on_a3_landscape_in_the_colours_of_the_board(
@@ -623,7 +623,7 @@ def test_numbers_and_header_words_never_break_in_the_summary_tables(
     with translation.override(language):
         steps_title, pains_title = _("Steps by band"), _("Pain points and opportunities")
         headers = [_("Steps").upper(), _("Page").upper()]
-        pains, opportunities = _("Pain points"), _("Opportunities")
+        pains, opportunities = _("Steps that hurt"), _("Opportunities")
     summary = made.text(made.section(steps_title))
     # Both header words whole, side by side on the header's line.
     assert re.search(rf"{headers[0]}\s+{headers[1]}\s*$", summary, re.MULTILINE), summary
@@ -634,3 +634,33 @@ def test_numbers_and_header_words_never_break_in_the_summary_tables(
     for label in [pains, opportunities]:
         found = re.search(rf"^{re.escape(label)}\s+(\d+)\s+(\d+)\s*$", pain_page, re.MULTILINE)
         assert found and int(found.group(2)) >= 10, pain_page
+
+
+ARTICLES = {"the", "el", "la", "los", "las", "il", "lo", "i", "gli", "le", "o", "a", "os", "as"}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "it", "pt-br"])
+def test_the_overview_counts_agree_and_read_as_plain_counts(world: World, language: str) -> None:
+    blueprint = factories.make_blueprint_of_size(world.workspace, world.team_a, 12)
+    steps = list(blueprint.steps.order_by("id"))
+    # Two marked pain points (one of them felt badly too) and, apart from those, the steps
+    # with a negative emotion: "steps that hurt" counts both, "Pain point" only the first.
+    Step.objects.filter(pk__in=[steps[0].pk, steps[2].pk]).update(kind="pain_point")
+    felt = sum(
+        1 for step in steps if step.emotion < 0 and step.pk not in (steps[0].pk, steps[2].pk)
+    )
+    made = fetch(world.client("manager"), blueprint, lang=language)
+    with translation.override(language):
+        glance = made.text(made.section(_("At a glance")))
+        marked_label = layout.LABELS[layout.language_of(language)]["kind.pain_point"]
+        tiles = [_("phases"), _("lanes"), _("steps")]
+        hurt = _(
+            "Steps that hurt: %(marked)s marked as pain points and %(felt)s more where "
+            "the customer feels bad."
+        )
+    for count, label in zip([6, 6, 12], tiles, strict=True):
+        assert label.split()[0].lower() not in ARTICLES, label
+        assert re.search(rf"\b{count}\s+{re.escape(label)}\b", glance), (label, glance)
+    assert re.search(rf"{re.escape(marked_label)}: 2\b", glance), glance
+    assert squeezed(hurt % {"marked": 2, "felt": felt}) in squeezed(glance), glance
+    assert re.search(rf"\b{2 + felt}\s", glance)

@@ -169,6 +169,8 @@ def book_context(
     code = layout.language_of(language)
     labels = layout.LABELS[code]
     data = data if data is not None else render.blueprint_data(blueprint)
+    roles = layout.role_names(data, code)
+    data = layout.with_role_names(data, code)  # one name per role, the reader's, everywhere
     phase_index = {phase.id: i for i, phase in enumerate(data.phases)}
     phase_name = {phase.id: layout.clean(phase.name) for phase in data.phases}
     band_order = {band: i for i, band in enumerate(layout.BANDS)}
@@ -253,7 +255,7 @@ def book_context(
     context["shown"]["opportunities"] = number(len(context["opportunities"]))
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
-        context["conflicts"] = _open_conflicts(blueprint)
+        context["conflicts"] = _open_conflicts(blueprint, roles)
     context["hooked"] = [
         {"key": key, "section": hooked_section(dotted, title, blueprint, code)}
         for key, dotted, title in SECTION_HOOKS
@@ -288,7 +290,8 @@ def _step_row(
         "kind_label": labels.get(f"kind.{step.kind}", step.kind),
         "colour": layout.KIND_COLOURS.get(step.kind, layout.INK),
         "channel": layout.clean(step.channel),
-        "actor": layout.clean(step.actor or lane.actor) or lane_label[step.lane],
+        # A lane without an actor (physical evidence, say) has no role: the matrix skips it too.
+        "actor": layout.clean(step.actor or lane.actor) or "—",
         "evidence": labels.get(f"evidence.{step.evidence}", step.evidence),
         "evidence_colour": layout.EVIDENCE_COLOURS.get(step.evidence, layout.MUTED),
         "emotion": emotion_label(step.emotion),
@@ -367,7 +370,7 @@ def _provenance(
     }
 
 
-def _open_conflicts(blueprint: Blueprint) -> list[dict[str, Any]]:
+def _open_conflicts(blueprint: Blueprint, roles: dict[str, str]) -> list[dict[str, Any]]:
     """Conflicts of the last merge that nobody settled since by editing the global step."""
     run = MergeRun.objects.filter(blueprint=blueprint).order_by("-id").first()
     stored = (run.report or {}).get("conflicts", []) if run else []
@@ -375,6 +378,10 @@ def _open_conflicts(blueprint: Blueprint) -> list[dict[str, Any]]:
     if not conflicts:
         return []
     names = merging.conflict_names(blueprint.workspace_id)
+    # An actor reads as the role's name in the reader's language, as in the step tables.
+    names["actors"] = {
+        pk: roles.get(layout.clean(name), name) for pk, name in names["actors"].items()
+    }
     teams = dict(Team.objects.filter(workspace=blueprint.workspace_id).values_list("id", "name"))
     return [
         {
@@ -644,7 +651,8 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
         with ThreadPoolExecutor(max_workers=2) as pool:
             diagram = None
             if data.phases and data.lanes:
-                diagram = pool.submit(book_diagram.draw, book_diagram.book_dot(data, code))
+                named = layout.with_role_names(data, code)  # as the tables name the roles
+                diagram = pool.submit(book_diagram.draw, book_diagram.book_dot(named, code))
             groups = table_groups(context)
             step_pages = table_pages([group for group in groups if group.key.startswith("band-")])
             pain_pages = table_pages(

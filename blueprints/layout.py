@@ -20,7 +20,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Canonical band order, top to bottom, and the lines derived from adjacent bands. They mirror
 # blueprints.models.BAND_ORDER and LINES (kept here so this module needs no Django);
@@ -283,6 +283,36 @@ def labels_for(code: str | None) -> dict[str, str]:
 def lane_name(lane: LaneData, code: str) -> str:
     translations = lane.name_translations or {}
     return translations.get(code) or translations.get(code[:2]) or lane.name
+
+
+def role_names(data: BlueprintData, code: str) -> dict[str, str]:
+    """Each role (actor) by its name in the reader's language.
+
+    Actors are named once, for the whole workspace; a lane named after its actor is that role's
+    row, and its translations are the role's names. A role without such a lane keeps its name.
+    """
+    names: dict[str, str] = {}
+    for lane in data.lanes:
+        actor = clean(lane.actor)
+        if actor and actor == clean(lane.name):
+            names.setdefault(actor, clean(lane_name(lane, code)) or actor)
+    return names
+
+
+def with_role_names(data: BlueprintData, code: str) -> BlueprintData:
+    """`data` with every lane's and step's actor named as `role_names` says: one name per role."""
+    names = role_names(data, code)
+    if not names:
+        return data
+
+    def named(actor: str) -> str:
+        return names.get(clean(actor), actor) if actor else actor
+
+    return replace(
+        data,
+        lanes=[replace(lane, actor=named(lane.actor)) for lane in data.lanes],
+        steps=[replace(step, actor=named(step.actor)) for step in data.steps],
+    )
 
 
 def lines_between(above: str, below: str) -> list[str]:

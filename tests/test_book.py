@@ -664,3 +664,48 @@ def test_the_overview_counts_agree_and_read_as_plain_counts(world: World, langua
     assert re.search(rf"{re.escape(marked_label)}: 2\b", glance), glance
     assert squeezed(hurt % {"marked": 2, "felt": felt}) in squeezed(glance), glance
     assert re.search(rf"\b{2 + felt}\s", glance)
+
+
+def test_each_role_has_one_name_in_the_readers_language(world: World) -> None:
+    blueprint = factories.make_blueprint(world.workspace, world.team_a, title="Handling")
+    consumer = Actor.objects.create(workspace=world.workspace, name="Consumer")
+    agent = Actor.objects.create(workspace=world.workspace, name="Call-centre agent")
+    phase = factories.make_phase(blueprint, "Contact")
+    evidence = factories.make_lane(
+        blueprint, "evidence", name="Physical evidence",
+        name_translations={"pt-br": "Evidências físicas"},
+    )  # fmt: skip
+    customer = factories.make_lane(
+        blueprint, "customer", name="Consumer", actor=consumer,
+        name_translations={"pt-br": "Consumidor"},
+    )  # fmt: skip
+    front = factories.make_lane(
+        blueprint, "frontstage", name="Call-centre agent", actor=agent,
+        name_translations={"pt-br": "Atendente da central"},
+    )  # fmt: skip
+    label = factories.make_step(evidence, phase, "Careline number on the label")
+    calls = factories.make_step(customer, phase, "Calls the careline")
+    answers = factories.make_step(front, phase, "Answers the call")
+    # The agent also acts in the customer's lane: the step's own actor, translated all the same.
+    callback = factories.make_step(customer, phase, "Gets a call back", actor=agent)
+    factories.make_link(label, calls)
+    factories.make_link(calls, answers)
+    factories.make_link(answers, callback, kind="information")
+    made = fetch(world.client("manager"), blueprint, lang="pt-br")
+    text = made.all_text()
+    for english in ["Consumer", "Call-centre agent"]:
+        assert english not in text  # nowhere: tables, matrix, diagram
+    roles = made.text(made.section("Interdependências entre papéis"))
+    assert "Consumidor" in roles and "Atendente da central" in roles
+    with translation.override("pt-br"):
+        context = book.book_context(blueprint, "pt-br")
+    actors = {row["title"]: row["actor"] for row in context["pain_points"] + [
+        row for band in context["bands"] for row in band["rows"]
+    ]}  # fmt: skip
+    assert actors == {
+        "Careline number on the label": "—",  # physical evidence has no role
+        "Calls the careline": "Consumidor",
+        "Answers the call": "Atendente da central",
+        "Gets a call back": "Atendente da central",
+    }
+    assert context["matrix"]["actors"] == ["Consumidor", "Atendente da central"]

@@ -55,7 +55,7 @@ def persona_dict(persona: Persona, blueprint: Any = None) -> dict[str, Any]:
         "initials": persona.initials,
         "picture_path": persona.picture.path if persona.picture else None,
         "quote": persona.quote,
-        "gender": persona.gender,
+        "gender": evidence.gender_text(persona.gender),
         "age": persona.age,
         "residence": persona.residence,
         "birthplace": persona.birthplace,

@@ -12,6 +12,8 @@ backs each profile attribute beside it, for the persona page, the API and the PD
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +51,26 @@ def label_text(column: str, label: str) -> str:
     if column == "gender":
         return str(GENDERS.get(label, label))
     return label
+
+
+def gender_text(value: str) -> str:
+    """A persona's gender in the reader's language when it is one of the choices.
+
+    A draft stores the choice's label in the language it was drafted in ("Female", "Mujer");
+    a choice, in any of the languages, reads as the reader's label. What a person wrote
+    otherwise stays as written.
+    """
+    wanted = value.strip().casefold()
+    if not wanted:
+        return value
+    for key, label in GENDERS.items():
+        names = {key}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.add(str(label).casefold())
+        if wanted in names:
+            return str(label)
+    return value
 
 
 def percent(value: float) -> str:

@@ -709,3 +709,26 @@ def test_each_role_has_one_name_in_the_readers_language(world: World) -> None:
         "Gets a call back": "Atendente da central",
     }
     assert context["matrix"]["actors"] == ["Consumidor", "Atendente da central"]
+
+
+def test_persona_pages_show_choices_and_numbers_in_the_readers_language(world: World) -> None:
+    from personas.models import Persona
+
+    evidence = {"customers": 1983, "share": 0.16, "contacts_per_customer": 4.2}
+    drafted = [
+        ("Elena, the label reader", "Female"),  # drafted in English
+        ("Marco, the online regular", "Hombre"),  # drafted in Spanish
+        ("Ana, written by hand", "Woman in her forties"),  # a person's words stay
+    ]
+    for name, gender in drafted:
+        persona = Persona.objects.create(
+            workspace=world.workspace, name=name, gender=gender, evidence=evidence
+        )
+        persona.blueprints.add(world.a.blueprint)
+    made = fetch(world.client("manager"), world.a.blueprint, lang="pt-br")
+    text = " ".join(made.text(made.section("Personas e protocolos de atendimento")).split())
+    assert "Elena, the label reader · Feminino" in text
+    assert "Marco, the online regular · Masculino" in text
+    assert "Ana, written by hand · Woman in her forties" in text
+    assert "Female" not in text and "Hombre" not in text
+    assert "1.983 clientes (16 % do total), 4,2 contatos cada" in text

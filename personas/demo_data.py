@@ -161,10 +161,13 @@ def demo_contacts(
 
 
 # How the facilitator refined the drafted personas in the demo (keyed by the category that
-# over-indexes in the segment), with one service protocol each.
+# over-indexes in the segment), with one service protocol each. The name follows the gender the
+# draft found in the segment's evidence (`names`, keyed like the contacts' gender), so a
+# persona is never "Sofia" and male; a segment with neither gets the role alone.
 DEMO_PROFILES: dict[str, dict] = {
     "Complaints": {
-        "name": "Giulia, the careful caller",
+        "names": {"female": "Giulia, the careful caller", "male": "Giorgio, the careful caller"},
+        "role": "The careful caller",
         "quote": "I have bought your water for thirty years. I want someone to listen.",
         "desires": ["To be recognised as a loyal customer", "A follow-up call when it is solved"],
         "frustrations": ["Repeating the batch code to three people", "No news after the call"],
@@ -173,12 +176,13 @@ DEMO_PROFILES: dict[str, dict] = {
             "tone": "Warm, patient, personal",
             "preferred_channel": "Phone",
             "target_response_minutes": 240,
-            "script": "Thank her for the loyalty, take the batch code once, promise a call-back "
+            "script": "Thank them for their loyalty, take the batch code once, promise a call-back "
             "with the quality team's answer within two working days.",
         },
     },
     "E-commerce": {
-        "name": "Marco, the online regular",
+        "names": {"female": "Marta, the online regular", "male": "Marco, the online regular"},
+        "role": "The online regular",
         "quote": "Just tell me where my order is.",
         "desires": ["Tracking without asking", "Refunds in one click"],
         "frustrations": ["Chat agents without access to the order", "Damaged parcels"],
@@ -187,11 +191,12 @@ DEMO_PROFILES: dict[str, dict] = {
             "tone": "Quick and factual",
             "preferred_channel": "Live chat",
             "target_response_minutes": 15,
-            "script": "Open with the order status; offer a replacement or refund before he asks.",
+            "script": "Open with the order status; offer a replacement or refund before they ask.",
         },
     },
     "Promotions": {
-        "name": "Sofia, the prize hunter",
+        "names": {"female": "Sofia, the prize hunter", "male": "Matteo, the prize hunter"},
+        "role": "The prize hunter",
         "quote": "The code on the cap did not work!!",
         "desires": ["Instant confirmation of prizes"],
         "frustrations": ["Unclear promotion rules", "Waiting days for an answer on Instagram"],
@@ -204,7 +209,8 @@ DEMO_PROFILES: dict[str, dict] = {
         },
     },
     "Information requests": {
-        "name": "Elena, the label reader",
+        "names": {"female": "Elena, the label reader", "male": "Enrico, the label reader"},
+        "role": "The label reader",
         "quote": "Is it safe for my son's allergy?",
         "desires": ["Complete ingredient information online"],
         "frustrations": ["Generic answers", "Having to write twice"],
@@ -217,7 +223,8 @@ DEMO_PROFILES: dict[str, dict] = {
         },
     },
     "Feedback": {
-        "name": "Luca, the brand fan",
+        "names": {"female": "Lucia, the brand fan", "male": "Luca, the brand fan"},
+        "role": "The brand fan",
         "quote": "Loved the new bottle, you should do a sparkling one!",
         "desires": ["To be heard and thanked publicly"],
         "frustrations": ["Suggestions that vanish"],
@@ -226,7 +233,12 @@ DEMO_PROFILES: dict[str, dict] = {
             "tone": "Enthusiastic",
             "preferred_channel": "Social media (Instagram/Facebook)",
             "target_response_minutes": 120,
-            "script": "Thank him publicly, pass the idea to trade marketing and tell him you did.",
+            "script": "Thank them publicly, pass the idea to trade marketing, tell them you did.",
         },
     },
 }
+
+
+def demo_name(profile: dict, gender: str) -> str:
+    """The demo persona's name for a segment whose customers are mostly of `gender`."""
+    return profile["names"].get(gender) or profile["role"]

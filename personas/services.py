@@ -164,6 +164,8 @@ def demo_contacts_seed(*, workspace: Workspace, customers: int = demo_data.DEMO_
 
 def demo_personas_refine(*, workspace: Workspace) -> None:
     """Give the drafted demo personas the names, quotes and protocols of the story."""
+    from personas import evidence
+
     reasons = {
         key_of(node.name): node
         for node in ContactReason.objects.filter(workspace=workspace, parent=None)
@@ -174,7 +176,8 @@ def demo_personas_refine(*, workspace: Workspace) -> None:
         spec = demo_data.DEMO_PROFILES.get(over[0]["label"]) if over else None
         if spec is None:
             continue
-        changes = {name: spec[name] for name in ("name", "quote", "desires", "frustrations")}
+        changes = {name: spec[name] for name in ("quote", "desires", "frustrations")}
+        changes["name"] = demo_data.demo_name(spec, evidence.top_label(persona.evidence, "gender"))
         persona_update(persona=persona, changes=changes)
         protocol = spec["protocol"]
         reason = reasons.get(key_of(protocol["reason"]))

@@ -173,7 +173,17 @@ def test_demo_contacts_are_segmented_into_the_planted_groups_and_drafted_persona
         adjusted_rand_score([planted[c] for c in customers], [found[c] for c in customers]) >= 0.9
     )
     names = set(Persona.objects.values_list("name", flat=True))
-    assert names == {spec["name"] for spec in demo_data.DEMO_PROFILES.values()}
+    assert len(names) == len(demo_data.DEMO_PROFILES)
+    # Each name agrees with the gender drafted from the segment: no "Sofia" who is male.
+    first_names = {"female": {"Giulia", "Marta", "Sofia", "Elena", "Lucia"}}
+    first_names["male"] = {"Giorgio", "Marco", "Matteo", "Enrico", "Luca"}
+    for persona in Persona.objects.all():
+        first = persona.name.split(",")[0]
+        gender = {"Female": "female", "Male": "male"}.get(persona.gender, "")
+        assert first in first_names.get(gender, {first}), (persona.name, persona.gender)
+        assert persona.name.split(", ")[-1].lower() in {
+            spec["role"].lower() for spec in demo_data.DEMO_PROFILES.values()
+        }
     assert ServiceProtocol.objects.count() == len(names)
     before = (Contact.objects.count(), Persona.objects.count(), ServiceProtocol.objects.count())
     seed()

@@ -196,6 +196,8 @@ class Segmentation(models.Model):
     requested_k = models.PositiveSmallIntegerField(null=True, blank=True)
     use_demographics = models.BooleanField(default=False)
     seed = models.PositiveIntegerField(default=0)
+    # The language of who started the run: the personas it drafts are worded in it.
+    language = models.CharField(max_length=10, blank=True)
     status = models.CharField(
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

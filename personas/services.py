@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, ProtectedError, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Channel
@@ -942,6 +942,7 @@ def segmentation_start(
             requested_k=k,
             use_demographics=use_demographics,
             seed=DEFAULT_SEED if seed is None else seed,
+            language=translation.get_language() or "",
             status=ImportStatus.RUNNING,
             started_at=now,
             heartbeat_at=now,
@@ -955,13 +956,20 @@ def segmentation_run(*, segmentation_id: int) -> None:
 
     All results are written in one transaction at the end: a run that fails leaves nothing.
     """
+    run = Segmentation.objects.filter(pk=segmentation_id, status=ImportStatus.RUNNING).first()
+    if run is None:
+        return
+    # A worker has no request: the drafts are worded in the language of who started the run.
+    with translation.override(run.language or settings.LANGUAGE_CODE):
+        _segmentation_run(run)
+
+
+def _segmentation_run(run: Segmentation) -> None:
     import time
 
     from personas import segmentation
 
-    run = Segmentation.objects.filter(pk=segmentation_id, status=ImportStatus.RUNNING).first()
-    if run is None:
-        return
+    segmentation_id = run.pk
     last = [0.0]
 
     def progress(fraction: float) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from personas import demo_data, services
 from personas.models import Contact, ContactImport, Persona, Segmentation
@@ -185,3 +186,19 @@ def test_deleting_a_run_keeps_its_personas(world: World, contacts: int) -> None:
     assert Persona.objects.count() == 3
     assert Persona.objects.filter(segment=None).count() == 3
     assert world.client("manager").delete(f"{URL}{run['id']}/").status_code == 404
+
+
+def test_the_drafts_are_worded_in_the_language_of_who_started_the_run(
+    world: World, contacts: int, settings: Any
+) -> None:
+    # A worker picks the run up later, with no request and no language of its own.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    response = world.client("facilitator").post(
+        URL, {"workspace": world.workspace.pk}, format="json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+    assert response.status_code == 202, response.json()
+    assert Segmentation.objects.get(pk=response.json()["id"]).language == "es"
+    with translation.override(None):  # the worker's thread: no language active
+        services.segmentation_run(segmentation_id=response.json()["id"])
+    needs = [need for p in Persona.objects.filter(workspace=world.workspace) for need in p.needs]
+    assert needs and all(need.startswith("Ayuda con «") for need in needs), needs[:3]

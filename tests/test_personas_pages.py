@@ -78,6 +78,20 @@ def test_the_persona_page_shows_evidence_beside_each_attribute(
     assert "Edit profile" not in html and "Add a protocol" not in html
 
 
+def test_a_drafted_gender_reads_in_the_readers_language_and_a_typed_one_as_typed(
+    world: World, persona: Persona
+) -> None:
+    persona.gender = "Female"  # as a run started in English drafts it
+    persona.save(update_fields=["gender"])
+    client = page(world, "manager")
+    html = client.get(f"/personas/{persona.pk}/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert "<td>Feminino</td>" in html and "<td>Female</td>" not in html
+    persona.gender = "Non-binary and proud"
+    persona.save(update_fields=["gender"])
+    html = client.get(f"/personas/{persona.pk}/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert "Non-binary and proud" in html
+
+
 def test_a_facilitator_edits_the_profile_with_the_form(world: World, persona: Persona) -> None:
     client = page(world, "facilitator")
     form = {

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
-from personas.evidence import percent
+from personas.evidence import gender_text, percent
 
 register = template.Library()
 
@@ -49,3 +49,9 @@ def as_count(value: Any) -> str:
         return number_format(int(value), 0, force_grouping=True)
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def gender(value: Any) -> str:
+    """A persona's gender: a choice in the reader's language, anything else as written."""
+    return gender_text(str(value or ""))

@@ -253,6 +253,8 @@ def book_context(
     context["shown"]["pain_marked"] = number(marked)
     context["shown"]["pain_felt"] = number(len(context["pain_points"]) - marked)
     context["shown"]["opportunities"] = number(len(context["opportunities"]))
+    context["counts"]["pain_points"] = len(context["pain_points"])
+    context["counts"]["opportunities"] = len(context["opportunities"])
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
         context["conflicts"] = _open_conflicts(blueprint, roles)

@@ -21,6 +21,7 @@ import weasyprint
 from django.test import override_settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -653,7 +654,14 @@ def test_the_overview_counts_agree_and_read_as_plain_counts(world: World, langua
     with translation.override(language):
         glance = made.text(made.section(_("At a glance")))
         marked_label = layout.LABELS[layout.language_of(language)]["kind.pain_point"]
-        tiles = [_("phases"), _("lanes"), _("steps")]
+        tiles = [
+            npgettext("overview tile", one, many, count)
+            for one, many, count in [
+                ("phase", "phases", 6),
+                ("lane", "lanes", 6),
+                ("step", "steps", 12),
+            ]
+        ]
         hurt = _(
             "Steps that hurt: %(marked)s marked as pain points and %(felt)s more where "
             "the customer feels bad."
@@ -732,3 +740,16 @@ def test_persona_pages_show_choices_and_numbers_in_the_readers_language(world: W
     assert "Ana, written by hand · Woman in her forties" in text
     assert "Female" not in text and "Hombre" not in text
     assert "1.983 clientes (16 % do total), 4,2 contatos cada" in text
+
+
+def test_the_overview_tiles_say_one_in_the_singular(world: World) -> None:
+    blueprint = factories.make_blueprint(world.workspace, world.team_a, title="Tiny")
+    phase = factories.make_phase(blueprint, "Contact")
+    lane = factories.make_lane(blueprint, "customer", name="Consumer")
+    factories.make_step(lane, phase, "Calls the careline")
+    made = fetch(world.client("manager"), blueprint, lang="pt-br")
+    with translation.override("pt-br"):
+        glance = " ".join(made.text(made.section(_("At a glance"))).split())
+    for label in ("1 fase", "1 raia", "1 etapa"):
+        assert re.search(rf"\b{label}\b", glance), glance
+    assert "1 fases" not in glance and "1 etapas" not in glance

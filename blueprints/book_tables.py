@@ -28,8 +28,9 @@ from django.conf import settings
 from blueprints import layout, render
 
 FONT = "DejaVu Sans Condensed"
-# layout.text_width estimates Helvetica; DejaVu Sans Condensed runs up to ~10 % wider in bold.
-WIDTH_SAFETY = 1.15
+# Widths come from the font's own metrics (layout.font_widths); a little room for Pango's
+# rounding. Without the font file they are Helvetica's estimate, which runs narrower.
+WIDTH_SAFETY = 1.03 if layout.font_widths(FONT, False) else 1.15
 LINE = 1.2  # line height in ems, as Pango sets these fonts (with a little room to spare)
 PAD = 2.5  # cell padding, points
 STRIP = 3.0  # the coloured strip at the left of a row
@@ -76,7 +77,7 @@ def lay_out(cell: Sequence[Text], width: float) -> Laid:
     for text in cell:
         if not layout.clean(text.text):
             continue
-        lines = layout.wrap(text.text, room, text.size, text.bold)
+        lines = layout.wrap(text.text, room, text.size, text.bold, FONT)
         if text.most_lines:
             lines = layout.shorten(lines, text.most_lines)
         paragraphs.append((text, lines))

@@ -16,8 +16,10 @@ Sizes are points (1/72 inch); text widths are estimated from Helvetica's metrics
 measures the real text; the estimate only decides where lines wrap and how tall a row is).
 """
 
+import functools
 import html
 import re
+import subprocess
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -379,31 +381,75 @@ def _char_width(char: str) -> int:
 _WIDTHS = {chr(code): width for code, width in enumerate(_ASCII_WIDTHS, start=32)}
 
 
-def _em_width(text: str) -> int:
-    """Width of `text` in 1/1000 em."""
-    widths = _WIDTHS
-    total = 0
-    for char in text:
-        width = widths.get(char)
-        if width is None:
-            width = widths[char] = _char_width(char)
-        total += width
-    return total
+@functools.cache
+def font_widths(family: str, bold: bool) -> dict[str, int] | None:
+    """Advance widths (1/1000 em) of the font fontconfig picks for `family`: what dot draws with.
+
+    Read once from the font file (fontTools comes with WeasyPrint). None when there is no
+    fontconfig or no readable font: the Helvetica estimate serves then.
+    """
+    try:
+        found = subprocess.run(
+            ["fc-match", "--format=%{file}", f"{family}:{'bold' if bold else 'regular'}"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout  # fmt: skip
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(found, fontNumber=0, lazy=True)
+        metrics, per_em = font["hmtx"].metrics, font["head"].unitsPerEm
+        return {
+            chr(code): round(metrics[glyph][0] * 1000 / per_em)
+            for code, glyph in font.getBestCmap().items()
+            if glyph in metrics
+        }
+    except (OSError, ValueError, KeyError, ImportError, subprocess.SubprocessError):
+        return None
 
 
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Estimated width in points of one line of `text` at `size` points."""
-    return _em_width(text) * size * (1.1 if bold else 1.0) / 1000
+class _Measure:
+    """Widths of one face, with a cache of every character met so far."""
+
+    def __init__(self, family: str, bold: bool) -> None:
+        measured = font_widths(family, bold)
+        self.widths: dict[str, int] = dict(measured) if measured else dict(_WIDTHS)
+        self.measured = measured is not None
+        # Helvetica's widths stand in for a missing font; bold runs about a tenth wider.
+        self.scale = 1.0 if self.measured or not bold else 1.1
+
+    def em(self, text: str) -> float:
+        widths, total = self.widths, 0
+        for char in text:
+            width = widths.get(char)
+            if width is None:
+                # Not in the font (CJK from a fallback font, combining marks): estimated.
+                width = widths[char] = _char_width(char)
+            total += width
+        return total * self.scale
 
 
-def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+@functools.cache
+def _measure(family: str, bold: bool) -> _Measure:
+    return _Measure(family, bold)
+
+
+def _em_width(text: str, bold: bool = False, family: str = "") -> float:
+    """Width of `text` in 1/1000 em in the diagrams' font (or `family`)."""
+    return _measure(family or FONT.split(",")[0], bold).em(text)
+
+
+def text_width(text: str, size: float, bold: bool = False, family: str = "") -> float:
+    """Width in points of one line of `text` at `size` points."""
+    return _em_width(text, bold, family) * size / 1000
+
+
+def wrap(text: str, width: float, size: float, bold: bool = False, family: str = "") -> list[str]:
     """Break `text` into lines no wider than `width` points; long words break anywhere."""
-    limit = width * 1000 / (size * (1.1 if bold else 1.0))  # in 1/1000 em
-    space = _WIDTHS[" "]
+    limit = width * 1000 / size  # in 1/1000 em
+    space = _em_width(" ", bold, family)
     lines: list[str] = []
-    line, used = "", 0
+    line, used = "", 0.0
     for word in clean(text).split(" "):
-        need = _em_width(word)
+        need = _em_width(word, bold, family)
         if line and used + space + need <= limit:
             line, used = f"{line} {word}", used + space + need
             continue
@@ -412,12 +458,12 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
             continue
         if line:
             lines.append(line)
-        line, used = "", 0
+        line, used = "", 0.0
         if need <= limit:
             line, used = word, need
             continue
         for char in word:  # a word wider than the line (or CJK text without spaces)
-            char_width = _em_width(char)
+            char_width = _em_width(char, bold, family)
             if line and used + char_width > limit:
                 lines.append(line)
                 line, used = "", 0
@@ -660,17 +706,20 @@ def link_legend(labels: Mapping[str, str]) -> str:
 
 def _heading(blueprint: BlueprintData, labels: dict[str, str], team_colours: dict[str, str]) -> str:
     subtitle = labels.get(blueprint.kind, "")
+    if clean(subtitle) == clean(blueprint.title):
+        subtitle = ""  # a blueprint named by its kind ("Global blueprint") says it once
     if blueprint.team:
-        subtitle = f"{subtitle} · {clean(blueprint.team)}"
+        subtitle = " · ".join(part for part in (subtitle, clean(blueprint.team)) if part)
     steps = legend_line(
         labels["steps"], [("■", KIND_COLOURS[k], labels[f"kind.{k}"]) for k in STEP_KINDS]
     )
     rows = [
         f'<FONT POINT-SIZE="18" COLOR="{INK}"><B>'
         f"{multiline(wrap(blueprint.title, 900, 18, bold=True))}</B></FONT>",
-        f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{esc(subtitle)}</FONT>',
+        f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{esc(subtitle)}</FONT>' if subtitle else "",
         f"{steps}\u2003\u2003{link_legend(labels)}",
     ]
+    rows = [row for row in rows if row]  # an empty <FONT> is a syntax error to dot
     if team_colours:
         teams = [("●", colour, clean(team)) for team, colour in team_colours.items()]
         rows.append(legend_line(labels["teams"], teams))

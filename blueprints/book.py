@@ -47,7 +47,7 @@ from blueprints import book_diagram, book_tables, interdependencies, layout, mer
 from blueprints.models import Blueprint, MergeRun
 from workshops.models import Team
 
-BOOK_VERSION = "3"  # part of the cache key: bump when templates or layout change
+BOOK_VERSION = "4"  # part of the cache key: bump when templates or layout change
 # The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
 SLOT_WIDTH_MM = 396.0
 SLOT_HEIGHT_MM = 252.0

@@ -46,6 +46,8 @@ MAX_SCALE = 1.25  # a small blueprint is enlarged a little to fill its page, no 
 CARD_MARGIN = 2.0  # points kept clear around a card when cutting between cards
 FORMAT = "book-diagram"  # part of the cache key: the drawing plus its geometry
 DOT_ARGUMENTS = ("-Gmargin=0",)
+# Part of the cache key of a drawing and its geometry: bump when geometry_of changes.
+GEOMETRY_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def book_dot(data: layout.BlueprintData, language: str) -> str:
 
 def draw(dot_source: str) -> Drawing:
     """The drawing of `dot_source` as PDF with its geometry, from the cache when drawn before."""
-    key = render.content_hash(dot_source + "\0" + " ".join(DOT_ARGUMENTS), "pdf")
+    key = render.content_hash(f"{dot_source}\0{' '.join(DOT_ARGUMENTS)}\0{GEOMETRY_VERSION}", "pdf")
     pdf_path = render.cache_path(key, "book-diagram.pdf")
     geometry_path = render.cache_path(key, "book-diagram.json")
     try:
@@ -184,7 +186,12 @@ def geometry_of(graph: dict, pdf: bytes) -> Geometry:
     columns = []
     for index, header in enumerate(headers):
         before = headers[index - 1].right if index else label.right
-        after = headers[index + 1].left if index + 1 < len(headers) else bounds.right
+        if index + 1 < len(headers):
+            after = headers[index + 1].left
+        else:
+            # The last column ends a gutter after its header, as the others do: a link that
+            # loops far out to the right is cut there, rather than making every phase a page.
+            after = min(bounds.right, header.right + (header.left - before))
         columns.append(((before + header.left) / 2, (header.right + after) / 2))
     labels_right = (label.right + headers[0].left) / 2 if headers else bounds.right
     header_top = headers[0] if headers else _node_box(nodes["corner"])

@@ -753,3 +753,30 @@ def test_the_overview_tiles_say_one_in_the_singular(world: World) -> None:
     for label in ("1 fase", "1 raia", "1 etapa"):
         assert re.search(rf"\b{label}\b", glance), glance
     assert "1 fases" not in glance and "1 etapas" not in glance
+
+
+def test_a_link_looping_far_right_does_not_widen_the_last_phase() -> None:
+    from pypdf import PdfWriter
+
+    def node(name: str, x: float, width_pt: float, y: float = 500) -> dict[str, Any]:
+        return {"name": name, "pos": f"{x},{y}", "width": str(width_pt / 72), "height": "0.5"}
+
+    # Three phase headers 300 pt apart after the lane labels; dot's bounding box reaches
+    # 1,500 pt further right, where a link's curve loops out.
+    graph = {
+        "bb": "0,0,2500,1000",
+        "objects": [
+            node("corner", 75, 150),
+            node("l0", 75, 150, 300),
+            *(node(f"h{i}", 300 + 300 * i, 196) for i in range(3)),
+        ],
+    }
+    writer = PdfWriter()
+    writer.add_blank_page(width=2500, height=1000)
+    pdf = BytesIO()
+    writer.write(pdf)
+    geometry = book_diagram.geometry_of(graph, pdf.getvalue())
+    widths = [round(right - left) for left, right in geometry.columns]
+    assert widths[2] == widths[1], widths  # not 1,500 pt wider
+    tiles = book_diagram.plan(geometry, book.SLOT_WIDTH_MM * book.MM, book.SLOT_HEIGHT_MM * book.MM)
+    assert {(tile.first, tile.last) for tile in tiles} == {(0, 2)}  # all three on one page

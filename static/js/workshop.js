@@ -84,7 +84,7 @@ if (root) {
     for (const note of open) {
       fresh.querySelector(`[data-note="${note}"] details`)?.setAttribute("open", "");
     }
-    if (focused) fresh.querySelector(`#${CSS.escape(focused)}`)?.focus();
+    if (focused) fresh.querySelector(`#${CSS.escape(focused)}`)?.focus({ preventScroll: true });
   };
 
   // --- Live events ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ breaks them into pages that fit a slot — repeating the column headers on each 
 one DOT graph per page. Rows are never split across pages.
 """
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -28,14 +29,19 @@ from django.conf import settings
 from blueprints import layout, render
 
 FONT = "DejaVu Sans Condensed"
-# Widths come from the font's own metrics (layout.font_widths); a little room for Pango's
-# rounding. Without the font file they are Helvetica's estimate, which runs narrower.
-WIDTH_SAFETY = 1.03 if layout.font_widths(FONT, False) else 1.15
 LINE = 1.2  # line height in ems, as Pango sets these fonts (with a little room to spare)
 PAD = 2.5  # cell padding, points
 STRIP = 3.0  # the coloured strip at the left of a row
 RULE = "#dde2ec"
 HEADER_PT = 6.5
+
+
+@functools.cache
+def width_safety() -> float:
+    """Room left for Pango's rounding: little over the font's own metrics (layout.font_widths),
+    more over Helvetica's estimate, which runs narrower. Asked at the first table, not at import.
+    """
+    return 1.03 if layout.font_widths(FONT, False) else 1.15
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class Laid:
 
 
 def lay_out(cell: Sequence[Text], width: float) -> Laid:
-    room = (width - 2 * PAD) / WIDTH_SAFETY
+    room = (width - 2 * PAD) / width_safety()
     paragraphs = []
     height = 2 * PAD
     for text in cell:

@@ -12,8 +12,9 @@ order (a flat edge without its constraint lets the order flip). Links are drawn 
 `constraint=false`, so they never move the grid. Every cell of a row gets the row's height and
 width, so the cells line up as a table; cards sit at the top of their cell.
 
-Sizes are points (1/72 inch); text widths are estimated from Helvetica's metrics (Graphviz
-measures the real text; the estimate only decides where lines wrap and how tall a row is).
+Sizes are points (1/72 inch); text widths come from the metrics of the font fontconfig picks
+for FONT (`font_widths`), or Helvetica's when there is none to read (Graphviz measures the real
+text; ours only decides where lines wrap and how tall a row is).
 """
 
 import functools
@@ -80,6 +81,7 @@ LINK_SAMPLES = {"handoff": "━━━▶", "information": "╍╍╍▶", "trigg
 TEAM_COLOURS = ("#2952cc", "#d9730d", "#8e44ad", "#1f7a45", "#c2185b", "#00838f", "#8d6e00")
 
 FONT = "Helvetica,Arial,sans-serif"
+_FAMILY = FONT.split(",")[0]  # the family fontconfig is asked for, to measure text
 LABEL_W = 150  # the lane label column
 CELL_W = 196  # a phase column
 CARD_W = 182
@@ -412,9 +414,8 @@ class _Measure:
     def __init__(self, family: str, bold: bool) -> None:
         measured = font_widths(family, bold)
         self.widths: dict[str, int] = dict(measured) if measured else dict(_WIDTHS)
-        self.measured = measured is not None
         # Helvetica's widths stand in for a missing font; bold runs about a tenth wider.
-        self.scale = 1.0 if self.measured or not bold else 1.1
+        self.scale = 1.1 if bold and measured is None else 1.0
 
     def em(self, text: str) -> float:
         widths, total = self.widths, 0
@@ -434,7 +435,7 @@ def _measure(family: str, bold: bool) -> _Measure:
 
 def _em_width(text: str, bold: bool = False, family: str = "") -> float:
     """Width of `text` in 1/1000 em in the diagrams' font (or `family`)."""
-    return _measure(family or FONT.split(",")[0], bold).em(text)
+    return _measure(family or _FAMILY, bold).em(text)
 
 
 def text_width(text: str, size: float, bold: bool = False, family: str = "") -> float:

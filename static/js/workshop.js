@@ -1,5 +1,8 @@
 // The live workshop page: shared timer in server time, live events with catch-up after a
-// reconnect, forms sent without leaving the page, notes dragged between clusters.
+// reconnect (static/js/live.js), forms sent without leaving the page and kept while offline,
+// notes dragged between clusters.
+import { connectLive, createOutbox } from "./live.js";
+
 const root = document.querySelector("[data-workshop]");
 
 if (root) {
@@ -15,9 +18,6 @@ if (root) {
   };
   let state = JSON.parse(root.dataset.state);
   let offset = 0; // server clock minus this browser's clock, in ms
-  let seq = null; // the last event this page has applied
-  let socket = null;
-  let retry = 500;
 
   // --- The shared timer -----------------------------------------------------------------
   const format = (seconds) => {
@@ -54,7 +54,12 @@ if (root) {
     if (refreshQueued) return;
     refreshQueued = setTimeout(async () => {
       refreshQueued = null;
-      const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      let response;
+      try {
+        response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      } catch {
+        return; // offline: the next connection catches up
+      }
       if (!response.ok) return;
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       for (const selector of ["#board", ".controls", ".facilitator-grid", "[data-whoami]"]) {
@@ -105,81 +110,64 @@ if (root) {
     }
     if (!event.kind.startsWith("timer.")) refresh();
   };
-  const send = (message) => socket && socket.readyState === 1 && socket.send(JSON.stringify(message));
-  const receive = (message) => {
-    if (message.type === "hello") {
-      applyState(message.state);
-      statusEl.textContent = text.live;
-      statusEl.classList.add("online");
-      retry = 500;
-      if (seq === null) seq = message.seq;
-      else if (message.seq > seq) send({ type: "catch_up", after: seq });
-    } else if (message.type === "event") {
-      if (seq !== null && message.seq <= seq) return; // already applied
-      if (seq !== null && message.seq > seq + 1) {
-        send({ type: "catch_up", after: seq });
-        return;
-      }
-      seq = message.seq;
-      apply(message);
-    } else if (message.type === "catch_up") {
-      for (const event of message.events) {
-        if (event.seq > seq) {
-          seq = event.seq;
-          apply(event);
-        }
-      }
-      seq = Math.max(seq, message.seq);
-      refresh();
-    } else if (message.type === "reload") {
-      location.reload();
-    }
-  };
-  const connect = () => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/workshops/${workshopId}/`);
-    socket.addEventListener("message", (m) => receive(JSON.parse(m.data)));
-    socket.addEventListener("close", () => {
-      statusEl.textContent = text.reconnecting;
-      statusEl.classList.remove("online");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 8000);
-    });
-  };
-  connect();
+  // Writes go through the outbox: made offline, they wait and go out once back.
+  const outbox = createOutbox({
+    describe: (result) => result.data?.detail,
+    onSent: () => refresh(),
+  });
+  const live = connectLive({
+    path: `/ws/workshops/${workshopId}/`,
+    onHello: (message) => applyState(message.state),
+    onEvent: apply,
+    onCaughtUp: (missed) => missed && refresh(),
+    onReload: () => location.reload(),
+    onState: (state) => {
+      const online = state === "live" || state === "behind";
+      statusEl.textContent = online ? text.live : text.reconnecting;
+      statusEl.classList.toggle("online", online);
+    },
+    onAlive: () => outbox.flush(),
+  });
   // Exposed for tests and the curious: what the page has applied so far.
-  window.frontstageWorkshop = { seq: () => seq, socket: () => socket };
+  window.frontstageWorkshop = { seq: live.seq, socket: live.socket, pending: outbox.pending };
 
   // --- Forms without leaving the page ---------------------------------------------------
-  const csrf = () => document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
-  const post = async (url, body) => {
-    const response = await fetch(url, {
-      method: "POST",
-      body,
-      headers: { Accept: "application/json", "X-CSRFToken": csrf() },
-    });
-    const answer = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      flash(answer.detail || response.statusText);
+  // What a kept write is called while it waits: the note's text, a name typed, or the button.
+  const labelOf = (form, submitter) =>
+    (form.querySelector("textarea[name=text]")?.value ||
+      form.querySelector("input[name=name]:not([type=hidden])")?.value ||
+      submitter?.textContent ||
+      "").trim();
+  const post = async (url, body, label) => {
+    const answer = await outbox.send({ method: "POST", url, body, label });
+    if (answer.queued) {
+      flash("");
+      return answer;
+    }
+    if (!answer.ok) {
+      flash(answer.data?.detail || `HTTP ${answer.status}`);
       return null;
     }
     flash("");
-    return answer;
+    return answer.data || {};
   };
   document.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-live-form]");
     if (!form) return;
     event.preventDefault();
-    const answer = await post(form.getAttribute("action"), new FormData(form, event.submitter));
+    const body = new FormData(form, event.submitter);
+    const answer = await post(form.getAttribute("action"), body, labelOf(form, event.submitter));
     if (answer === null) return;
     if (answer.timer) applyState(answer);
+    if (form.classList.contains("add-note")) {
+      // Sent or kept in the outbox (shown as pending): either way the form is free again.
+      form.reset();
+      form.querySelector("textarea")?.focus();
+    }
+    if (answer.queued) return;
     if (form.hasAttribute("data-reload")) {
       location.reload();
       return;
-    }
-    if (form.classList.contains("add-note")) {
-      form.reset();
-      form.querySelector("textarea")?.focus();
     }
     refresh();
   });
@@ -207,6 +195,8 @@ if (root) {
     column.classList.remove("drop-target");
     const body = new FormData();
     body.append("cluster", column.dataset.cluster);
-    if (await post(`/workshops/${workshopId}/notes/${note}/`, body)) refresh();
+    const card = document.querySelector(`[data-note="${CSS.escape(note)}"] .note-text`);
+    const answer = await post(`/workshops/${workshopId}/notes/${note}/`, body, card?.textContent);
+    if (answer && !answer.queued) refresh();
   });
 }

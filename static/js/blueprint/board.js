@@ -1,0 +1,211 @@
+// The board: refreshed from the server after every change (coalesced), swapped in without
+// losing what is being typed or where the focus is; zoom and panning; the link arrows.
+
+import { $, $$, canvas } from "./util.js";
+
+const ARROW_STYLE = {
+  handoff: { color: "#2952cc", dash: "" },
+  information: { color: "#8e44ad", dash: "7 4" },
+  trigger: { color: "#d9730d", dash: "" },
+  dependency: { color: "#5b6475", dash: "2 4" },
+};
+const SVG = "http://www.w3.org/2000/svg";
+
+
+export function install(editor) {
+  const { ID, state, scroller } = editor;
+  let refreshing = null;
+  let refreshAgain = false;
+
+  function refreshBoard() {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          refreshAgain = false;
+          const response = await fetch(`/blueprints/${ID}/board/`, { credentials: "same-origin" });
+          if (!response.ok) return;
+          swapBoard(await response.text());
+        } while (refreshAgain);
+      } catch {
+        // offline: the next connection catches up
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  function focusKey() {
+    const active = document.activeElement;
+    if (!active || !canvas().contains(active)) return null;
+    const step = active.closest("[data-step]");
+    if (step && active === step) return `#step-${step.dataset.step}`;
+    if (active.dataset.act) {
+      const owner = active.closest("[data-step], [data-phase], [data-lane], [data-band]");
+      if (owner) {
+        for (const name of ["phase", "lane", "band"]) {
+          if (owner.dataset[name] && owner.matches(`[data-${name}]`)) {
+            const act = active.dataset.act;
+            if (owner.tagName === "TD")
+              return `td[data-lane="${owner.dataset.lane}"][data-phase="${owner.dataset.phase}"] [data-act="${act}"]`;
+            return `[data-${name}="${owner.dataset[name]}"] [data-act="${act}"]`;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  function swapBoard(html) {
+    const incoming = new DOMParser().parseFromString(html, "text/html");
+    const fresh = incoming.querySelector("[data-canvas]");
+    if (!fresh) return;
+    const inline = state.inline;
+    if (inline) inline.value = inline.input.value; // keep what is being typed
+    const refocus = focusKey();
+    const typing = inline && document.activeElement === inline.input;
+    const selection = typing ? [inline.input.selectionStart, inline.input.selectionEnd] : null;
+    canvas().replaceWith(fresh);
+    editor.live?.advance(Number(fresh.dataset.seq) || 0);
+    for (const part of ["[data-links-card]", "[data-matrix]"]) {
+      const newer = incoming.querySelector(part);
+      if (newer) $(part)?.replaceWith(newer);
+    }
+    const count = $("[data-step-count]");
+    if (count) count.textContent = fresh.dataset.countLabel;
+    if (state.inline) editor.restoreInline(typing, selection);
+    else if (refocus) $(refocus)?.focus({ preventScroll: true });
+    applyZoom();
+    drawArrows();
+  }
+
+  // Zoom and panning.
+
+  const zoomKey = `frontstage:zoom:${ID}`;
+  state.zoom = Number(localStorage.getItem(zoomKey)) || 1;
+  function applyZoom() {
+    state.zoom = Math.min(2, Math.max(0.3, Math.round(state.zoom * 100) / 100));
+    canvas().style.zoom = state.zoom;
+    $("[data-zoom-level]").textContent = `${Math.round(state.zoom * 100)} %`;
+    localStorage.setItem(zoomKey, String(state.zoom));
+  }
+  const zoomBy = {
+    in: () => (state.zoom *= 1.2),
+    out: () => (state.zoom /= 1.2),
+    reset: () => (state.zoom = 1),
+  };
+  for (const button of $$("[data-zoom]")) {
+    button.addEventListener("click", () => {
+      zoomBy[button.dataset.zoom]();
+      applyZoom();
+      drawArrows();
+    });
+  }
+  scroller.addEventListener(
+    "wheel",
+    (event) => {
+      if (!event.ctrlKey) return;
+      event.preventDefault();
+      state.zoom *= event.deltaY < 0 ? 1.1 : 1 / 1.1;
+      applyZoom();
+      drawArrows();
+    },
+    { passive: false },
+  );
+  scroller.addEventListener("keydown", (event) => {
+    if (event.target !== scroller) return;
+    const action = { "+": "in", "=": "in", "-": "out", 0: "reset" }[event.key];
+    if (!action) return;
+    event.preventDefault();
+    zoomBy[action]();
+    applyZoom();
+    drawArrows();
+  });
+  let pan = null;
+  scroller.addEventListener("pointerdown", (event) => {
+    if (event.target.closest("a, button, input, select, textarea, .step, form")) return;
+    pan = { x: event.clientX, y: event.clientY, left: scroller.scrollLeft, top: scroller.scrollTop };
+    scroller.classList.add("panning");
+  });
+  window.addEventListener("pointermove", (event) => {
+    if (!pan) return;
+    scroller.scrollLeft = pan.left - (event.clientX - pan.x);
+    scroller.scrollTop = pan.top - (event.clientY - pan.y);
+  });
+  window.addEventListener("pointerup", () => {
+    pan = null;
+    scroller.classList.remove("panning");
+  });
+
+  // The link arrows, drawn over the board from the positions of the cards.
+
+  function drawArrows() {
+    const host = canvas();
+    const svg = $("[data-arrows]", host);
+    const data = $("#board-arrows", host);
+    if (!svg || !data) return;
+    const table = $("table", host);
+    const scale = state.zoom || 1;
+    const origin = host.getBoundingClientRect();
+    svg.setAttribute("width", table.offsetWidth);
+    svg.setAttribute("height", table.offsetHeight);
+    const defs = Object.entries(ARROW_STYLE)
+      .map(
+        ([kind, style]) =>
+          `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 ${kind === "dependency" ? "" : "z"}" fill="${kind === "dependency" ? "white" : style.color}" stroke="${style.color}"/></marker>`,
+      )
+      .join("");
+    const dot = `<marker id="arrow-trigger-start" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6"><circle cx="5" cy="5" r="4" fill="${ARROW_STYLE.trigger.color}"/></marker>`;
+    svg.innerHTML = `<defs>${defs}${dot}</defs>`;
+    const box = (element) => {
+      const r = element.getBoundingClientRect();
+      const left = (r.left - origin.left) / scale;
+      const top = (r.top - origin.top) / scale;
+      return { left, top, right: left + r.width / scale, bottom: top + r.height / scale, cx: left + r.width / scale / 2, cy: top + r.height / scale / 2 };
+    };
+    for (const arrow of JSON.parse(data.textContent)) {
+      const from = document.getElementById(`step-${arrow.source}`);
+      const to = document.getElementById(`step-${arrow.target}`);
+      if (!from || !to) continue;
+      const a = box(from);
+      const b = box(to);
+      let start, end, c1, c2;
+      if (b.left > a.right + 4 || a.left > b.right + 4) {
+        const forward = b.left > a.right;
+        start = [forward ? a.right : a.left, a.cy];
+        end = [forward ? b.left : b.right, b.cy];
+        const bend = Math.max(30, Math.abs(end[0] - start[0]) / 2.5) * (forward ? 1 : -1);
+        c1 = [start[0] + bend, start[1]];
+        c2 = [end[0] - bend, end[1]];
+      } else {
+        const down = b.top > a.bottom;
+        start = [a.cx, down ? a.bottom : a.top];
+        end = [b.cx, down ? b.top : b.bottom];
+        const bend = Math.max(20, Math.abs(end[1] - start[1]) / 2.5) * (down ? 1 : -1);
+        c1 = [start[0], start[1] + bend];
+        c2 = [end[0], end[1] - bend];
+      }
+      const style = ARROW_STYLE[arrow.kind] || ARROW_STYLE.handoff;
+      const path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", `M${start} C${c1} ${c2} ${end}`);
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", style.color);
+      path.setAttribute("stroke-width", "2");
+      if (style.dash) path.setAttribute("stroke-dasharray", style.dash);
+      path.setAttribute("marker-end", `url(#arrow-${arrow.kind})`);
+      if (arrow.kind === "trigger") path.setAttribute("marker-start", "url(#arrow-trigger-start)");
+      path.dataset.arrow = arrow.id;
+      svg.append(path);
+    }
+  }
+
+  new ResizeObserver(() => drawArrows()).observe(scroller);
+  window.addEventListener("load", drawArrows);
+  document.fonts?.ready.then(drawArrows);
+
+  Object.assign(editor, { refreshBoard, applyZoom, drawArrows });
+}

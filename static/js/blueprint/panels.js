@@ -1,0 +1,79 @@
+// The details panel of a step: every field, saved with the step's version; a colleague's
+// change meanwhile is announced, and a clash goes through the conflict dialog.
+
+import { $, $$, format, samePerson } from "./util.js";
+
+const PANEL_FIELDS = ["title", "description", "kind", "channel", "actor", "emotion", "evidence", "data_captured", "data_recorded_in", "data_stage"];
+
+export function install(editor) {
+  const { config, T, state } = editor;
+  const panel = $("[data-panel]");
+  const panelForm = $("[data-panel-form]");
+
+  function fillPanel(step) {
+    state.panelStep = step.id;
+    state.panelVersion = step.version;
+    for (const name of PANEL_FIELDS) panelForm.elements[name].value = step[name] ?? "";
+    $("[data-panel-error]").textContent = "";
+    $("[data-panel-notice]").hidden = true;
+  }
+
+  async function openPanel(stepId) {
+    const result = await editor.api("GET", `/api/v1/steps/${stepId}/`);
+    if (!result.ok) return editor.toast(editor.problem(result));
+    fillPanel(result.data);
+    panel.hidden = false;
+    $$(".step.selected").forEach((card) => card.classList.remove("selected"));
+    document.getElementById(`step-${stepId}`)?.classList.add("selected");
+    panelForm.elements.title.focus();
+  }
+
+  function closePanel() {
+    const stepId = state.panelStep;
+    panel.hidden = true;
+    state.panelStep = null;
+    document.getElementById(`step-${stepId}`)?.classList.remove("selected");
+    document.getElementById(`step-${stepId}`)?.focus();
+  }
+
+  const panelOpen = () => Boolean(panel) && !panel.hidden;
+
+  function panelValues() {
+    const values = {};
+    for (const name of PANEL_FIELDS) {
+      const raw = panelForm.elements[name].value;
+      if (["channel", "actor", "emotion"].includes(name)) values[name] = raw === "" ? (name === "emotion" ? 0 : null) : Number(raw);
+      else values[name] = raw;
+    }
+    return values;
+  }
+
+  function warnPanel(event) {
+    if (!state.panelStep || event.id !== state.panelStep || !event.kind.startsWith("step.")) return;
+    if (event.actor && samePerson(event.actor, config.me)) return;
+    const who = event.actor ? event.actor.name : T.someone;
+    const notice = $("[data-panel-notice]");
+    notice.textContent = format(event.kind === "step.deleted" ? T.goneMeanwhile : T.changedMeanwhile, { who });
+    notice.hidden = false;
+  }
+
+  panelForm?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const mine = panelValues();
+    // Not kept in the outbox: offline, the panel keeps what was typed and says so.
+    let result = await editor.api("PATCH", `/api/v1/steps/${state.panelStep}/`, { ...mine, version: state.panelVersion });
+    if (result.status === 409 && result.data?.current) {
+      result = await editor.resolveConflict(result.data.current, mine);
+      if (result === null) return;
+    }
+    if (!result.ok) {
+      $("[data-panel-error]").textContent = editor.problem(result);
+      return;
+    }
+    fillPanel(result.data);
+    editor.toast(T.saved);
+    editor.refreshBoard();
+  });
+
+  Object.assign(editor, { openPanel, closePanel, fillPanel, warnPanel, panelOpen });
+}

@@ -83,7 +83,7 @@ def cpu_seconds() -> float:
 
 
 def ours(blueprint: Any, cache: str) -> tuple[float, int, float]:
-    from blueprints import book
+    from book import pdf as book
 
     with override_settings(RENDER_CACHE_DIR=cache):
         cpu = cpu_seconds()
@@ -141,7 +141,7 @@ def main() -> None:
     from pypdf import PdfReader
 
     with override_settings(RENDER_CACHE_DIR=cache):
-        from blueprints import book
+        from book import pdf as book
 
         pdf = book.book_pdf(blueprint, "en").pdf
     pages = len(PdfReader(io.BytesIO(pdf)).pages)

@@ -91,7 +91,7 @@ def child_import(path: Path) -> dict:
 
     from personas import services, tabular
     from personas.models import Contact, ContactImport
-    from workshops.models import Workspace
+    from workspaces.models import Workspace
 
     call_command("migrate", verbosity=0)
     workspace = Workspace.objects.create(name="Bench")

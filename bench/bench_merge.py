@@ -177,7 +177,7 @@ def timed(run: Callable[[], Any], runs: int, warmup: int = 2) -> list[float]:
 def build_database(teams: list[merge.TeamBlueprint]) -> Any:
     """The same team blueprints as rows of one workspace; returns the workspace."""
     from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
-    from workshops.models import Team, Workspace
+    from workspaces.models import Team, Workspace
 
     workspace = Workspace.objects.create(name="Bench Beverages")
     actors = {i: Actor.objects.create(workspace=workspace, name=f"Actor {i}") for i in range(1, 7)}

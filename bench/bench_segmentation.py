@@ -45,7 +45,7 @@ def child_segment(path: Path) -> dict:
 
     from personas import services
     from personas.models import Persona, Segmentation
-    from workshops.models import Workspace
+    from workspaces.models import Workspace
 
     workspace = Workspace.objects.get(name="Bench")
     run = Segmentation.objects.create(

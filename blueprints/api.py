@@ -27,8 +27,9 @@ from blueprints.models import (
     Phase,
     Step,
 )
-from frontstage.api import MAX_ID, IdField, ScopedSerializer, ScopedViewSet, scope_to_user
+from frontstage.api import MAX_ID, IdField
 from frontstage.rest import Conflict
+from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_to_user
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 NOT_IN_BLUEPRINT = _("Must belong to the same blueprint.")

@@ -27,8 +27,7 @@ from channels.layers import get_channel_layer
 from blueprints import events
 from blueprints.events import group_name
 from blueprints.models import Blueprint
-from workshops import access
-from workshops import events as workshop_events
+from workspaces import access
 
 __all__ = ["BlueprintConsumer", "group_name"]
 
@@ -61,7 +60,7 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         self.watch = None
         if access.is_guest(user):
-            self.watch = asyncio.create_task(self.guest_watch(await self.guest_workshops(user)))
+            self.watch = asyncio.create_task(self.guest_watch(*await self.guest_rooms(user)))
         # Read after joining the group: every later event reaches this connection live, and
         # every earlier one is counted in `seq`, for the client to catch up on.
         seq = await database_sync_to_async(events.seq_current)(self.blueprint_id)
@@ -135,19 +134,20 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
     # --- a guest's access, watched live ---------------------------------------------------------
     # A guest reads this blueprint through their workshop group. When the facilitator removes
     # them, moves them or rebinds the group, the workshop's room hears of it (its own channel
-    # layer): the connection checks again and closes if the blueprint is no longer theirs.
+    # layer, which the guest principal names: `rights_rooms()`): the connection checks again
+    # and closes if the blueprint is no longer theirs.
 
     @database_sync_to_async
-    def guest_workshops(self, user: Any) -> list[int]:
-        return sorted({participant.workshop_id for participant in user.participants()})
+    def guest_rooms(self, user: Any) -> tuple[str, list[str]]:
+        return user.rights_rooms()
 
-    async def guest_watch(self, workshop_ids: list[int]) -> None:
-        layer = get_channel_layer(workshop_events.LAYER)
+    async def guest_watch(self, layer_name: str, rooms: list[str]) -> None:
+        layer = get_channel_layer(layer_name)
         if layer is None:
             return
         channel = await layer.new_channel()
-        for workshop_id in workshop_ids:
-            await layer.group_add(workshop_events.group_name(workshop_id), channel)
+        for room in rooms:
+            await layer.group_add(room, channel)
         try:
             while True:
                 message = await layer.receive(channel)
@@ -163,8 +163,8 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
                     # Locked or unlocked: the page turns read-only or editable again, live.
                     await self.send_json({"type": "editing", "allowed": await self.writable()})
         finally:
-            for workshop_id in workshop_ids:
-                await layer.group_discard(workshop_events.group_name(workshop_id), channel)
+            for room in rooms:
+                await layer.group_discard(room, channel)
 
     @database_sync_to_async
     def writable(self) -> bool:

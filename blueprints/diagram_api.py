@@ -31,7 +31,7 @@ from blueprints import interdependencies, layout, render
 from blueprints.models import Blueprint
 from frontstage.api import ID_PATTERN, MAX_ID
 from frontstage.schema import ErrorSerializer
-from workshops import access
+from workspaces import access
 
 CANNOT_DRAW = _("The drawing could not be made: {reason}")
 LANGUAGES = ["en", "es", "it", "pt-br"]

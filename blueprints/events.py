@@ -17,7 +17,7 @@ from django.db import transaction
 
 from blueprints.models import BlueprintEvent, BlueprintSequence
 from frontstage.sequences import sequence_next
-from workshops import access
+from workspaces import access
 
 # A client further behind than this reloads the snapshot instead of replaying events.
 CATCH_UP_LIMIT = 500

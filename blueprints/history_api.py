@@ -29,9 +29,10 @@ from blueprints.models import (
     Phase,
     Step,
 )
-from frontstage.api import ID_PATTERN, MAX_ID, SignedInOrGuest
+from frontstage.api import ID_PATTERN, MAX_ID
 from frontstage.rest import Conflict
-from workshops import access
+from workspaces import access
+from workspaces.scoping import SignedInOrGuest
 
 NOTHING_TO_UNDO = _("You have no change on this blueprint left to undo.")
 CANNOT_UNDO = _("This change cannot be undone: {kind}.")

@@ -31,8 +31,8 @@ from blueprints.models import (
     Step,
 )
 from frontstage.api import ID_PATTERN, MAX_ID, IdField
-from workshops import access
-from workshops.models import Workspace
+from workspaces import access
+from workspaces.models import Workspace
 
 FACILITATORS_ONLY = _("Only facilitators merge and curate the global blueprint.")
 NOT_MERGED_YET = _("This workspace has not been merged yet.")

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from blueprints import merging
 from blueprints.merge_api import MergeDecisionSerializer
 from blueprints.models import Blueprint, MergeRun, Step
-from workshops import access
-from workshops.models import Workspace
+from workspaces import access
+from workspaces.models import Workspace
 
 
 def _get_workspace_for_user(request: HttpRequest, workspace_id: int) -> Workspace:

@@ -45,7 +45,7 @@ from blueprints.models import (
     StepKind,
     Verdict,
 )
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 STEP_INPUT_FIELDS = (
     "id", "blueprint_id", "lane_id", "phase_id", "title", "position", "description", "kind",

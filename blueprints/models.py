@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -6,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from workshops.models import Team, Workspace
+from workspaces.models import Team, Workspace
 
 TITLE_MAX = 200
 NAME_MAX = 120
@@ -111,8 +113,15 @@ class Actor(models.Model):
             models.UniqueConstraint(fields=["workspace", "name"], name="actor_name_unique"),
         ]
 
+    # workspaces.access: a guest's step picks its actor from the workspace's.
+    guest_reads_workspace = True
+
     def __str__(self) -> str:
         return self.name
+
+    def participant_may(self, user: Any, action: str) -> bool:
+        """workspaces.access: participants add the roles they map."""
+        return action == "create"
 
 
 class Channel(models.Model):
@@ -128,6 +137,8 @@ class Channel(models.Model):
                 condition=Q(kind__in=ChannelKind.values), name="channel_kind_valid"
             ),
         ]
+
+    guest_reads_workspace = True  # see Actor
 
     def __str__(self) -> str:
         return self.name
@@ -163,6 +174,11 @@ class Blueprint(models.Model):
 
     def __str__(self) -> str:
         return self.display_title
+
+    @property
+    def access_blueprint(self) -> "Blueprint":
+        """workspaces.access: a blueprint is the blueprint its rights are read from."""
+        return self
 
     @property
     def display_title(self) -> str:

@@ -22,8 +22,8 @@ from blueprints.models import (
     LinkKind,
     StepKind,
 )
-from workshops import access
-from workshops.models import Role, Workspace
+from workspaces import access
+from workspaces.models import Role, Workspace
 
 # What the editor's script says, translated like the rest of the page.
 EDITOR_TEXT = {

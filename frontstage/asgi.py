@@ -10,7 +10,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from blueprints.routing import websocket_urlpatterns  # noqa: E402
-from frontstage.middleware import GuestWebSocketMiddleware  # noqa: E402
+from workshops.middleware import GuestWebSocketMiddleware  # noqa: E402
 from workshops.routing import websocket_urlpatterns as workshop_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -45,9 +45,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "workspaces",
     "workshops",
     "blueprints",
     "personas",
+    "book",
+    "frontstage",  # the roof: seed_demo, over every app
 ]
 
 MIDDLEWARE = [
@@ -58,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "frontstage.middleware.GuestMiddleware",
+    "workshops.middleware.GuestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontstage.middleware.UploadLimitMiddleware",
@@ -195,7 +198,7 @@ REST_FRAMEWORK = {
         # Token first, so that an anonymous request answers 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "frontstage.authentication.GuestAuthentication",
+        "workspaces.authentication.GuestAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

@@ -6,18 +6,19 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import book_api, diagram_api, history_api, merge_api
+from blueprints import diagram_api, history_api, merge_api
+from book import api as book_api
 from personas import api as persona_api
-from workshops import api as workshop_api
 from workshops import urls as workshop_urls
 from workshops import workshop_api as workshop_live_api
+from workspaces import api as workspace_api
 
 handler400 = "frontstage.rest.bad_request"
 handler404 = "frontstage.rest.not_found"
 
 router = DefaultRouter()
-router.register("workspaces", workshop_api.WorkspaceViewSet, basename="workspace")
-router.register("teams", workshop_api.TeamViewSet, basename="team")
+router.register("workspaces", workspace_api.WorkspaceViewSet, basename="workspace")
+router.register("teams", workspace_api.TeamViewSet, basename="team")
 router.register("actors", blueprint_api.ActorViewSet, basename="actor")
 router.register("channels", blueprint_api.ChannelViewSet, basename="channel")
 router.register("blueprints", blueprint_api.BlueprintViewSet, basename="blueprint")

@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from blueprints.diagram_api import ErrorsAsJson
-from frontstage.api import ID_PATTERN, MAX_ID, IdField, ScopedSerializer, ScopedViewSet, query_id
+from frontstage.api import ID_PATTERN, MAX_ID, IdField, query_id
 from frontstage.rest import Conflict
 from frontstage.schema import ErrorSerializer
 from personas import evidence, services, tabular
@@ -47,8 +47,9 @@ from personas.models import (
     Segmentation,
     ServiceProtocol,
 )
-from workshops import access
-from workshops.models import Workspace
+from workspaces import access
+from workspaces.models import Workspace
+from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NOT_IN_WORKSPACE = _("Must belong to the same workspace.")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 NAME_MAX = 120
 TEXT_MAX = 120

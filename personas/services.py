@@ -37,7 +37,7 @@ from personas.models import (
     Segmentation,
     ServiceProtocol,
 )
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where it is used
     from personas import segmentation

@@ -32,8 +32,8 @@ from personas.models import (
     Segmentation,
     ServiceProtocol,
 )
-from workshops import access
-from workshops.models import Workspace
+from workspaces import access
+from workspaces.models import Workspace
 
 MAX_CHART_ROWS = 15
 

@@ -22,7 +22,7 @@ from blueprints.models import Actor, Blueprint, Channel
 from tests import factories
 from tests.browser import browser  # noqa: F401 (one Chromium for the whole session)
 from tests.factories import BlueprintParts
-from workshops.models import Team, Workspace
+from workspaces.models import Team, Workspace
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in the same
 # tests are still synchronous, so Django's async-safety guard does not apply to them.

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from blueprints import services
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
-from workshops.models import Membership, Team, Workspace
+from workspaces.models import Membership, Team, Workspace
 
 _serial = count(1)
 

@@ -7,7 +7,7 @@ import pytest
 
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
 from tests.conftest import PEOPLE, World
-from workshops.models import Team, Workspace
+from workspaces.models import Team, Workspace
 
 # resource: (model, the object written in team A's reach, create payload, update payload)
 Spec = tuple[type, Callable[[World], Any], Callable[[World], dict], dict]

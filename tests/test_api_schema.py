@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
 from frontstage.wsgi import application
-from workshops.models import Membership, Team, Workspace
+from workspaces.models import Membership, Team, Workspace
 
 HOST = "testserver"
 # Over a hundred slow tests: `make test` spreads them over its workers, each seeding the demo

@@ -24,7 +24,7 @@ LIVE = 3000  # ms: how long a change may take to show on another page (the targe
 
 ADD_CARLOS = """
 from django.contrib.auth.models import User
-from workshops.models import Membership, Team
+from workspaces.models import Membership, Team
 team = Team.objects.get(name="Consumer Service Centre")
 carlos = User.objects.create_user("carlos", password="frontstage", first_name="Carlos",
                                   last_name="Ruiz")

@@ -91,7 +91,8 @@ def catalog(folder: str) -> list[Entry]:
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """The msgids `makemessages` finds in the source now, in a copy of the project."""
     copy = tmp_path_factory.mktemp("source")
-    for name in ["blueprints", "frontstage", "personas", "workshops", "templates", "static"]:
+    apps = [path.name for path in ROOT.iterdir() if (path / "apps.py").exists()]
+    for name in [*apps, "frontstage", "templates", "static"]:
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     (copy / "locale" / "es" / "LC_MESSAGES").mkdir(parents=True)

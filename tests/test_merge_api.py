@@ -18,7 +18,7 @@ from blueprints.merge_api import FACILITATORS_ONLY, NOT_MERGED_YET
 from blueprints.models import Blueprint, Lane, MergeDecision, Phase, PhaseMapping, Step
 from tests import factories
 from tests.conftest import World
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 
 def client_of(username: str) -> APIClient:

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 from blueprints.models import Blueprint, MergeDecision, MergeRun, Step
 from tests.browser import WatchedPage, log_in
 from tests.conftest import World
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 
 def page_client(world: World, who: str) -> Client:

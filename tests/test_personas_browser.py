@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from personas.models import Contact, ContactImport, ContactReason, Persona, ServiceProtocol
 from tests.browser import WatchedPage, log_in
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 pytestmark = pytest.mark.browser
 PASSWORD = "frontstage"

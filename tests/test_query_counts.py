@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from blueprints.models import Actor, Blueprint, Channel, Step
 from tests import factories
-from workshops.models import Workspace
+from workspaces.models import Workspace
 
 # The blueprint detail: the blueprint (access-checked), its phases, lanes, steps, the steps'
 # sources (one query on the through table) and links.

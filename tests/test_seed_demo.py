@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import F, Model
 
 from blueprints.models import Actor, Band, Blueprint, Channel, Lane, Link, Phase, Step
-from workshops.models import Membership, Team, Workspace
+from workspaces.models import Membership, Team, Workspace
 
 LOGINS = {
     "facilitator": "facilitator",

@@ -16,8 +16,9 @@ from personas.models import Persona
 from tests import factories
 from tests.conftest import World, build_world
 from workshops import services
-from workshops.models import Note, Output, Participant, Vote, Workshop, WorkshopEvent, Workspace
+from workshops.models import Note, Output, Participant, Vote, Workshop, WorkshopEvent
 from workshops.services import Who
+from workspaces.models import Workspace
 
 
 def make_workshop(world: World, **fields: object) -> Workshop:

@@ -20,13 +20,14 @@ from rest_framework.test import APIClient
 
 from blueprints.models import BlueprintEvent, Step
 from blueprints.routing import websocket_urlpatterns
-from frontstage.middleware import GuestWebSocketMiddleware
 from tests.browser import WatchedPage, log_in, run_in_own_loop
 from tests.conftest import World, build_world
 from tests.servers import database_for_servers, manage, uvicorn_servers
 from workshops import guests, services
+from workshops.middleware import GuestWebSocketMiddleware
 from workshops.models import Group, Participant, Workshop
-from workshops.services import LOCKED, Who
+from workshops.services import Who
+from workspaces.access import LOCKED
 
 
 def facilitator(world: World) -> Who:
@@ -281,7 +282,8 @@ def test_a_removed_guest_cannot_connect(live_world: World) -> None:
 SET_UP_WORKSHOP = """
 from blueprints.models import Blueprint
 from workshops import services
-from workshops.models import Group, Team
+from workshops.models import Group
+from workspaces.models import Team
 team = Team.objects.get(name="Consumer Service Centre")
 blueprint = Blueprint.objects.filter(team=team, kind="team").order_by("id").first()
 workshop = services.workshop_create(workspace=team.workspace, template="blueprint")

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class WorkshopsConfig(AppConfig):
     name = "workshops"
-    verbose_name = "Workspaces and workshops"
+    verbose_name = "Workshops"

@@ -4,7 +4,8 @@ from typing import Any
 
 from blueprints.models import Blueprint
 from workshops import services
-from workshops.models import Group, Note, Workshop, Workspace
+from workshops.models import Group, Note, Workshop
+from workspaces.models import Workspace
 
 TITLE = "Blueprint workshop — consumer service centre"
 NOTES = [

@@ -12,7 +12,7 @@ from django.core import signing
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from workshops import access
+from workshops import access, events
 from workshops.models import Participant, Workshop
 from workshops.services import Who
 
@@ -87,22 +87,46 @@ def participants_from_cookies(cookies: dict[str, str]) -> list[Participant]:
 class Guest(AnonymousUser):
     """Someone without an account in the browser that joined workshops: the guest principal.
 
-    Anonymous for everything (every `is_authenticated` check says no); `workshops.access` gives
-    it the blueprint its workshop group is bound to. Its participants are read when first
+    Anonymous for everything (every `is_authenticated` check says no); `workspaces.access`
+    gives it the blueprint its workshop group is bound to. Its participants are read when first
     needed, and again after `forget()` (a live connection re-checking a removed guest).
     """
+
+    is_workshop_guest = True  # what workspaces.access recognises a guest principal by
 
     def __init__(self, cookies: dict[str, str]) -> None:
         self.cookies = {k: v for k, v in cookies.items() if k.startswith(COOKIE_PREFIX)}
         self._participants: list[Participant] | None = None
+        self._grants: dict[int, Participant] | None = None
 
     def participants(self) -> list[Participant]:
         if self._participants is None:
             self._participants = participants_from_cookies(self.cookies)
         return self._participants
 
+    def blueprint_grants(self) -> dict[int, Participant]:
+        """Blueprint id → the participant through whom this guest works on it."""
+        if self._grants is None:
+            grants: dict[int, Participant] = {}
+            for participant in self.participants():
+                group = participant.group
+                if group is not None and group.blueprint_id is not None:
+                    # Two workshops on one blueprint: an unlocked one decides.
+                    held = grants.get(group.blueprint_id)
+                    if held is None or held.workshop.locked:
+                        grants[group.blueprint_id] = participant
+            self._grants = grants
+        return self._grants
+
+    def rights_rooms(self) -> tuple[str, list[str]]:
+        """The channel layer and rooms that announce changes to this guest's rights (a removal,
+        a move to another group, a lock): a live blueprint connection listens to them."""
+        workshops = sorted({participant.workshop_id for participant in self.participants()})
+        return events.LAYER, [events.group_name(workshop) for workshop in workshops]
+
     def forget(self) -> None:
         self._participants = None
+        self._grants = None
 
 
 def principal(user: Any, cookies: dict[str, str]) -> Any:

@@ -1,82 +1,13 @@
 import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    FACILITATOR = "facilitator", _("Facilitator")
-    PARTICIPANT = "participant", _("Participant")
-    MANAGER = "manager", _("Manager")
-
-
-class WorkspaceQuerySet(models.QuerySet["Workspace"]):
-    def for_user(self, user: settings.AUTH_USER_MODEL) -> "WorkspaceQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user)
-
-    def with_role(self, user: settings.AUTH_USER_MODEL) -> "WorkspaceQuerySet":
-        """Annotate `user_role`, the user's role in each workspace, in the same query."""
-        role = Membership.objects.filter(workspace=models.OuterRef("pk"), user=user)
-        return self.annotate(user_role=models.Subquery(role.values("role")[:1]))
-
-
-class Workspace(models.Model):
-    """One engagement with one client; everything else belongs to exactly one workspace."""
-
-    name = models.CharField(max_length=120)
-    client = models.CharField(max_length=120, blank=True)
-    description = models.TextField(max_length=5000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = WorkspaceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=20, choices=Role.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "user"], name="membership_once"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="membership_role_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} — {self.role} of {self.workspace}"
-
-
-class Team(models.Model):
-    """A department or group inside a workspace; owns team blueprints."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=120)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
-
-    class Meta:
-        ordering = ["name", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="team_name_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
+from workspaces.models import Workspace
 
 # --- Workshops: an agenda of activities, groups, participants, notes, votes and outputs. ---
 
@@ -243,6 +174,10 @@ class Cluster(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def participant_may(self, user: Any, action: str) -> bool:
+        """workspaces.access: a participant of the workspace may start a cluster."""
+        return not self.workshop.locked and action == "create"
+
 
 class Note(models.Model):
     """A sticky note. `hidden` while written in private, until the facilitator reveals."""
@@ -283,6 +218,14 @@ class Note(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def participant_may(self, user: Any, action: str) -> bool:
+        """workspaces.access: a participant of the workspace adds notes and changes their own."""
+        if self.workshop.locked:
+            return False
+        if action == "create":
+            return True
+        return self.author is not None and self.author.user_id == user.pk
+
 
 class Vote(models.Model):
     """One dot. A person may put several of their dots on the same note."""
@@ -297,6 +240,10 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} → {self.note_id}"
+
+    def participant_may(self, user: Any, action: str) -> bool:
+        """workspaces.access: a participant of the workspace casts and takes back their own."""
+        return not self.workshop.locked and self.participant.user_id == user.pk
 
 
 class Output(models.Model):

@@ -28,13 +28,14 @@ from workshops.models import (
     Participant,
     Vote,
     Workshop,
-    Workspace,
     new_join_code,
 )
+from workspaces.access import LOCKED, Action
+from workspaces.models import Workspace
 
 BUDGET_SPENT = _("You have used all your votes.")
 NO_VOTE_TO_TAKE_BACK = _("You have no vote on this note to take back.")
-LOCKED = _("The facilitator has locked editing for now.")
+
 NOT_YOURS = _("Only its author or the facilitator may change this note.")
 FACILITATORS_ONLY = _("Only facilitators run the workshop.")
 NO_ACTIVITIES = _("The agenda has no activities yet.")
@@ -420,7 +421,7 @@ def summon(*, who: Who, workshop: Workshop, group: Group | None) -> str:
 # --- Notes board -------------------------------------------------------------------------------
 
 
-def _require_contribute(who: Who, obj: Any, action: access.Action) -> None:
+def _require_contribute(who: Who, obj: Any, action: Action) -> None:
     if who.facilitator:
         return
     if obj.workshop.locked:

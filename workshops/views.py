@@ -26,18 +26,11 @@ from blueprints.models import Blueprint, Step
 from frontstage.rest import Conflict
 from frontstage.spreadsheets import safe_cell
 from personas.models import ContactReason, Persona
-from workshops import access, agenda, guests, services
-from workshops.models import (
-    ActivityKind,
-    Group,
-    Note,
-    NoteKind,
-    Participant,
-    Role,
-    Workshop,
-    Workspace,
-)
+from workshops import agenda, guests, services
+from workshops.models import ActivityKind, Group, Note, NoteKind, Participant, Workshop
 from workshops.services import Who
+from workspaces import access
+from workspaces.models import Role, Workspace
 
 Handler = Callable[..., Any]
 

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from frontstage.api import MAX_ID, ScopedSerializer, ScopedViewSet
+from frontstage.api import MAX_ID
 from workshops import access, agenda, services
 from workshops.events import event_record
 from workshops.models import (
@@ -29,6 +29,7 @@ from workshops.models import (
     Workshop,
 )
 from workshops.services import Who
+from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 WORKSHOP_SCOPE = {"workshop": "workspace__memberships"}
 MEMBERS = "workshop__workspace__memberships"

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
-from workshops import access
+from workspaces import access
 
 
 class GuestAuthentication(SessionAuthentication):

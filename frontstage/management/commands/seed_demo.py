@@ -31,7 +31,7 @@ from blueprints.models import (
 )
 from personas.services import demo_seed as seed_personas
 from workshops.demo_data import seed_demo_workshop
-from workshops.models import Membership, Team, Workspace
+from workspaces.models import Membership, Team, Workspace
 
 
 class Command(BaseCommand):

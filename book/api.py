@@ -1,4 +1,4 @@
-"""`GET /api/v1/blueprints/{id}/book.pdf`: the manager's blueprint book (blueprints/book.py).
+"""`GET /api/v1/blueprints/{id}/book.pdf`: the manager's blueprint book (book/pdf.py).
 
 Every member of the workspace may read it (outsiders get 404, anonymous callers 401).
 `?lang=` picks the language of the book (default: the request's); `?download=1` asks the
@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 
-from blueprints import book, render
+from blueprints import render
 from blueprints.diagram_api import (
     BLUEPRINT_ID,
     CANNOT_DRAW,
@@ -28,6 +28,7 @@ from blueprints.diagram_api import (
     readable_blueprint,
     requested_language,
 )
+from book import pdf as book
 from frontstage.api import ID_PATTERN
 
 LANG = OpenApiParameter(

@@ -1,38 +1,27 @@
 """The manager's blueprint book: the blueprint as a PDF a consultancy would hand its client.
 
 `book_pdf(blueprint, language)` builds it: cover, contents, the diagram on A3 landscape pages
-(blueprints/book_diagram.py draws and cuts it), a table of steps per band, the role
+(book/diagram.py draws and cuts it), a table of steps per band, the role
 interdependencies, pain points and opportunities, for a global blueprint the provenance and
 the open merge conflicts, then the personas with their service protocols and the workshop
 outputs. WeasyPrint lays out templates/book/book.html; the PDF is cached under the hash of
 that HTML and of the drawing, so an unchanged blueprint is a file read.
 
-Sections fed by other apps (the hook)
--------------------------------------
-Personas, service protocols and workshop outputs come from other apps. Each is one function,
-found by its dotted path in SECTION_HOOKS; while the module does not exist the section says
-"none yet". To fill a section, create the module with::
-
-    def book_section(*, blueprint: Blueprint, language: str) -> BookSection | None: ...
-
-returning a `BookSection` (below) with plain, already translated strings; `None` means "none
-yet". The book escapes every string; `language` is one of layout.LABELS ("en", "es", "it",
-"pt-br") and the function runs inside `translation.override(language)`. The personas app
-gives plain dicts instead (`personas.book.personas_for_blueprint`), which
-blueprints/book_sections.py adapts.
+Sections fed by other apps
+--------------------------
+Personas, service protocols and workshop outputs come from their apps through
+book/sections.py, which the book calls directly; an empty one reads "None yet."
 """
 
 import hashlib
-import importlib
-import importlib.util
 import logging
 import re
 import ssl
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +30,13 @@ import weasyprint.urls
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from blueprints import book_diagram, book_tables, interdependencies, layout, merging, render
+from blueprints import interdependencies, layout, merging, render
 from blueprints.models import Blueprint, MergeRun
-from workshops.models import Team
+from book import diagram as book_diagram
+from book import sections
+from book import tables as book_tables
+from workspaces.models import Team
 
 BOOK_VERSION = "4"  # part of the cache key: bump when templates or layout change
 # The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
@@ -57,57 +48,7 @@ DESCRIPTION_MAX = 600  # characters of a step description in the tables
 MATRIX_MAX_ACTORS = 12  # beyond this the matrix no longer fits a page: list the pairs
 
 
-@dataclass
-class BookEntry:
-    """One item of a section fed by another app: a persona, a protocol, a workshop output."""
-
-    title: str
-    subtitle: str = ""
-    text: str = ""
-    facts: Sequence[tuple[str, str]] = ()  # (label, value) pairs
-    table_headers: Sequence[str] = ()
-    table_rows: Sequence[Sequence[str]] = ()
-
-
-@dataclass
-class BookSection:
-    title: str
-    intro: str = ""
-    entries: Sequence[BookEntry] = field(default_factory=list)
-
-
 logger = logging.getLogger(__name__)
-
-# (key, dotted path of the hook, title while there is none)
-SECTION_HOOKS: tuple[tuple[str, str, Any], ...] = (
-    (
-        "personas",
-        "blueprints.book_sections.personas_section",
-        gettext_lazy("Personas and service protocols"),
-    ),
-    ("workshops", "workshops.book.book_section", gettext_lazy("Workshop outputs")),
-)
-
-
-def hooked_section(
-    dotted: str, default_title: str, blueprint: Blueprint, language: str
-) -> BookSection:
-    module_name, _dot, name = dotted.rpartition(".")
-    try:
-        found = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        found = None
-    if found is None:
-        return BookSection(title=str(default_title))
-    hook: Callable[..., BookSection | None] | None = getattr(
-        importlib.import_module(module_name), name, None
-    )
-    if hook is None:
-        logger.warning("The book section hook %s does not exist", dotted)
-        return BookSection(title=str(default_title))
-    section = hook(blueprint=blueprint, language=language)
-    return section if section is not None else BookSection(title=str(default_title))
-
 
 # --- text helpers ---------------------------------------------------------------------------
 
@@ -258,10 +199,7 @@ def book_context(
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
         context["conflicts"] = _open_conflicts(blueprint, roles)
-    context["hooked"] = [
-        {"key": key, "section": hooked_section(dotted, title, blueprint, code)}
-        for key, dotted, title in SECTION_HOOKS
-    ]
+    context["hooked"] = sections.other_apps(blueprint=blueprint, language=code)
     return context
 
 

@@ -5,7 +5,7 @@ many seconds. Graphviz draws the same rows as an HTML-like table in a fraction o
 vector graphics with real, searchable text shaped by Pango (Arabic, Hebrew and CJK included).
 So the book lets WeasyPrint lay out the pages around the tables (headings, running headers,
 page numbers) and draws each page of table into its slot as it writes the PDF
-(blueprints/book_diagram.py `write_with_drawings`). The pages are drawn by as few `dot` runs as
+(book/diagram.py `write_with_drawings`). The pages are drawn by as few `dot` runs as
 there are processors, each cached by the hash of its DOT: editing one step redraws the pages
 whose rows changed, not the others.
 

@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from frontstage.api import ScopedSerializer, ScopedViewSet
-from workshops import access
-from workshops.models import Membership, Role, Team, Workspace
+from workspaces import access
+from workspaces.models import Membership, Role, Team, Workspace
+from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 User = get_user_model()
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BookConfig(AppConfig):
+    name = "book"
+    verbose_name = "The manager's book"

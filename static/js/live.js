@@ -207,8 +207,8 @@ async function sendNow(entry) {
  * network is down (or earlier writes still wait), and answers `{ok, status, data}`, with
  * `queued: true` when it was kept. Kept writes go out in order on `flush()` (the live client
  * calls it whenever the server answers); `onSent(entry, result)` runs after each one, e.g.
- * to refresh the page. The user sees each kept write in the page's toasts: pending, then
- * sent (or why not). `describe(result)` words a refusal.
+ * to refresh the page. The user sees each kept write as pending, then sent (or why not).
+ * `describe(result)` words a refusal.
  */
 export function createOutbox({ onSent, describe } = {}) {
   const view = document.querySelector("[data-outbox]");
@@ -227,28 +227,39 @@ export function createOutbox({ onSent, describe } = {}) {
   };
   const queue = load();
   const save = () => sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(queue));
-  const shown = new Map(); // entry id → its toast
   let flushing = null;
 
-  const quote = (label) => (label ? ` “${label}”` : "");
-  const toast = (entry, message, kind) => {
-    let box = shown.get(entry.id);
-    if (!box) {
-      box = document.createElement("div");
-      box.setAttribute("role", "status");
-      box.dataset.outboxEntry = entry.id;
-      toasts?.append(box);
-      shown.set(entry.id, box);
+  // Waiting and refused writes are listed in the page, under the offline banner, where they
+  // cover nothing (a toast would sit on a phone's form); a write sent is confirmed by a toast.
+  const quote = (label, room = 80) =>
+    label ? ` “${label.length > room ? `${label.slice(0, room - 1)}…` : label}”` : "";
+  const line = (entry, message, kind) => {
+    let item = view?.querySelector(`[data-outbox-entry="${entry.id}"]`);
+    if (!item && view) {
+      item = document.createElement("div");
+      item.dataset.outboxEntry = entry.id;
+      view.append(item);
     }
-    box.className = `toast outbox-${kind}`;
-    box.dataset.outboxState = kind;
-    box.textContent = message;
-    if (kind !== "pending") {
-      shown.delete(entry.id);
-      setTimeout(() => box.remove(), kind === "sent" ? 5000 : 20000);
+    if (item) {
+      item.dataset.outboxState = kind;
+      item.textContent = message;
     }
+    if (view) view.hidden = !view.children.length;
   };
-  const showPending = (entry) => toast(entry, `${text.pending}:${quote(entry.label)}`, "pending");
+  const showPending = (entry) => line(entry, `${text.pending}:${quote(entry.label)}`, "pending");
+  const showSent = (entry) => {
+    view?.querySelector(`[data-outbox-entry="${entry.id}"]`)?.remove();
+    if (view) view.hidden = !view.children.length;
+    const box = document.createElement("div");
+    box.className = "toast";
+    box.setAttribute("role", "status");
+    box.dataset.outboxState = "sent";
+    box.textContent = `${text.sent}${quote(entry.label)}`;
+    toasts?.append(box);
+    setTimeout(() => box.remove(), 5000);
+  };
+  // A refused write stays listed with its text, so that nothing typed vanishes unseen.
+  const showFailed = (entry, detail) => line(entry, text.failed.replace("{detail}", detail), "failed");
   for (const entry of queue) showPending(entry);
 
   const keep = (entry) => {
@@ -264,11 +275,8 @@ export function createOutbox({ onSent, describe } = {}) {
       if (UNREACHED.has(result.status)) return; // still away: the next answer tries again
       queue.shift();
       save();
-      if (result.ok) toast(entry, `${text.sent}${quote(entry.label)}`, "sent");
-      else {
-        const detail = (describe?.(result) || `HTTP ${result.status}`) + quote(entry.label);
-        toast(entry, text.failed.replace("{detail}", detail), "failed");
-      }
+      if (result.ok) showSent(entry);
+      else showFailed(entry, (describe?.(result) || `HTTP ${result.status}`) + quote(entry.label, Infinity));
       await onSent?.(entry, result);
     }
   };
@@ -286,7 +294,7 @@ export function createOutbox({ onSent, describe } = {}) {
       method,
       url,
       body: encodeBody(body),
-      label: label.length > 80 ? `${label.slice(0, 79)}…` : label,
+      label,
     };
     if (!navigator.onLine || queue.length || flushing) {
       keep(entry); // behind the writes that wait, in order

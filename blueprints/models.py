@@ -14,6 +14,7 @@ TITLE_MAX = 200
 NAME_MAX = 120
 TEXT_MAX = 5000
 MERGE_KEY_MAX = 200
+REASON_MAX = 1000
 
 
 class Band(models.TextChoices):
@@ -487,3 +488,34 @@ class BlueprintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blueprint_id}#{self.seq} {self.kind}"
+
+
+class FindingDismissal(models.Model):
+    """An audit finding someone judged not to be a problem here, and why.
+
+    A finding is named by its rule and its key (see blueprints/audit.py), so the dismissal
+    holds while the problem stays as it was; the audit shows it as dismissed, with the reason.
+    """
+
+    blueprint = models.ForeignKey(
+        Blueprint, on_delete=models.CASCADE, related_name="finding_dismissals"
+    )
+    rule = models.CharField(max_length=40)
+    key = models.CharField(max_length=MERGE_KEY_MAX)
+    reason = models.TextField(max_length=REASON_MAX)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blueprint", "rule", "key"], name="finding_dismissed_once"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="finding_dismissal_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.key}: {self.reason[:40]}"

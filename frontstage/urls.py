@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import diagram_api, history_api, merge_api
+from blueprints import diagram_api, history_api, interchange_api, merge_api
 from book import api as book_api
 from personas import api as persona_api
 from workshops import urls as workshop_urls
@@ -43,6 +43,7 @@ router.register("outputs", workshop_live_api.OutputViewSet, basename="output")
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(diagram_api.urlpatterns)),
+    path("api/v1/", include(interchange_api.urlpatterns)),
     path("api/v1/", include(book_api.urlpatterns)),
     path("api/v1/", include(history_api.urlpatterns)),
     path("api/v1/", include(router.urls)),

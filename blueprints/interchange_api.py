@@ -1,0 +1,170 @@
+"""Blueprints in and out of Frontstage over HTTP.
+
+- `GET /api/v1/blueprints/{id}/export.json` — the lossless blueprint document
+  (`blueprints.interchange`);
+- `POST /api/v1/blueprints/import/` — a new team blueprint from such a document.
+
+Reads follow the drawings' rules (`blueprints.diagram_api`): members and the blueprint's
+guests read, outsiders get 404; `?download=1` saves the file; an ETag answers 304 while the
+blueprint is unchanged.
+"""
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import re_path, reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blueprints import interchange, render
+from blueprints.api import BlueprintSerializer, ScopedInput
+from blueprints.diagram_api import (
+    BLUEPRINT_ID,
+    DOWNLOAD,
+    LANG,
+    NOT_MODIFIED,
+    DrawingView,
+    file_name,
+    file_response,
+    not_modified,
+    readable_blueprint,
+    requested_language,
+)
+from blueprints.models import Blueprint
+from frontstage.api import ID_PATTERN, IdField
+from workspaces import access
+from workspaces.models import Team, Workspace
+
+NOT_IN_WORKSPACE = _("Must belong to the workspace.")
+MAY_NOT_IMPORT = _("You may not add blueprints to this team.")
+
+
+def text_file_response(
+    request: Request, content: bytes, content_type: str, filename: str
+) -> HttpResponse:
+    """A text export with an ETag of its content: 304 when the client has it already."""
+    etag = render.content_hash(content.decode(), content_type)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    return file_response(request, content, content_type, etag, filename)
+
+
+class ExportView(DrawingView):
+    @extend_schema(
+        operation_id="v1_blueprints_export",
+        summary="The blueprint as a lossless JSON document, to import elsewhere",
+        description="Format `frontstage.blueprint`, version 1: `title`, `description`; "
+        "`phases` left to right and `lanes` top to bottom, each with a `key`; `steps` with "
+        "every field, naming their `lane` and `phase` by key, their `channel` and `actor` by "
+        "name, listed in their order within each cell; `links` between step keys; the "
+        "`actors` and `channels` used, with their description and kind. A global "
+        "blueprint's steps also list their `sources` (the team steps they came from). "
+        "`source` says which blueprint and which event (`seq`) the export reflects.",
+        parameters=[BLUEPRINT_ID, LANG, DOWNLOAD],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, 304: NOT_MODIFIED},
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        blueprint = readable_blueprint(request, id)
+        document = interchange.blueprint_document(blueprint, requested_language(request))
+        content = interchange.document_json(document)
+        return text_file_response(
+            request, content, "application/json", file_name(blueprint, ".blueprint.json")
+        )
+
+
+class DocumentField(serializers.JSONField):
+    """A blueprint document: the JSON object itself, or a JSON file in a multipart form."""
+
+    default_error_messages = {
+        "not_json": _("The file is not JSON in UTF-8: {reason}"),
+        "too_large": _("The file is larger than {limit} MB."),
+    }
+    LIMIT_MB = 20
+
+    def get_value(self, dictionary: Any) -> Any:
+        uploaded = dictionary.get(self.field_name) if hasattr(dictionary, "getlist") else None
+        return uploaded if hasattr(uploaded, "read") else super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "read"):
+            if getattr(data, "size", 0) > self.LIMIT_MB * 1024 * 1024:
+                self.fail("too_large", limit=self.LIMIT_MB)
+            try:
+                return json.loads(data.read().decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                self.fail("not_json", reason=str(error)[:200])
+        return super().to_internal_value(data)
+
+
+class ImportSerializer(ScopedInput):
+    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
+    workspace = IdField(queryset=Workspace.objects.all(), help_text="The workspace to import into.")
+    team = IdField(queryset=Team.objects.all(), help_text="The team that will own the blueprint.")
+    title = serializers.CharField(
+        required=False,
+        max_length=Blueprint._meta.get_field("title").max_length,
+        help_text="A title for the new blueprint instead of the document's.",
+    )
+    document = DocumentField(
+        help_text="A `frontstage.blueprint` document, as `export.json` gives it (or the file, "
+        "in a multipart form)."
+    )
+
+    def validate_document(self, document: Any) -> Any:
+        problems = interchange.document_problems(document)
+        if problems:
+            raise serializers.ValidationError([str(problem) for problem in problems])
+        return document
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["team"].workspace_id != attrs["workspace"].pk:
+            raise serializers.ValidationError({"team": [NOT_IN_WORKSPACE]})
+        return attrs
+
+
+class ImportView(APIView):
+    @extend_schema(
+        operation_id="v1_blueprints_import",
+        summary="Make a new team blueprint from a blueprint document",
+        description="Actors and channels are matched by name in the workspace (regardless "
+        "of case) or created. A document with problems answers 400 listing each with its "
+        'JSON path (e.g. `$.steps[3].lane: No lane has the key "l9".`), and nothing is '
+        "written. Participants import into their own teams, facilitators into any.",
+        request={
+            "application/json": ImportSerializer,
+            "multipart/form-data": ImportSerializer,
+        },
+        responses={201: BlueprintSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = ImportSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        unsaved = Blueprint(workspace=data["workspace"], team=data["team"], kind="team")
+        if not access.can_write(request.user, unsaved, "create"):
+            raise exceptions.PermissionDenied(MAY_NOT_IMPORT)
+        blueprint = interchange.blueprint_import(
+            workspace=data["workspace"],
+            team=data["team"],
+            document=data["document"],
+            actor=request.user,
+            title=data.get("title"),
+        )
+        answer = BlueprintSerializer(blueprint, context={"request": request}).data
+        location = request.build_absolute_uri(reverse("blueprint-detail", args=[blueprint.pk]))
+        return Response(answer, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+_BLUEPRINT = rf"^blueprints/(?P<id>{ID_PATTERN})"
+
+urlpatterns = [
+    re_path(rf"{_BLUEPRINT}/export\.json$", ExportView.as_view(), name="blueprint-export"),
+    re_path(r"^blueprints/import/$", ImportView.as_view(), name="blueprint-import"),
+]

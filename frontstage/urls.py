@@ -43,6 +43,7 @@ router.register("outputs", workshop_live_api.OutputViewSet, basename="output")
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(diagram_api.urlpatterns)),
+    path("api/v1/", include(assessment_api.urlpatterns)),
     path("api/v1/", include(interchange_api.urlpatterns)),
     path("api/v1/", include(book_api.urlpatterns)),
     path("api/v1/", include(history_api.urlpatterns)),

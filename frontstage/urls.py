@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import diagram_api, history_api, interchange_api, merge_api
+from blueprints import assessment_api, diagram_api, history_api, interchange_api, merge_api
 from book import api as book_api
 from personas import api as persona_api
 from workshops import urls as workshop_urls

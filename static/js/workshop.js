@@ -132,12 +132,16 @@ if (root) {
   window.frontstageWorkshop = { seq: live.seq, socket: live.socket, pending: outbox.pending };
 
   // --- Forms without leaving the page ---------------------------------------------------
-  // What a kept write is called while it waits: the note's text, a name typed, or the button.
-  const labelOf = (form, submitter) =>
-    (form.querySelector("textarea[name=text]")?.value ||
-      form.querySelector("input[name=name]:not([type=hidden])")?.value ||
-      submitter?.textContent ||
-      "").trim();
+  // What a kept write is called while it waits: the note typed, a name typed, or the button
+  // (with the note it acts on: "Vote · Call back").
+  const labelOf = (form, submitter) => {
+    const typed =
+      form.querySelector("textarea[name=text]")?.value ||
+      form.querySelector("input[name=name]:not([type=hidden])")?.value;
+    if (typed) return typed.trim();
+    const note = form.closest("[data-note]")?.querySelector(".note-text")?.textContent;
+    return [submitter?.textContent, note].filter(Boolean).map((part) => part.trim()).join(" · ");
+  };
   const post = async (url, body, label) => {
     const answer = await outbox.send({ method: "POST", url, body, label });
     if (answer.queued) {

@@ -53,23 +53,23 @@ GAP_TITLES = {
 # The book's recommendations, one per gap.
 GAP_ADVICE = {
     "not_planned": gettext_lazy(
-        "Agree, before collecting anything on {channel}, which consumer data each kind of "
+        "{channel}: agree, before collecting anything, which consumer data each kind of "
         "contact should yield and what it will be used for."
     ),
     "collected_not_recorded": gettext_lazy(
-        "Record what {channel} collects in a named system, as a step of its own, so that it "
-        "outlives the contact."
+        "{channel}: record what is collected in a named system, in a step of its own, so that "
+        "it outlives the contact."
     ),
     "recorded_not_synthesised": gettext_lazy(
-        "Review what is recorded from {channel} on a set schedule: group the contacts by "
-        "reason and look for trends."
+        "{channel}: review what is recorded on a set schedule; group the contacts by reason "
+        "and look for trends."
     ),
     "synthesised_not_communicated": gettext_lazy(
-        "Share what is learnt from {channel} with the teams that can act on it, on a set "
-        "schedule and in a set format."
+        "{channel}: share what is learnt with the teams that can act on it, on a set schedule "
+        "and in a set format."
     ),
     "captured_without_system": gettext_lazy(
-        "Name where the data captured on {channel} is kept, or stop capturing it."
+        "{channel}: name where the captured data is kept, or stop capturing it."
     ),
     "fragmented": gettext_lazy(
         "Choose one system of record for “{item}” and have the others refer to it."

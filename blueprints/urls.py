@@ -1,11 +1,16 @@
 from django.urls import path
 
-from blueprints import merge_views, views
+from blueprints import assessment_views, merge_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("blueprints/<int:blueprint_id>/", views.blueprint_page, name="blueprint"),
     path("blueprints/<int:blueprint_id>/board/", views.blueprint_board, name="blueprint-board"),
+    path(
+        "blueprints/<int:blueprint_id>/assessment/",
+        assessment_views.assessment_page,
+        name="blueprint-assessment",
+    ),
     path("workspaces/<int:workspace_id>/merge/", merge_views.merge_page, name="merge"),
     path(
         "workspaces/<int:workspace_id>/merge/decide/",

@@ -2,7 +2,10 @@
 
 - `GET /api/v1/blueprints/{id}/export.json` — the lossless blueprint document
   (`blueprints.interchange`);
-- `POST /api/v1/blueprints/import/` — a new team blueprint from such a document.
+- `POST /api/v1/blueprints/import/` — a new team blueprint from such a document;
+- `GET /api/v1/blueprints/{id}/diagram.bpmn` — BPMN 2.0 for process tools (`blueprints.bpmn`);
+- `GET /api/v1/blueprints/{id}/journey.mmd` — the customer journey as Mermaid
+  (`blueprints.mermaid`).
 
 Reads follow the drawings' rules (`blueprints.diagram_api`): members and the blueprint's
 guests read, outsiders get 404; `?download=1` saves the file; an ETag answers 304 while the
@@ -22,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blueprints import interchange, render
+from blueprints import bpmn, interchange, layout, mermaid, render
 from blueprints.api import BlueprintSerializer, ScopedInput
 from blueprints.diagram_api import (
     BLUEPRINT_ID,
@@ -76,6 +79,53 @@ class ExportView(DrawingView):
         content = interchange.document_json(document)
         return text_file_response(
             request, content, "application/json", file_name(blueprint, ".blueprint.json")
+        )
+
+
+def page_url(request: Request, blueprint: Blueprint) -> str:
+    return request.build_absolute_uri(reverse("blueprint", args=[blueprint.pk]))
+
+
+class BpmnView(DrawingView):
+    @extend_schema(
+        operation_id="v1_blueprints_bpmn",
+        summary="The blueprint as BPMN 2.0, for process modelling tools",
+        description="The customer is one pool, the organisation another with a lane per band "
+        "(frontstage, backstage, support) holding the blueprint's lanes; each step is a task "
+        "named by its title; links are sequence flows within a pool and message flows across "
+        "them; physical evidence steps are data objects tied to their tasks. The diagram "
+        "section (BPMNDI) lays it out like the blueprint. Band and pool names are in `lang`.",
+        parameters=[BLUEPRINT_ID, LANG, DOWNLOAD],
+        responses={(200, "application/xml"): OpenApiTypes.STR, 304: NOT_MODIFIED},
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        blueprint = readable_blueprint(request, id)
+        language = requested_language(request)
+        data = render.blueprint_data(blueprint, language=layout.language_of(language))
+        content = bpmn.blueprint_bpmn(data, language, identifier=page_url(request, blueprint))
+        return text_file_response(
+            request, content, bpmn.CONTENT_TYPE, file_name(blueprint, ".bpmn")
+        )
+
+
+class JourneyView(DrawingView):
+    @extend_schema(
+        operation_id="v1_blueprints_journey",
+        summary="The customer journey as a Mermaid `journey` diagram",
+        description="Sections are the phases; tasks are the customer band's steps, scored 1 "
+        "(emotion −2) to 5 (emotion +2); a task's actors are its lane, in `lang`, and the "
+        "step's own actor. `:`, `#`, `;` and line breaks in names become look-alike "
+        "characters, so every name reads as text.",
+        parameters=[BLUEPRINT_ID, LANG, DOWNLOAD],
+        responses={(200, "text/vnd.mermaid"): OpenApiTypes.STR, 304: NOT_MODIFIED},
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        blueprint = readable_blueprint(request, id)
+        language = requested_language(request)
+        data = render.blueprint_data(blueprint, language=layout.language_of(language))
+        content = mermaid.journey(data, language).encode()
+        return text_file_response(
+            request, content, mermaid.CONTENT_TYPE, file_name(blueprint, "-journey.mmd")
         )
 
 
@@ -167,4 +217,6 @@ _BLUEPRINT = rf"^blueprints/(?P<id>{ID_PATTERN})"
 urlpatterns = [
     re_path(rf"{_BLUEPRINT}/export\.json$", ExportView.as_view(), name="blueprint-export"),
     re_path(r"^blueprints/import/$", ImportView.as_view(), name="blueprint-import"),
+    re_path(rf"{_BLUEPRINT}/diagram\.bpmn$", BpmnView.as_view(), name="blueprint-bpmn"),
+    re_path(rf"{_BLUEPRINT}/journey\.mmd$", JourneyView.as_view(), name="blueprint-journey"),
 ]

@@ -5,8 +5,8 @@ No ORM and no Django here, so both can be tested and benchmarked on blueprints b
 memory; `blueprints/review_selectors.py` builds it from the models in a handful of queries.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 BANDS = ("evidence", "customer", "frontstage", "backstage", "support")
 STAGES = ("planned", "collected", "recorded", "synthesised", "communicated")
@@ -24,6 +24,9 @@ class ReviewLane:
     name: str
     band: str
     actor: str = ""
+    # Display names in other languages, e.g. {"es": "Agente"}; a lane named after its actor
+    # names that role in those languages.
+    name_translations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

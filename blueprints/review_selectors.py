@@ -121,9 +121,11 @@ def review_data(blueprint: Blueprint) -> ReviewBlueprint:
     """The plain input of the assessment and the audit, in six queries whatever the size."""
     phases = [ReviewPhase(pk, name) for pk, name in blueprint.phases.values_list("id", "name")]
     lanes = [
-        ReviewLane(pk, name, band, actor or "")
-        for pk, name, band, actor in blueprint.lanes.values_list(
-            "id", "name", "band", "actor__name"
+        ReviewLane(
+            pk, name, band, actor or "", translations if isinstance(translations, dict) else {}
+        )
+        for pk, name, band, actor, translations in blueprint.lanes.values_list(
+            "id", "name", "band", "actor__name", "name_translations"
         )
     ]
     lane_actor = {lane.id: lane.actor for lane in lanes}
@@ -245,8 +247,35 @@ def _band_label(band: str) -> str:
     return str(Band(band).label) if band in Band.values else band
 
 
-def finding_message(finding: audit.Finding) -> str:
+def _translated(lane: ReviewLane, language: str) -> str:
+    translations = lane.name_translations or {}
+    return translations.get(language) or translations.get(language[:2]) or lane.name
+
+
+def reader_names(data: ReviewBlueprint, language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Roles and lanes by their names in the reader's language, as the book names them: a lane
+    named after its actor gives that role its translations (see layout.role_names)."""
+    roles: dict[str, str] = {}
+    lanes: dict[str, str] = {}
+    for lane in data.lanes:
+        shown = _translated(lane, language)
+        lanes.setdefault(lane.name, shown)
+        if lane.actor and lane.actor.strip() == lane.name.strip():
+            roles.setdefault(lane.actor, shown)
+    return roles, lanes
+
+
+def finding_message(
+    finding: audit.Finding,
+    roles: dict[str, str] | None = None,
+    lanes: dict[str, str] | None = None,
+) -> str:
     params = dict(finding.params)
+    for name in ("from", "to"):
+        if name in params and roles:
+            params[name] = roles.get(params[name], params[name])
+    if "lane" in params and lanes:
+        params["lane"] = lanes.get(params["lane"], params["lane"])
     for name in ("from_band", "to_band"):
         if name in params:
             params[name] = _band_label(params[name])
@@ -282,6 +311,7 @@ def audit_report(
             "dismissed_by"
         )
     }
+    roles, lanes = reader_names(data, language)
     with translation.override(language):
         shown = []
         counts = {rule: {"open": 0, "dismissed": 0} for rule in audit.RULES}
@@ -297,7 +327,7 @@ def audit_report(
                     "steps": list(finding.steps),
                     "phases": list(finding.phases),
                     "lanes": list(finding.lanes),
-                    "message": finding_message(finding),
+                    "message": finding_message(finding, roles, lanes),
                     "dismissed": dismissal_json(dismissal) if dismissal else None,
                 }
             )
@@ -318,4 +348,3 @@ def audit_report(
             "dismissed": sum(count["dismissed"] for count in counts.values()),
             "findings": shown,
         }
-

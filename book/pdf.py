@@ -2,7 +2,8 @@
 
 `book_pdf(blueprint, language)` builds it: cover, contents, the diagram on A3 landscape pages
 (book/diagram.py draws and cuts it), a table of steps per band, the role
-interdependencies, pain points and opportunities, for a global blueprint the provenance and
+interdependencies, pain points and opportunities, the consumer-data practices and the design
+review (book/review.py), for a global blueprint the provenance and
 the open merge conflicts, then the personas with their service protocols and the workshop
 outputs. WeasyPrint lays out templates/book/book.html; the PDF is cached under the hash of
 that HTML and of the drawing, so an unchanged blueprint is a file read.
@@ -34,11 +35,11 @@ from django.utils.translation import gettext as _
 from blueprints import interdependencies, layout, merging, render
 from blueprints.models import Blueprint, MergeRun
 from book import diagram as book_diagram
-from book import sections
+from book import review, sections
 from book import tables as book_tables
 from workspaces.models import Team
 
-BOOK_VERSION = "4"  # part of the cache key: bump when templates or layout change
+BOOK_VERSION = "5"  # part of the cache key: bump when templates or layout change
 # The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
 SLOT_WIDTH_MM = 396.0
 SLOT_HEIGHT_MM = 252.0
@@ -199,6 +200,7 @@ def book_context(
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
         context["conflicts"] = _open_conflicts(blueprint, roles)
+    context["review"] = review.review_chapters(blueprint, code)
     context["hooked"] = sections.other_apps(blueprint=blueprint, language=code)
     return context
 

@@ -89,7 +89,7 @@ def test_messages_follow_the_language(world: World) -> None:
     body = world.client("manager").get(practices_url(world, lang="es")).json()
     gap = next(gap for gap in body["gaps"] if gap["kind"] == "collected_not_recorded")
     assert gap["message"].startswith("WhatsApp: ") and "collected" not in gap["message"]
-    assert body["stages"][1]["label"] == "Recopilado"
+    assert body["stages"][1]["label"] == "Recogido"
     audit = world.client("manager").get(audit_url(world, lang="it")).json()
     phase = next(f for f in audit["findings"] if f["rule"] == "phase_without_customer_action")
     assert "Resolution" in phase["message"] and "customer" not in phase["message"]

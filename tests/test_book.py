@@ -255,6 +255,8 @@ def test_the_book_has_every_section_in_order_with_page_numbers(report: Book) -> 
         "Steps by band",
         "Role interdependencies",
         "Pain points and opportunities",
+        "Consumer-data practices",
+        "Design review",
         "Personas and service protocols",
         "Workshop outputs",
     ]

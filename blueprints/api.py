@@ -1,41 +1,32 @@
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Manager, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blueprints import events, services
+from blueprints import events, services, snapshots
 from blueprints.models import (
     Actor,
     Blueprint,
-    BlueprintEvent,
-    BlueprintKind,
     Channel,
-    DismissedStep,
     Lane,
     Link,
     Phase,
     Step,
 )
 from frontstage.api import MAX_ID, IdField
-from frontstage.rest import Conflict
 from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_to_user
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
-NOT_IN_BLUEPRINT = _("Must belong to the same blueprint.")
-NOT_IN_WORKSPACE = _("Must belong to the blueprint's workspace.")
-# Fields whose change moves a row among its siblings: its event carries the new order.
-MOVE_FIELDS = ("position", "lane", "phase")
 POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
 
 # Field types whose representation of a value read from the database is the value itself.
@@ -137,23 +128,18 @@ class ChannelSerializer(ScopedSerializer):
         fields = ["id", "workspace", "name", "kind"]
 
 
-class VersionedSerializer(ScopedSerializer):
+class ContentSerializer(ScopedSerializer):
+    """A blueprint's own objects: saving calls blueprints/services.py, which records the event."""
+
+    @property
+    def actor(self) -> Any:
+        return self.context["request"].user
+
+
+class VersionedSerializer(ContentSerializer):
     """`version` is read as the version the client last saw; a stale one answers 409."""
 
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-
-    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        expected = validated_data.pop("version", None)
-        try:
-            services.versioned_update(instance, validated_data, expected)
-        except services.StaleVersion as stale:
-            current = type(self)(stale.current, context=self.context).data
-            raise Conflict(current=current) from stale
-        return instance
-
-    def create(self, validated_data: dict[str, Any]) -> Any:
-        validated_data.pop("version", None)
-        return super().create(validated_data)
 
 
 class BlueprintSerializer(VersionedSerializer):
@@ -162,10 +148,7 @@ class BlueprintSerializer(VersionedSerializer):
 
     class Meta:
         model = Blueprint
-        fields = [
-            "id", "workspace", "title", "description", "kind", "team", "version",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+        fields = list(snapshots.FIELDS[Blueprint])
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "title": {
@@ -182,38 +165,33 @@ class BlueprintSerializer(VersionedSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        workspace, kind, team = get("workspace"), get("kind") or "team", get("team")
-        if kind == "team" and team is None:
-            raise serializers.ValidationError({"team": [_("A team blueprint needs a team.")]})
-        if kind == "global" and team is not None:
-            raise serializers.ValidationError({"team": [_("A global blueprint has no team.")]})
-        if team is not None and team.workspace_id != workspace.pk:
-            raise serializers.ValidationError({"team": [NOT_IN_WORKSPACE]})
-        if kind == "global" and self.instance is None:
-            if Blueprint.objects.filter(workspace=workspace, kind="global").exists():
-                raise serializers.ValidationError(
-                    {"kind": [_("This workspace already has its global blueprint.")]}
-                )
+        services.check_blueprint(attrs, self.instance)
         return attrs
 
+    def create(self, validated_data: dict[str, Any]) -> Blueprint:
+        validated_data.pop("version", None)
+        workspace = validated_data.pop("workspace")
+        return services.blueprint_create(
+            workspace=workspace, values=validated_data, actor=self.actor
+        )
 
-class OrderedSerializer(ScopedSerializer):
+    def update(self, instance: Blueprint, validated_data: dict[str, Any]) -> Blueprint:
+        version = validated_data.pop("version", None)
+        return services.blueprint_update(
+            blueprint=instance, changes=validated_data, version=version, actor=self.actor
+        )
+
+
+class OrderedSerializer(ContentSerializer):
     """Phases and lanes: created at a position (the end by default), moved by a new one."""
 
     def create(self, validated_data: dict[str, Any]) -> Phase | Lane:
         position = validated_data.pop("position", None)
-        obj = self.Meta.model(**validated_data)
-        services.insert(obj, position)
-        return obj
+        blueprint = validated_data.pop("blueprint")
+        return self.created(blueprint=blueprint, values=validated_data, position=position)
 
-    @transaction.atomic
     def update(self, instance: Phase | Lane, validated_data: dict[str, Any]) -> Phase | Lane:
-        position = validated_data.pop("position", None)
-        instance = super().update(instance, validated_data)
-        if position is not None:
-            services.move(instance, position)
-        return instance
+        return self.updated(instance, validated_data)
 
 
 class PhaseSerializer(OrderedSerializer):
@@ -222,10 +200,16 @@ class PhaseSerializer(OrderedSerializer):
 
     class Meta:
         model = Phase
-        fields = ["id", "blueprint", "name", "position"]
+        fields = list(snapshots.FIELDS[Phase])
         list_serializer_class = RowsListSerializer
         validators: list = []  # positions are allocated by services, never clash
         extra_kwargs = {"position": POSITION_FIELD}
+
+    def created(self, **kwargs: Any) -> Phase:
+        return services.phase_create(**kwargs, actor=self.actor)
+
+    def updated(self, phase: Phase, changes: dict[str, Any]) -> Phase:
+        return services.phase_update(phase=phase, changes=changes, actor=self.actor)
 
 
 def validate_translations(value: Any) -> dict[str, str]:
@@ -250,18 +234,21 @@ class LaneSerializer(OrderedSerializer):
 
     class Meta:
         model = Lane
-        fields = ["id", "blueprint", "name", "name_translations", "band", "actor", "position"]
+        fields = list(snapshots.FIELDS[Lane])
         list_serializer_class = RowsListSerializer
         validators: list = []  # positions are allocated by services, never clash
         extra_kwargs = {"position": POSITION_FIELD}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        blueprint = attrs.get("blueprint") or self.instance.blueprint
-        actor = attrs.get("actor")
-        if actor is not None and actor.workspace_id != blueprint.workspace_id:
-            raise serializers.ValidationError({"actor": [NOT_IN_WORKSPACE]})
+        services.check_in_blueprint(attrs.get("blueprint") or self.instance.blueprint, attrs)
         return attrs
+
+    def created(self, **kwargs: Any) -> Lane:
+        return services.lane_create(**kwargs, actor=self.actor)
+
+    def updated(self, lane: Lane, changes: dict[str, Any]) -> Lane:
+        return services.lane_update(lane=lane, changes=changes, actor=self.actor)
 
 
 class StepSerializer(VersionedSerializer):
@@ -277,45 +264,32 @@ class StepSerializer(VersionedSerializer):
 
     class Meta:
         model = Step
-        fields = [
-            "id", "blueprint", "lane", "phase", "title", "description", "kind", "channel",
-            "actor", "emotion", "evidence", "data_captured", "data_recorded_in", "data_stage",
-            "position", "version", "sources",
-        ]  # fmt: skip
+        fields = list(snapshots.FIELDS[Step])
         list_serializer_class = RowsListSerializer
         extra_kwargs = {"position": POSITION_FIELD}
         validators: list = []  # positions are allocated by services, never clash
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        blueprint = attrs.get("blueprint") or self.instance.blueprint
-        for name in ("lane", "phase"):
-            if name in attrs and attrs[name].blueprint_id != blueprint.pk:
-                raise serializers.ValidationError({name: [NOT_IN_BLUEPRINT]})
-        for name in ("channel", "actor"):
-            if attrs.get(name) is not None and attrs[name].workspace_id != blueprint.workspace_id:
-                raise serializers.ValidationError({name: [NOT_IN_WORKSPACE]})
+        services.check_in_blueprint(attrs.get("blueprint") or self.instance.blueprint, attrs)
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Step:
         validated_data.pop("version", None)
         position = validated_data.pop("position", None)
-        step = Step(**validated_data)
-        services.insert(step, position)
-        return step
+        blueprint = validated_data.pop("blueprint")
+        return services.step_create(
+            blueprint=blueprint, values=validated_data, position=position, actor=self.actor
+        )
 
-    @transaction.atomic
     def update(self, instance: Step, validated_data: dict[str, Any]) -> Step:
-        cell = {k: validated_data.pop(k) for k in ("lane", "phase") if k in validated_data}
-        position = validated_data.pop("position", None)
-        moved = {k: v for k, v in cell.items() if getattr(instance, f"{k}_id") != v.pk}
-        super().update(instance, validated_data)
-        if moved or position is not None:
-            services.move(instance, position, **moved)
-        return instance
+        version = validated_data.pop("version", None)
+        return services.step_update(
+            step=instance, changes=validated_data, version=version, actor=self.actor
+        )
 
 
-class LinkSerializer(ScopedSerializer):
+class LinkSerializer(ContentSerializer):
     scoped = {
         "blueprint": "workspace__memberships",
         "source": "blueprint__workspace__memberships",
@@ -325,30 +299,31 @@ class LinkSerializer(ScopedSerializer):
 
     class Meta:
         model = Link
-        fields = ["id", "blueprint", "source", "target", "kind", "label"]
+        fields = list(snapshots.FIELDS[Link])
         list_serializer_class = RowsListSerializer
         validators: list = []  # uniqueness is checked below with a clearer message
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        blueprint, source, target, kind = (
-            get("blueprint"),
-            get("source"),
-            get("target"),
-            get("kind"),
+        blueprint = attrs.get("blueprint") or self.instance.blueprint
+        services.check_in_blueprint(blueprint, attrs)
+        link = Link(
+            pk=getattr(self.instance, "pk", None),
+            **{name: attrs.get(name, getattr(self.instance, name, None)) for name in LINK_ENDS},
         )
-        for name, step in (("source", source), ("target", target)):
-            if step.blueprint_id != blueprint.pk:
-                raise serializers.ValidationError({name: [NOT_IN_BLUEPRINT]})
-        if source.pk == target.pk:
-            raise serializers.ValidationError({"target": [_("A step cannot link to itself.")]})
-        clash = Link.objects.filter(source=source, target=target, kind=kind or "handoff")
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"target": [_("This link already exists.")]})
+        link.kind = link.kind or "handoff"
+        services.check_link(link)
         return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Link:
+        blueprint = validated_data.pop("blueprint")
+        return services.link_create(blueprint=blueprint, values=validated_data, actor=self.actor)
+
+    def update(self, instance: Link, validated_data: dict[str, Any]) -> Link:
+        return services.link_update(link=instance, changes=validated_data, actor=self.actor)
+
+
+LINK_ENDS = ("source", "target", "kind")
 
 
 class BlueprintDetailSerializer(BlueprintSerializer):
@@ -373,88 +348,10 @@ class BlueprintDetailSerializer(BlueprintSerializer):
         return events.seq_current(blueprint.pk) if seq is None else seq
 
 
-# --- recording changes as events -----------------------------------------------------------
+class BlueprintViewSet(ScopedViewSet):
+    """Blueprints and (below) their content: every change goes through blueprints/services.py
+    (serializers create and update through it, `perform_destroy` deletes through it)."""
 
-
-def snapshot(obj: models.Model, context: dict[str, Any]) -> dict[str, Any]:
-    """The object as the API shows it: an event's `before` and `after`."""
-    return dict(SERIALIZERS[type(obj)](obj, context=context).data)
-
-
-def deleted_snapshot(obj: models.Model, context: dict[str, Any]) -> dict[str, Any]:
-    """A step's links go with it; keep them, so that an undo can bring them back."""
-    before = snapshot(obj, context)
-    if isinstance(obj, Step):
-        links = Link.objects.filter(models.Q(source=obj) | models.Q(target=obj))
-        before["links"] = [snapshot(link, context) for link in links]
-    return before
-
-
-def moved(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
-    return before is None or any(before.get(k) != after.get(k) for k in MOVE_FIELDS)
-
-
-def order_of(obj: Phase | Lane | Step) -> dict[str, Any]:
-    order: dict[str, Any] = {"ids": services.ordered_ids(services.siblings_of(obj))}
-    if isinstance(obj, Step):
-        order = {"lane": obj.lane_id, "phase": obj.phase_id} | order
-    return order
-
-
-def change_record(
-    obj: models.Model,
-    verb: str,
-    before: dict[str, Any] | None,
-    *,
-    user: Any,
-    context: dict[str, Any],
-    undo_of: BlueprintEvent | None = None,
-    after: dict[str, Any] | None = None,
-) -> BlueprintEvent:
-    """Record a create, update or delete of `obj` (after the write; before it for a delete)."""
-    if verb != "deleted" and after is None:
-        after = snapshot(obj, context)
-    order = None
-    if isinstance(obj, Phase | Lane | Step) and after is not None and moved(before, after):
-        order = order_of(obj)
-    return events.event_record(
-        blueprint_id=obj.pk if isinstance(obj, Blueprint) else obj.blueprint_id,
-        kind=f"{obj._meta.model_name}.{verb}",
-        obj_id=obj.pk,
-        before=before,
-        after=after,
-        order=order,
-        user=user,
-        undo_of=undo_of,
-    )
-
-
-class RecordedViewSet(ScopedViewSet):
-    """Every create, update and delete is recorded as the blueprint's next event."""
-
-    def record(self, obj: models.Model, verb: str, before: dict[str, Any] | None) -> None:
-        context = self.get_serializer_context()
-        change_record(obj, verb, before, user=self.request.user, context=context)
-
-    @transaction.atomic
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
-        super().perform_create(serializer)
-        self.record(serializer.instance, "created", None)
-
-    @transaction.atomic
-    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
-        before = snapshot(serializer.instance, self.get_serializer_context())
-        super().perform_update(serializer)
-        self.record(serializer.instance, "updated", before)
-
-    @transaction.atomic
-    def perform_destroy(self, instance: models.Model) -> None:
-        # Recorded first: a deleted blueprint takes its events with it, yet is announced.
-        self.record(instance, "deleted", deleted_snapshot(instance, self.get_serializer_context()))
-        instance.delete()
-
-
-class BlueprintViewSet(RecordedViewSet):
     queryset = Blueprint.objects.all()
     serializer_class = BlueprintSerializer
     guest_lookup = "pk"
@@ -470,6 +367,9 @@ class BlueprintViewSet(RecordedViewSet):
         if self.action == "retrieve":
             return BlueprintDetailSerializer
         return BlueprintSerializer
+
+    def perform_destroy(self, instance: Blueprint) -> None:
+        services.blueprint_delete(blueprint=instance, actor=self.request.user)
 
 
 class ScopedInput(serializers.Serializer):
@@ -505,7 +405,7 @@ class StepReorderSerializer(ScopedInput):
     )
 
 
-class OrderedViewSet(RecordedViewSet):
+class OrderedViewSet(ScopedViewSet):
     """Phases and lanes: created at a position, reordered in one request."""
 
     memberships = "blueprint__workspace__memberships"
@@ -520,31 +420,21 @@ class OrderedViewSet(RecordedViewSet):
         incoming.is_valid(raise_exception=True)
         blueprint = incoming.validated_data["blueprint"]
         self.check_write(blueprint, "update")
-        siblings = self.queryset.model.objects.filter(blueprint=blueprint)
-        wanted = incoming.validated_data["order"]
-        if sorted(wanted) != sorted(siblings.values_list("pk", flat=True)):
-            raise exceptions.ValidationError(
-                {"order": [_("List every id of this blueprint exactly once.")]}
-            )
-        with transaction.atomic():
-            before = services.ordered_ids(siblings.select_for_update())
-            services.reorder(siblings, wanted)
-            events.event_record(
-                blueprint_id=blueprint.pk,
-                kind=f"{self.queryset.model._meta.model_name}s.reordered",
-                obj_id=None,
-                before={"ids": before},
-                after={"ids": list(wanted)},
-                order={"ids": list(wanted)},
-                user=request.user,
-            )
-        serializer = self.get_serializer(siblings.order_by("position"), many=True)
-        return Response(serializer.data)
+        rows = services.rows_reorder(
+            blueprint=blueprint,
+            model=self.queryset.model,
+            order=incoming.validated_data["order"],
+            actor=request.user,
+        )
+        return Response(self.get_serializer(rows, many=True).data)
 
 
 class PhaseViewSet(OrderedViewSet):
     queryset = Phase.objects.all()
     serializer_class = PhaseSerializer
+
+    def perform_destroy(self, instance: Phase) -> None:
+        services.phase_delete(phase=instance, actor=self.request.user)
 
     @extend_schema(request=ReorderSerializer, responses=PhaseSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)
@@ -557,6 +447,9 @@ class LaneViewSet(OrderedViewSet):
     queryset = Lane.objects.all()
     serializer_class = LaneSerializer
 
+    def perform_destroy(self, instance: Lane) -> None:
+        services.lane_delete(lane=instance, actor=self.request.user)
+
     @extend_schema(request=ReorderSerializer, responses=LaneSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)
     def reorder(self, request: Request) -> Response:
@@ -564,7 +457,7 @@ class LaneViewSet(OrderedViewSet):
         return self.reorder_response(request)
 
 
-class StepViewSet(RecordedViewSet):
+class StepViewSet(ScopedViewSet):
     queryset = Step.objects.all()
     serializer_class = StepSerializer
     memberships = "blueprint__workspace__memberships"
@@ -579,19 +472,7 @@ class StepViewSet(RecordedViewSet):
         return Step.objects.select_related("blueprint")
 
     def perform_destroy(self, instance: Step) -> None:
-        with transaction.atomic():
-            if instance.merge_key and instance.blueprint.kind == BlueprintKind.GLOBAL:
-                # The facilitator removed what a merge made: the next merges leave it out.
-                DismissedStep.objects.update_or_create(
-                    blueprint=instance.blueprint,
-                    merge_key=instance.merge_key,
-                    defaults={
-                        "step_id": instance.pk,
-                        "title": instance.title,
-                        "dismissed_by": self.request.user,
-                    },
-                )
-            super().perform_destroy(instance)
+        services.step_delete(step=instance, actor=self.request.user)
 
     @extend_schema(request=StepReorderSerializer, responses=StepSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)
@@ -604,50 +485,11 @@ class StepViewSet(RecordedViewSet):
         incoming = StepReorderSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         lane, phase = incoming.validated_data["lane"], incoming.validated_data["phase"]
-        if phase.blueprint_id != lane.blueprint_id:
-            raise exceptions.ValidationError({"phase": [NOT_IN_BLUEPRINT]})
         self.check_write(lane.blueprint, "update")
-        cell = Step.objects.filter(lane=lane, phase=phase)
-        wanted = incoming.validated_data["order"]
-        known = set(Step.objects.filter(blueprint=lane.blueprint_id).values_list("pk", flat=True))
-        if len(set(wanted)) != len(wanted) or not set(wanted) <= known:
-            raise exceptions.ValidationError(
-                {"order": [_("List steps of this blueprint, each once.")]}
-            )
-        if not set(cell.values_list("pk", flat=True)) <= set(wanted):
-            raise exceptions.ValidationError({"order": [_("List every step of this cell.")]})
-        with transaction.atomic():
-            before = services.ordered_ids(cell.select_for_update())
-            origins = cells_of(step_id for step_id in wanted if step_id not in set(before))
-            services.reorder(cell, wanted, lane=lane, phase=phase)
-            after = {"lane": lane.pk, "phase": phase.pk, "ids": list(wanted)}
-            recorded = {"lane": lane.pk, "phase": phase.pk, "ids": before}
-            if origins:
-                recorded["from"] = origins  # where the steps moved in came from: for an undo
-            events.event_record(
-                blueprint_id=lane.blueprint_id,
-                kind="steps.reordered",
-                obj_id=None,
-                before=recorded,
-                after=after,
-                order=after,
-                user=request.user,
-            )
-        steps = Step.objects.filter(pk__in=wanted).order_by("position")
+        steps = services.steps_reorder(
+            lane=lane, phase=phase, order=incoming.validated_data["order"], actor=request.user
+        )
         return Response(self.get_serializer(steps, many=True).data)
-
-
-def cells_of(step_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """The cells the steps are in, each with its steps' ids in order."""
-    pairs = Step.objects.filter(pk__in=list(step_ids)).values_list("lane_id", "phase_id")
-    return [
-        {
-            "lane": lane_id,
-            "phase": phase_id,
-            "ids": services.ordered_ids(Step.objects.filter(lane_id=lane_id, phase_id=phase_id)),
-        }
-        for lane_id, phase_id in sorted(set(pairs))
-    ]
 
 
 class ActorViewSet(ScopedViewSet):
@@ -662,7 +504,7 @@ class ChannelViewSet(ScopedViewSet):
     filters = {"workspace": "workspace_id"}
 
 
-class LinkViewSet(RecordedViewSet):
+class LinkViewSet(ScopedViewSet):
     queryset = Link.objects.all()
     serializer_class = LinkSerializer
     memberships = "blueprint__workspace__memberships"
@@ -674,11 +516,5 @@ class LinkViewSet(RecordedViewSet):
             return Link.objects.all()  # as StepViewSet: a list never reads the blueprint
         return Link.objects.select_related("blueprint")
 
-
-SERIALIZERS: dict[type[models.Model], type[ScopedSerializer]] = {
-    Blueprint: BlueprintSerializer,
-    Phase: PhaseSerializer,
-    Lane: LaneSerializer,
-    Step: StepSerializer,
-    Link: LinkSerializer,
-}
+    def perform_destroy(self, instance: Link) -> None:
+        services.link_delete(link=instance, actor=self.request.user)

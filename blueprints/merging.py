@@ -28,7 +28,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from blueprints import events, layout, merge, services
+from blueprints import events, layout, merge, ordering
 from blueprints.models import (
     Actor,
     Blueprint,
@@ -572,7 +572,7 @@ class _Writer:
         order = arrange(driven, existing)
         by_pk = {row.pk: row for row in rows}
         if [by_pk[pk].position for pk in order] != list(range(len(order))):
-            services.apply_order(siblings, order)
+            ordering.apply_order(siblings, order)
             for position, pk in enumerate(order):
                 by_pk[pk].position = position
 

@@ -1,95 +1,135 @@
-"""Writes that need more than one statement: ordering and optimistic concurrency."""
+"""Every change of a blueprint's content: keyword-only functions that validate, write, record
+the change as the blueprint's next event (`seq`) and broadcast it once committed.
 
-from collections.abc import Sequence
+The API, the pages, undo (blueprints/history.py), merge and importers call these; nothing else
+writes a blueprint's phases, lanes, steps or links. Access is asked before (workspaces.access);
+`actor` is who acts: a user or a workshop guest, named in the event.
+
+Creates take `values` and updates `changes`: field name → value, foreign keys as objects
+(snapshots.WRITABLE lists what may be written). Errors are the domain's (frontstage/errors.py).
+"""
+
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from blueprints.models import Blueprint, Lane, Phase, Step
+from blueprints import events, ordering
+from blueprints.models import (
+    Blueprint,
+    BlueprintEvent,
+    BlueprintKind,
+    DismissedStep,
+    Lane,
+    Link,
+    Phase,
+    Step,
+)
+from blueprints.snapshots import MOVE_FIELDS, deleted_snapshot, snapshot
+from frontstage import errors
+from workspaces.models import Workspace
+
+NOT_IN_BLUEPRINT = _("Must belong to the same blueprint.")
+NOT_IN_WORKSPACE = _("Must belong to the blueprint's workspace.")
+TEAM_NEEDED = _("A team blueprint needs a team.")
+NO_TEAM_ON_GLOBAL = _("A global blueprint has no team.")
+ONE_GLOBAL = _("This workspace already has its global blueprint.")
+LINK_TO_ITSELF = _("A step cannot link to itself.")
+LINK_EXISTS = _("This link already exists.")
+EVERY_ID_ONCE = _("List every id of this blueprint exactly once.")
+CELL_STEPS_ONCE = _("List steps of this blueprint, each once.")
+EVERY_CELL_STEP = _("List every step of this cell.")
+
+Actor = Any  # who acts: a user, a workshop guest (see workspaces.access), or None (a script)
 
 
-class StaleVersion(Exception):
-    def __init__(self, current: models.Model) -> None:
-        super().__init__("stale version")
-        self.current = current
+# --- recording ---------------------------------------------------------------------------------
 
 
-def next_position(siblings: models.QuerySet) -> int:
-    highest = siblings.aggregate(highest=Max("position"))["highest"]
-    return 0 if highest is None else highest + 1
-
-
-def apply_order(siblings: models.QuerySet, ordered_ids: Sequence[int], **moves: Any) -> None:
-    """Give `ordered_ids` the positions 0..n-1 in two statements that never collide.
-
-    Every row first takes a distinct negative position, then its final one, so the unique
-    position constraint holds after each row even where the database checks row by row.
-    `moves` (lane=, phase=) are applied in the same statements, to move rows between cells.
-    """
-    if not ordered_ids:
-        return
-    rows = siblings.model.objects.filter(pk__in=ordered_ids)
-    temporary = Case(*[When(pk=pk, then=Value(-(i + 1))) for i, pk in enumerate(ordered_ids)])
-    rows.update(position=temporary, **moves)
-    final = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ordered_ids)])
-    rows.update(position=final)
-
-
-def siblings_of(obj: Phase | Lane | Step) -> models.QuerySet:
+def order_of(obj: Phase | Lane | Step) -> dict[str, Any]:
+    order: dict[str, Any] = {"ids": ordering.ordered_ids(ordering.siblings_of(obj))}
     if isinstance(obj, Step):
-        return Step.objects.filter(lane_id=obj.lane_id, phase_id=obj.phase_id)
-    return type(obj).objects.filter(blueprint_id=obj.blueprint_id)
+        order = {"lane": obj.lane_id, "phase": obj.phase_id} | order
+    return order
 
 
-def ordered_ids(siblings: models.QuerySet) -> list[int]:
-    return list(siblings.order_by("position", "id").values_list("pk", flat=True))
+def moved(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    return before is None or any(before.get(k) != after.get(k) for k in MOVE_FIELDS)
 
 
-@transaction.atomic
-def insert(obj: Phase | Lane | Step, position: int | None) -> None:
-    """Save a new phase, lane or step at `position` (the end when None), shifting the rest."""
-    siblings = siblings_of(obj)
-    order = ordered_ids(siblings.select_for_update())
-    obj.position = next_position(siblings)
-    obj.full_clean(validate_unique=False, validate_constraints=False)
-    obj.save()
-    if position is not None and position < len(order):
-        order.insert(max(position, 0), obj.pk)
-        apply_order(siblings, order)
-        obj.refresh_from_db(fields=["position"])
+def change_record(
+    obj: models.Model,
+    verb: str,
+    before: dict[str, Any] | None,
+    *,
+    actor: Actor,
+    undo_of: BlueprintEvent | None = None,
+    after: dict[str, Any] | None = None,
+) -> BlueprintEvent:
+    """Record a create, update or delete of `obj` (after the write; before it for a delete)."""
+    if verb != "deleted" and after is None:
+        after = snapshot(obj)
+    order = None
+    if isinstance(obj, Phase | Lane | Step) and after is not None and moved(before, after):
+        order = order_of(obj)
+    return events.event_record(
+        blueprint_id=obj.pk if isinstance(obj, Blueprint) else obj.blueprint_id,
+        kind=f"{obj._meta.model_name}.{verb}",
+        obj_id=obj.pk,
+        before=before,
+        after=after,
+        order=order,
+        user=actor,
+        undo_of=undo_of,
+    )
 
 
-@transaction.atomic
-def move(obj: Phase | Lane | Step, position: int | None, **cell: Any) -> None:
-    """Move a row to `position` among its siblings, into another cell for a step."""
-    source = siblings_of(obj)
-    for field, value in cell.items():
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def check_blueprint(values: dict[str, Any], blueprint: Blueprint | None = None) -> None:
+    get = lambda name: values.get(name, getattr(blueprint, name, None))  # noqa: E731
+    workspace, kind, team = get("workspace"), get("kind") or "team", get("team")
+    if kind == "team" and team is None:
+        raise errors.Invalid({"team": [TEAM_NEEDED]})
+    if kind == "global" and team is not None:
+        raise errors.Invalid({"team": [NO_TEAM_ON_GLOBAL]})
+    if team is not None and team.workspace_id != workspace.pk:
+        raise errors.Invalid({"team": [NOT_IN_WORKSPACE]})
+    if kind == "global" and blueprint is None:
+        if Blueprint.objects.filter(workspace=workspace, kind="global").exists():
+            raise errors.Invalid({"kind": [ONE_GLOBAL]})
+
+
+def check_in_blueprint(blueprint: Blueprint, values: dict[str, Any]) -> None:
+    """Lanes, phases and steps named belong to `blueprint`; actors and channels to its
+    workspace."""
+    for name in ("lane", "phase", "source", "target"):
+        if values.get(name) is not None and values[name].blueprint_id != blueprint.pk:
+            raise errors.Invalid({name: [NOT_IN_BLUEPRINT]})
+    for name in ("channel", "actor"):
+        if values.get(name) is not None and values[name].workspace_id != blueprint.workspace_id:
+            raise errors.Invalid({name: [NOT_IN_WORKSPACE]})
+
+
+def check_link(link: Link) -> None:
+    if link.source_id == link.target_id:
+        raise errors.Invalid({"target": [LINK_TO_ITSELF]})
+    clash = Link.objects.filter(source_id=link.source_id, target_id=link.target_id, kind=link.kind)
+    if link.pk is not None:
+        clash = clash.exclude(pk=link.pk)
+    if clash.exists():
+        raise errors.Invalid({"target": [LINK_EXISTS]})
+
+
+# --- generic writes ------------------------------------------------------------------------------
+
+
+def set_fields(obj: models.Model, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
         setattr(obj, field, value)
-    target = siblings_of(obj)
-    order = [pk for pk in ordered_ids(target.select_for_update()) if pk != obj.pk]
-    index = len(order) if position is None else max(0, min(position, len(order)))
-    order.insert(index, obj.pk)
-    apply_order(target, order, **{f"{k}_id": v.pk for k, v in cell.items()})
-    if cell:
-        apply_order(source, ordered_ids(source.exclude(pk=obj.pk)))
-    obj.refresh_from_db(fields=["position"])
-
-
-@transaction.atomic
-def reorder(siblings: models.QuerySet, wanted: Sequence[int], **cell: Any) -> None:
-    """Apply a whole new order in one request; rows named from elsewhere move into the cell."""
-    current = ordered_ids(siblings.select_for_update())
-    movers = [pk for pk in wanted if pk not in set(current)]
-    sources = {
-        (lane, phase)
-        for lane, phase in Step.objects.filter(pk__in=movers).values_list("lane_id", "phase_id")
-    }
-    apply_order(siblings, list(wanted), **{f"{k}_id": v.pk for k, v in cell.items()})
-    for lane_id, phase_id in sources:
-        left = Step.objects.filter(lane_id=lane_id, phase_id=phase_id)
-        apply_order(left, ordered_ids(left))
 
 
 @transaction.atomic
@@ -97,9 +137,8 @@ def versioned_update(
     instance: Blueprint | Step, changes: dict[str, Any], expected_version: int | None
 ) -> None:
     """Update fields and bump `version`, only if nobody else did since `expected_version`."""
-    for field, value in changes.items():
-        setattr(instance, field, value)
-    instance.full_clean(validate_unique=False, validate_constraints=False)
+    set_fields(instance, changes)
+    ordering.check_fields(instance)
     rows = type(instance).objects.filter(pk=instance.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
@@ -108,5 +147,264 @@ def versioned_update(
     updated = rows.update(**columns, version=F("version") + 1, updated_at=timezone.now())
     if not updated:
         current = type(instance).objects.get(pk=instance.pk)
-        raise StaleVersion(current)
+        raise errors.StaleVersion(current=current)
     instance.refresh_from_db(fields=["version", "updated_at"])
+
+
+def plain_update(obj: models.Model, changes: dict[str, Any]) -> None:
+    set_fields(obj, changes)
+    ordering.check_fields(obj)
+    if changes:
+        obj.save(update_fields=list(changes))
+
+
+@transaction.atomic
+def _ordered_create(
+    obj: Phase | Lane | Step, position: int | None, *, actor: Actor, pk: int | None = None
+) -> Phase | Lane | Step:
+    if pk is not None:
+        obj.pk = pk
+    ordering.insert(obj, position)
+    change_record(obj, "created", None, actor=actor)
+    return obj
+
+
+@transaction.atomic
+def _ordered_update(obj: Phase | Lane, changes: dict[str, Any], *, actor: Actor) -> Phase | Lane:
+    before = snapshot(obj)
+    changes = dict(changes)
+    position = changes.pop("position", None)
+    plain_update(obj, changes)
+    if position is not None:
+        ordering.move(obj, position)
+    change_record(obj, "updated", before, actor=actor)
+    return obj
+
+
+@transaction.atomic
+def _delete(obj: models.Model, *, actor: Actor) -> None:
+    # Recorded first: a deleted blueprint takes its events with it, yet is announced.
+    change_record(obj, "deleted", deleted_snapshot(obj), actor=actor)
+    obj.delete()
+
+
+# --- blueprints ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def blueprint_create(
+    *, workspace: Workspace, values: dict[str, Any], actor: Actor, pk: int | None = None
+) -> Blueprint:
+    values = {"workspace": workspace, **values}
+    check_blueprint(values)
+    blueprint = Blueprint(**values)
+    if pk is not None:
+        blueprint.pk = pk
+    ordering.check_fields(blueprint)
+    blueprint.save()
+    change_record(blueprint, "created", None, actor=actor)
+    return blueprint
+
+
+@transaction.atomic
+def blueprint_update(
+    *, blueprint: Blueprint, changes: dict[str, Any], version: int | None, actor: Actor
+) -> Blueprint:
+    check_blueprint(changes, blueprint)
+    before = snapshot(blueprint)
+    versioned_update(blueprint, changes, version)
+    change_record(blueprint, "updated", before, actor=actor)
+    return blueprint
+
+
+def blueprint_delete(*, blueprint: Blueprint, actor: Actor) -> None:
+    _delete(blueprint, actor=actor)
+
+
+# --- phases and lanes ----------------------------------------------------------------------------
+
+
+def phase_create(
+    *,
+    blueprint: Blueprint,
+    values: dict[str, Any],
+    position: int | None = None,
+    actor: Actor,
+    pk: int | None = None,
+) -> Phase:
+    return _ordered_create(Phase(blueprint=blueprint, **values), position, actor=actor, pk=pk)
+
+
+def phase_update(*, phase: Phase, changes: dict[str, Any], actor: Actor) -> Phase:
+    return _ordered_update(phase, changes, actor=actor)
+
+
+def phase_delete(*, phase: Phase, actor: Actor) -> None:
+    _delete(phase, actor=actor)
+
+
+def lane_create(
+    *,
+    blueprint: Blueprint,
+    values: dict[str, Any],
+    position: int | None = None,
+    actor: Actor,
+    pk: int | None = None,
+) -> Lane:
+    check_in_blueprint(blueprint, values)
+    return _ordered_create(Lane(blueprint=blueprint, **values), position, actor=actor, pk=pk)
+
+
+def lane_update(*, lane: Lane, changes: dict[str, Any], actor: Actor) -> Lane:
+    check_in_blueprint(lane.blueprint, changes)
+    return _ordered_update(lane, changes, actor=actor)
+
+
+def lane_delete(*, lane: Lane, actor: Actor) -> None:
+    _delete(lane, actor=actor)
+
+
+@transaction.atomic
+def rows_reorder(
+    *, blueprint: Blueprint, model: type[Phase | Lane], order: list[int], actor: Actor
+):
+    """Give the phases (or lanes) of a blueprint a whole new order: `order` lists every id."""
+    siblings = model.objects.filter(blueprint=blueprint)
+    before = ordering.ordered_ids(siblings.select_for_update())
+    if sorted(order) != sorted(before):
+        raise errors.Invalid({"order": [EVERY_ID_ONCE]})
+    ordering.reorder(siblings, order)
+    events.event_record(
+        blueprint_id=blueprint.pk,
+        kind=f"{model._meta.model_name}s.reordered",
+        obj_id=None,
+        before={"ids": before},
+        after={"ids": list(order)},
+        order={"ids": list(order)},
+        user=actor,
+    )
+    return siblings.order_by("position")
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def step_create(
+    *,
+    blueprint: Blueprint,
+    values: dict[str, Any],
+    position: int | None = None,
+    actor: Actor,
+    pk: int | None = None,
+) -> Step:
+    check_in_blueprint(blueprint, values)
+    return _ordered_create(Step(blueprint=blueprint, **values), position, actor=actor, pk=pk)
+
+
+@transaction.atomic
+def step_update(*, step: Step, changes: dict[str, Any], version: int | None, actor: Actor) -> Step:
+    """Change a step's fields, and its place: `lane`, `phase` (another cell) and `position`."""
+    check_in_blueprint(step.blueprint, changes)
+    before = snapshot(step)
+    changes = dict(changes)
+    cell = {k: changes.pop(k) for k in ("lane", "phase") if k in changes}
+    position = changes.pop("position", None)
+    moving = {k: v for k, v in cell.items() if getattr(step, f"{k}_id") != v.pk}
+    versioned_update(step, changes, version)
+    if moving or position is not None:
+        ordering.move(step, position, **moving)
+    change_record(step, "updated", before, actor=actor)
+    return step
+
+
+@transaction.atomic
+def step_delete(*, step: Step, actor: Actor) -> None:
+    if step.merge_key and step.blueprint.kind == BlueprintKind.GLOBAL:
+        # The facilitator removed what a merge made: the next merges leave it out.
+        DismissedStep.objects.update_or_create(
+            blueprint=step.blueprint,
+            merge_key=step.merge_key,
+            defaults={
+                "step_id": step.pk,
+                "title": step.title,
+                "dismissed_by": actor if getattr(actor, "is_authenticated", False) else None,
+            },
+        )
+    _delete(step, actor=actor)
+
+
+def cells_of(step_ids: list[int]) -> list[dict[str, Any]]:
+    """The cells the steps are in, each with its steps' ids in order."""
+    pairs = Step.objects.filter(pk__in=list(step_ids)).values_list("lane_id", "phase_id")
+    return [
+        {
+            "lane": lane_id,
+            "phase": phase_id,
+            "ids": ordering.ordered_ids(Step.objects.filter(lane_id=lane_id, phase_id=phase_id)),
+        }
+        for lane_id, phase_id in sorted(set(pairs))
+    ]
+
+
+@transaction.atomic
+def steps_reorder(*, lane: Lane, phase: Phase, order: list[int], actor: Actor):
+    """Set the order of the steps in one lane × phase cell; steps of other cells of the same
+    blueprint named in `order` move into this cell."""
+    if phase.blueprint_id != lane.blueprint_id:
+        raise errors.Invalid({"phase": [NOT_IN_BLUEPRINT]})
+    cell = Step.objects.filter(lane=lane, phase=phase)
+    known = set(Step.objects.filter(blueprint=lane.blueprint_id).values_list("pk", flat=True))
+    if len(set(order)) != len(order) or not set(order) <= known:
+        raise errors.Invalid({"order": [CELL_STEPS_ONCE]})
+    before = ordering.ordered_ids(cell.select_for_update())
+    if not set(before) <= set(order):
+        raise errors.Invalid({"order": [EVERY_CELL_STEP]})
+    origins = cells_of([step_id for step_id in order if step_id not in set(before)])
+    ordering.reorder(cell, order, lane=lane, phase=phase)
+    after = {"lane": lane.pk, "phase": phase.pk, "ids": list(order)}
+    recorded: dict[str, Any] = {"lane": lane.pk, "phase": phase.pk, "ids": before}
+    if origins:
+        recorded["from"] = origins  # where the steps moved in came from: for an undo
+    events.event_record(
+        blueprint_id=lane.blueprint_id,
+        kind="steps.reordered",
+        obj_id=None,
+        before=recorded,
+        after=after,
+        order=after,
+        user=actor,
+    )
+    return Step.objects.filter(pk__in=order).order_by("position")
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def link_create(
+    *, blueprint: Blueprint, values: dict[str, Any], actor: Actor, pk: int | None = None
+) -> Link:
+    check_in_blueprint(blueprint, values)
+    link = Link(blueprint=blueprint, **values)
+    if pk is not None:
+        link.pk = pk
+    check_link(link)
+    ordering.check_fields(link)
+    link.save()
+    change_record(link, "created", None, actor=actor)
+    return link
+
+
+@transaction.atomic
+def link_update(*, link: Link, changes: dict[str, Any], actor: Actor) -> Link:
+    check_in_blueprint(link.blueprint, changes)
+    before = snapshot(link)
+    set_fields(link, changes)
+    check_link(link)
+    plain_update(link, changes)
+    change_record(link, "updated", before, actor=actor)
+    return link
+
+
+def link_delete(*, link: Link, actor: Actor) -> None:
+    _delete(link, actor=actor)

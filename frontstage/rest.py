@@ -2,15 +2,15 @@
 
 from typing import Any
 
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
 
-STALE_VERSION = _("Someone else changed this in the meantime; here is the current version.")
-CONFLICTING_DATA = _("This change conflicts with existing data; reload and try again.")
+from frontstage import errors
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -29,29 +29,35 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = STALE_VERSION
-    default_code = "conflict"
-
-    def __init__(self, current: dict[str, Any] | None = None, detail: str = STALE_VERSION):
-        super().__init__(detail)
-        self.current = current
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """The domain's errors (frontstage/errors.py) as HTTP, once for the whole API."""
     if isinstance(exc, IntegrityError):
         # The database is the last guard of the invariants; a client hitting it gets a 409.
-        return Response({"detail": CONFLICTING_DATA}, status=status.HTTP_409_CONFLICT)
+        exc = errors.Conflict()
+    elif isinstance(exc, DjangoValidationError):
+        exc = errors.Invalid(exc)
+    if isinstance(exc, errors.DomainError):
+        body = exc.body()
+        current = shown(exc.current, context)
+        if current is not None:
+            body["current"] = current
+        return Response(body, status=exc.status)
     # Imported here: this module is named in DRF's settings, and `rest_framework.views` reads
     # those settings as it loads, so importing it above is a cycle (when a system check loads
     # this module first, `manage.py` fails, depending on the hash seed).
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, Conflict) and exc.current is not None:
-        response.data = {"detail": str(exc.detail), "current": exc.current}
-    return response
+    return drf_exception_handler(exc, context)
+
+
+def shown(current: Any, context: dict[str, Any]) -> Any:
+    """An error's current object as the view shows that kind of object."""
+    if not isinstance(current, models.Model):
+        return current
+    view = context.get("view")
+    if view is None or not hasattr(view, "get_serializer"):
+        return None
+    return view.get_serializer(current).data
 
 
 def _api_error(request: HttpRequest, code: int, detail: str) -> HttpResponse | None:

@@ -1,6 +1,6 @@
 """REST API of the personas app: the taxonomy, contact imports and contact counts.
 
-Members read; facilitators write (`workshops.access.can_write`).
+Members read; facilitators write (`workspaces.access.can_write`).
 
 - `/api/v1/contact-reasons/` CRUD, `POST /api/v1/contact-reasons/{id}/merge/` {"into": id};
 - `/api/v1/contact-imports/`: `POST` a file (multipart `workspace`, `file`) → what was
@@ -11,7 +11,6 @@ Members read; facilitators write (`workshops.access.can_write`).
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from blueprints.diagram_api import ErrorsAsJson
+from frontstage import errors
 from frontstage.api import ID_PATTERN, MAX_ID, IdField, query_id
-from frontstage.rest import Conflict
 from frontstage.schema import ErrorSerializer
 from personas import evidence, services, tabular
 from personas.models import (
@@ -53,10 +52,6 @@ from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
-NOT_A_CATEGORY = _("A subcategory's parent must be a category (a node without a parent).")
-HAS_CHILDREN = _("This category has subcategories; it cannot become a subcategory.")
-OWN_PARENT = _("A node cannot be its own parent.")
-NAME_TAKEN = _("There is already a node with this name here.")
 UNKNOWN_FIELD = _("Unknown field “{name}”; expected one of: {fields}.")
 UNKNOWN_COLUMN = _("The file has no column “{column}”.")
 COLUMN_TWICE = _("The column “{column}” is mapped twice.")
@@ -70,12 +65,6 @@ NOT_A_PICTURE = _("The picture must be a PNG, JPEG, GIF or WebP image.")
 PICTURE_MAX_BYTES = 2 * 1024 * 1024
 PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 SCRIPT_MAX = 5000
-
-
-def as_drf(error: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(error, "message_dict"):
-        return exceptions.ValidationError(error.message_dict)
-    return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
 # --- taxonomy ------------------------------------------------------------------------------
@@ -95,31 +84,13 @@ class ContactReasonSerializer(ScopedSerializer):
         model = ContactReason
         fields = ["id", "workspace", "parent", "name", "reviewed", "source", "aliases"]
         read_only_fields = ["source"]
-        validators: list = []  # uniqueness by name among siblings is checked in validate()
+        validators: list = []  # names among siblings: services.contact_reason_check
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        workspace, parent, name = get("workspace"), get("parent"), get("name")
-        if parent is not None:
-            if parent.workspace_id != workspace.pk:
-                raise serializers.ValidationError({"parent": [NOT_IN_WORKSPACE]})
-            if self.instance is not None and parent.pk == self.instance.pk:
-                raise serializers.ValidationError({"parent": [OWN_PARENT]})
-            if parent.parent_id is not None:
-                raise serializers.ValidationError({"parent": [NOT_A_CATEGORY]})
-            if self.instance is not None and self.instance.children.exists():
-                raise serializers.ValidationError({"parent": [HAS_CHILDREN]})
-        siblings = ContactReason.objects.filter(workspace=workspace, parent=parent)
-        if self.instance is not None:
-            siblings = siblings.exclude(pk=self.instance.pk)
-        key = services.key_of(name)
-        if any(services.key_of(other) == key for other in siblings.values_list("name", flat=True)):
-            raise serializers.ValidationError({"name": [NAME_TAKEN]})
-        return attrs
+    def create(self, validated_data: dict[str, Any]) -> ContactReason:
+        return services.contact_reason_create(**validated_data)
 
-    def validate_name(self, value: str) -> str:
-        return " ".join(value.split())
+    def update(self, instance: ContactReason, validated_data: dict[str, Any]) -> ContactReason:
+        return services.contact_reason_update(reason=instance, changes=validated_data)
 
 
 class ContactReasonMergeSerializer(serializers.Serializer):
@@ -138,10 +109,7 @@ class ContactReasonViewSet(ScopedViewSet):
         serializer.save(source=ReasonSource.MANUAL)
 
     def perform_destroy(self, instance: ContactReason) -> None:
-        try:
-            services.contact_reason_delete(reason=instance)
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
+        services.contact_reason_delete(reason=instance)
 
     @extend_schema(
         request=ContactReasonMergeSerializer,
@@ -157,10 +125,7 @@ class ContactReasonViewSet(ScopedViewSet):
             workspace_id=source.workspace_id
         )
         payload.is_valid(raise_exception=True)
-        try:
-            into = services.contact_reason_merge(source=source, into=payload.validated_data["into"])
-        except DjangoValidationError as error:
-            raise as_drf(error) from error
+        into = services.contact_reason_merge(source=source, into=payload.validated_data["into"])
         return Response(ContactReasonSerializer(into, context=self.get_serializer_context()).data)
 
 
@@ -232,8 +197,6 @@ class ContactImportSerializer(ScopedSerializer):
     def update(self, instance: ContactImport, validated_data: dict[str, Any]) -> ContactImport:
         try:
             services.contact_import_update(contact_import=instance, changes=validated_data)
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
         except tabular.Unreadable as error:
             raise exceptions.ValidationError({"encoding": [str(error)]}) from error
         return instance
@@ -281,10 +244,7 @@ class ContactImportViewSet(ScopedViewSet):
         return Response(data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: ContactImport) -> None:
-        try:
-            services.contact_import_delete(contact_import=instance)
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
+        services.contact_import_delete(contact_import=instance)
 
     @extend_schema(
         request=None,
@@ -295,12 +255,7 @@ class ContactImportViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
         contact_import = self.get_object()
-        try:
-            services.contact_import_start(contact_import=contact_import)
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
-        except DjangoValidationError as error:
-            raise as_drf(error) from error
+        services.contact_import_start(contact_import=contact_import)
         contact_import.refresh_from_db()
         return Response(self.get_serializer(contact_import).data, status=status.HTTP_202_ACCEPTED)
 
@@ -467,27 +422,19 @@ class SegmentationViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self.check_write(Segmentation(workspace=data["workspace"]), "create")
-        try:
-            run = services.segmentation_start(
-                workspace=data["workspace"],
-                user=request.user,
-                contact_import=data.get("contact_import"),
-                k=data.get("requested_k"),
-                use_demographics=data.get("use_demographics", False),
-                seed=data.get("seed"),
-            )
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
-        except DjangoValidationError as error:
-            raise as_drf(error) from error
+        run = services.segmentation_start(
+            workspace=data["workspace"],
+            user=request.user,
+            contact_import=data.get("contact_import"),
+            k=data.get("requested_k"),
+            use_demographics=data.get("use_demographics", False),
+            seed=data.get("seed"),
+        )
         run = self.base_queryset().get(pk=run.pk)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, instance: Segmentation) -> None:
-        try:
-            services.segmentation_delete(run=instance)
-        except services.StateConflict as conflict:
-            raise Conflict(detail=str(conflict)) from conflict
+        services.segmentation_delete(run=instance)
 
 
 class AssignmentsView(views.APIView):
@@ -513,7 +460,7 @@ class AssignmentsView(views.APIView):
         if run is None or not access.can_read(request.user, run):
             raise exceptions.NotFound()
         if run.status != ImportStatus.DONE:
-            raise Conflict(detail=SEGMENTATION_NOT_DONE)
+            raise errors.Conflict(SEGMENTATION_NOT_DONE)
         response = StreamingHttpResponse(
             services.assignments_csv_chunks(run), content_type="text/csv; charset=utf-8"
         )
@@ -647,15 +594,9 @@ class PersonaSerializer(ScopedSerializer):
     def update(self, instance: Persona, validated_data: dict[str, Any]) -> Persona:
         expected = validated_data.pop("version", None)
         picture = validated_data.pop("picture", ...)
-        try:
-            persona = services.persona_update(
-                persona=instance, changes=validated_data, version=expected
-            )
-        except services.StaleVersion as stale:
-            current = Persona.objects.get(pk=instance.pk)
-            raise Conflict(current=type(self)(current, context=self.context).data) from stale
-        except DjangoValidationError as error:
-            raise as_drf(error) from error
+        persona = services.persona_update(
+            persona=instance, changes=validated_data, version=expected
+        )
         if picture is not ...:
             services.persona_set_picture(persona=persona, picture=picture)
         return persona
@@ -731,13 +672,7 @@ class ProtocolSerializer(ScopedSerializer):
 
     def update(self, instance: ServiceProtocol, validated_data: dict[str, Any]) -> Any:
         expected = validated_data.pop("version", None)
-        try:
-            return services.protocol_update(
-                protocol=instance, changes=validated_data, version=expected
-            )
-        except services.StaleVersion as stale:
-            current = ServiceProtocol.objects.get(pk=instance.pk)
-            raise Conflict(current=type(self)(current, context=self.context).data) from stale
+        return services.protocol_update(protocol=instance, changes=validated_data, version=expected)
 
 
 class ProtocolViewSet(ScopedViewSet):

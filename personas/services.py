@@ -1,8 +1,8 @@
 """Workflows of the personas app: the taxonomy (seed, merge) and contact imports (run, stats).
 
-Errors for people are constants, so tests can assert on them; bad input raises Django's
-`ValidationError` with messages by field, a request that does not fit the current state raises
-`StateConflict` (409 over HTTP).
+Errors for people are constants, so tests can assert on them; they are raised as the domain's
+errors (frontstage/errors.py): `Invalid` with messages by field, `Conflict` for a request that
+does not fit the object's current state, `StaleVersion` for a stale `version`.
 """
 
 import logging
@@ -12,7 +12,6 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, ProtectedError, QuerySet
@@ -21,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Channel
+from frontstage import errors
 from frontstage.spreadsheets import safe_cell
 from personas import demo_data, tabular
 from personas.models import (
@@ -65,15 +65,84 @@ SUBCATEGORY_ALONE = _("The subcategory “{value}” has no category, and no cat
 IMPORT_CRASHED = _("The import stopped ({error}); nothing of it was kept. Start it again.")
 
 
-class StateConflict(Exception):
-    """The request does not fit the object's current state; the message is for people."""
-
-
 def key_of(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
 # --- taxonomy ------------------------------------------------------------------------------
+
+NAME_MAX = 120
+NAME_MISSING = _("Give the node a name.")
+NAME_TAKEN = _("There is already a node with this name here.")
+REASON_NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
+NOT_A_CATEGORY = _("A subcategory's parent must be a category (a node without a parent).")
+HAS_CHILDREN = _("This category has subcategories; it cannot become a subcategory.")
+OWN_PARENT = _("A node cannot be its own parent.")
+
+
+def contact_reason_check(
+    *,
+    workspace: Workspace,
+    parent: ContactReason | None,
+    name: str,
+    reason: ContactReason | None = None,
+) -> str:
+    """The node's name, tidied, if it may be called so under `parent`; the page and the API
+    ask here alike. Names are compared as people read them: case and spaces aside."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise errors.Invalid({"name": [NAME_MISSING]})
+    if len(name) > NAME_MAX:
+        raise errors.Invalid({"name": [_("At most 120 characters.")]})
+    if parent is not None:
+        if parent.workspace_id != workspace.pk:
+            raise errors.Invalid({"parent": [REASON_NOT_IN_WORKSPACE]})
+        if reason is not None and parent.pk == reason.pk:
+            raise errors.Invalid({"parent": [OWN_PARENT]})
+        if parent.parent_id is not None:
+            raise errors.Invalid({"parent": [NOT_A_CATEGORY]})
+        if reason is not None and reason.children.exists():
+            raise errors.Invalid({"parent": [HAS_CHILDREN]})
+    siblings = ContactReason.objects.filter(workspace=workspace, parent=parent)
+    if reason is not None:
+        siblings = siblings.exclude(pk=reason.pk)
+    key = key_of(name)
+    if any(key_of(other) == key for other in siblings.values_list("name", flat=True)):
+        raise errors.Invalid({"name": [NAME_TAKEN]})
+    return name
+
+
+@transaction.atomic
+def contact_reason_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    parent: ContactReason | None = None,
+    source: str = ReasonSource.MANUAL,
+    reviewed: bool = True,
+) -> ContactReason:
+    """A node someone names by hand (reviewed: a person chose it); imports add theirs as they
+    read them."""
+    name = contact_reason_check(workspace=workspace, parent=parent, name=name)
+    return ContactReason.objects.create(
+        workspace=workspace, parent=parent, name=name, source=source, reviewed=reviewed
+    )
+
+
+@transaction.atomic
+def contact_reason_update(*, reason: ContactReason, changes: dict[str, Any]) -> ContactReason:
+    """Rename, re-parent or mark a node reviewed."""
+    parent = changes.get("parent", reason.parent)
+    name = changes.get("name", reason.name)
+    changes = dict(changes)
+    if "name" in changes or "parent" in changes:
+        changes["name"] = contact_reason_check(
+            workspace=reason.workspace, parent=parent, name=name, reason=reason
+        )
+    for field, value in changes.items():
+        setattr(reason, field, value)
+    reason.save(update_fields=list(changes))
+    return reason
 
 
 def taxonomy_seed(*, workspace: Workspace) -> int:
@@ -204,11 +273,11 @@ def contact_reason_merge(*, source: ContactReason, into: ContactReason) -> Conta
     with it) or into a category (its contacts keep only the category).
     """
     if source.pk == into.pk:
-        raise ValidationError({"into": [MERGE_INTO_ITSELF]})
+        raise errors.Invalid({"into": [MERGE_INTO_ITSELF]})
     if into.parent_id == source.pk:
-        raise ValidationError({"into": [MERGE_INTO_OWN_CHILD]})
+        raise errors.Invalid({"into": [MERGE_INTO_OWN_CHILD]})
     if source.parent_id is None and into.parent_id is not None:
-        raise ValidationError({"into": [MERGE_CATEGORY_INTO_SUBCATEGORY]})
+        raise errors.Invalid({"into": [MERGE_CATEGORY_INTO_SUBCATEGORY]})
     contacts = Contact.objects.filter(workspace_id=source.workspace_id)
     protocols_move(source=source, into=into)
     if source.parent_id is None:
@@ -249,7 +318,7 @@ def contact_reason_delete(*, reason: ContactReason) -> None:
         with transaction.atomic():
             reason.delete()
     except ProtectedError as error:
-        raise StateConflict(IN_USE) from error
+        raise errors.Conflict(IN_USE) from error
 
 
 class Taxonomy:
@@ -411,7 +480,7 @@ def contact_import_redetect(
 
 def contact_import_update(*, contact_import: ContactImport, changes: dict[str, Any]) -> None:
     if contact_import.status in (ImportStatus.RUNNING, ImportStatus.DONE):
-        raise StateConflict(
+        raise errors.Conflict(
             NOT_WHILE_RUNNING if contact_import.status == ImportStatus.RUNNING else ALREADY_DONE
         )
     fields = set()
@@ -441,12 +510,12 @@ def contact_import_start(*, contact_import: ContactImport) -> None:
     with transaction.atomic():
         current = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
         if current.status == ImportStatus.DONE:
-            raise StateConflict(ALREADY_DONE)
+            raise errors.Conflict(ALREADY_DONE)
         if current.status == ImportStatus.RUNNING and not is_stale(current):
-            raise StateConflict(ALREADY_RUNNING)
+            raise errors.Conflict(ALREADY_RUNNING)
         missing = [name for name in tabular.REQUIRED_FIELDS if not current.mapping.get(name)]
         if missing:
-            raise ValidationError({"mapping": [MAPPING_MISSING.format(fields=", ".join(missing))]})
+            raise errors.Invalid({"mapping": [MAPPING_MISSING.format(fields=", ".join(missing))]})
         # Leftovers of a run that stopped (its process died) go before the new run.
         Contact.objects.filter(contact_import=current).delete()
         now = timezone.now()
@@ -670,7 +739,7 @@ def _import_rows(
 
 def contact_import_delete(*, contact_import: ContactImport) -> None:
     if contact_import.status == ImportStatus.RUNNING and not is_stale(contact_import):
-        raise StateConflict(NOT_WHILE_RUNNING)
+        raise errors.Conflict(NOT_WHILE_RUNNING)
     contact_import.file.delete(save=False)
     contact_import.delete()
 
@@ -928,12 +997,12 @@ def segmentation_start(
     from personas import tasks  # the task module imports this one
 
     if contact_import is not None and contact_import.status != ImportStatus.DONE:
-        raise ValidationError({"contact_import": [IMPORT_NOT_DONE]})
+        raise errors.Invalid({"contact_import": [IMPORT_NOT_DONE]})
     with transaction.atomic():
         Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
         running = Segmentation.objects.filter(workspace=workspace, status=ImportStatus.RUNNING)
         if any(not is_stale(run) for run in running):
-            raise StateConflict(SEGMENTATION_RUNNING)
+            raise errors.Conflict(SEGMENTATION_RUNNING)
         now = timezone.now()
         run = Segmentation.objects.create(
             workspace=workspace,
@@ -1085,7 +1154,7 @@ def assignments_blob(customer_ids: list[str], labels: list[int]) -> bytes:
 
 def segmentation_delete(*, run: Segmentation) -> None:
     if run.status == ImportStatus.RUNNING and not is_stale(run):
-        raise StateConflict(SEGMENTATION_NOT_WHILE_RUNNING)
+        raise errors.Conflict(SEGMENTATION_NOT_WHILE_RUNNING)
     run.delete()
 
 
@@ -1220,15 +1289,11 @@ def persona_update(
         version=models.F("version") + 1,
     )
     if not count:
-        raise StaleVersion(PERSONA_STALE)
+        raise errors.StaleVersion(PERSONA_STALE, current=Persona.objects.get(pk=persona.pk))
     for name, value in relations.items():
         getattr(persona, name).set(value)
     persona.refresh_from_db()
     return persona
-
-
-class StaleVersion(StateConflict):
-    """The object changed since the client read it (409 with the current object)."""
 
 
 @transaction.atomic
@@ -1247,7 +1312,9 @@ def protocol_update(
         version=models.F("version") + 1,
     )
     if not count:
-        raise StaleVersion(PROTOCOL_STALE)
+        raise errors.StaleVersion(
+            PROTOCOL_STALE, current=ServiceProtocol.objects.get(pk=protocol.pk)
+        )
     protocol.refresh_from_db()
     return protocol
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Channel, Step
+from frontstage import errors, pages
 from personas import evidence, services, tabular
 from personas.models import (
     K_MAX,
@@ -251,9 +252,10 @@ def persona_page(request: HttpRequest, persona_id: int) -> HttpResponse:
     version, picture = changes.pop("version"), changes.pop("picture")
     try:
         services.persona_update(persona=persona, changes=changes, version=version)
-    except services.StaleVersion as stale:
-        messages.error(request, str(stale))
-        return redirect("persona", persona_id=persona.pk)
+    except errors.DomainError as error:
+        return pages.error_answer(
+            request, error, lambda: redirect("persona", persona_id=persona.pk)
+        )
     if picture:
         services.persona_set_picture(persona=persona, picture=picture)
     elif request.POST.get("remove_picture"):
@@ -348,8 +350,8 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
                     k=form.cleaned_data["k"],
                     use_demographics=form.cleaned_data["use_demographics"],
                 )
-            except services.StateConflict as conflict:
-                messages.error(request, str(conflict))
+            except errors.DomainError as error:
+                messages.error(request, error.text)
             else:
                 messages.success(request, _("Segmentation started."))
             return redirect("personas", workspace_id=workspace.pk)
@@ -417,35 +419,26 @@ def taxonomy_action(request: HttpRequest, workspace: Workspace) -> None:
     action = request.POST.get("action")
     nodes = ContactReason.objects.filter(workspace=workspace)
     node = nodes.filter(pk=_int(request.POST.get("node"))).first()
-    name = " ".join(request.POST.get("name", "").split())[:120]
+    name = request.POST.get("name", "")
     try:
         if action == "add":
             parent = nodes.filter(pk=_int(request.POST.get("parent")), parent=None).first()
-            if not name:
-                raise ValidationError(_("Give the new node a name."))
-            if nodes.filter(parent=parent, name__iexact=name).exists():
-                raise ValidationError(_("There is already a node with this name here."))
-            ContactReason.objects.create(workspace=workspace, parent=parent, name=name)
-            messages.success(request, _("“%(name)s” added.") % {"name": name})
+            added = services.contact_reason_create(workspace=workspace, parent=parent, name=name)
+            messages.success(request, _("“%(name)s” added.") % {"name": added.name})
         elif node is None:
-            raise ValidationError(_("Choose a node."))
+            raise errors.Invalid(_("Choose a node."))
         elif action == "rename":
-            if not name:
-                raise ValidationError(_("Give the node a name."))
-            siblings = nodes.filter(parent=node.parent_id).exclude(pk=node.pk)
-            if siblings.filter(name__iexact=name).exists():
-                raise ValidationError(_("There is already a node with this name here."))
-            node.name, node.reviewed = name, True
-            node.save(update_fields=["name", "reviewed"])
-            messages.success(request, _("Renamed to “%(name)s”.") % {"name": name})
+            node = services.contact_reason_update(
+                reason=node, changes={"name": name, "reviewed": True}
+            )
+            messages.success(request, _("Renamed to “%(name)s”.") % {"name": node.name})
         elif action == "review":
-            node.reviewed = True
-            node.save(update_fields=["reviewed"])
+            services.contact_reason_update(reason=node, changes={"reviewed": True})
             messages.success(request, _("“%(name)s” marked as reviewed.") % {"name": node.name})
         elif action == "merge":
             into = nodes.filter(pk=_int(request.POST.get("into"))).first()
             if into is None:
-                raise ValidationError(_("Choose the node to merge into."))
+                raise errors.Invalid(_("Choose the node to merge into."))
             services.contact_reason_merge(source=node, into=into)
             messages.success(
                 request,
@@ -453,10 +446,9 @@ def taxonomy_action(request: HttpRequest, workspace: Workspace) -> None:
                 % {"source": node.name, "into": into.name},
             )
         else:
-            raise ValidationError(_("Unknown action."))
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+            raise errors.Invalid(_("Unknown action."))
+    except errors.DomainError as error:
+        messages.error(request, error.text)
 
 
 def _int(raw: str | None) -> int | None:
@@ -518,11 +510,8 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
                 contact_import=contact_import, changes={"mapping": mapping}
             )
             services.contact_import_start(contact_import=contact_import)
-        except services.StateConflict as conflict:
-            messages.error(request, str(conflict))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        except errors.DomainError as error:
+            messages.error(request, error.text)
         return redirect("contact-import", import_id=contact_import.pk)
     rows = [
         (name, FIELD_LABELS.get(name, name), contact_import.mapping.get(name, ""))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from blueprints import services
+from blueprints import ordering
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
 from workspaces.models import Membership, Team, Workspace
 
@@ -40,20 +40,20 @@ def make_blueprint(workspace: Workspace, team: Team | None = None, **fields: Any
 
 def make_phase(blueprint: Blueprint, name: str = "Contact") -> Phase:
     phase = Phase(blueprint=blueprint, name=name)
-    services.insert(phase, None)
+    ordering.insert(phase, None)
     return phase
 
 
 def make_lane(blueprint: Blueprint, band: str = "customer", **fields: Any) -> Lane:
     fields.setdefault("name", band.title())
     lane = Lane(blueprint=blueprint, band=band, **fields)
-    services.insert(lane, None)
+    ordering.insert(lane, None)
     return lane
 
 
 def make_step(lane: Lane, phase: Phase, title: str = "Calls the hotline", **fields: Any) -> Step:
     step = Step(blueprint=lane.blueprint, lane=lane, phase=phase, title=title, **fields)
-    services.insert(step, None)
+    ordering.insert(step, None)
     return step
 
 

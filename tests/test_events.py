@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
 from blueprints import events
-from blueprints.history_api import CHANGED_SINCE, NOTHING_TO_UNDO
+from blueprints.history import CHANGED_SINCE, NOTHING_TO_UNDO
 from blueprints.models import BlueprintEvent, Link, Step
 from blueprints.routing import websocket_urlpatterns
 from tests import factories

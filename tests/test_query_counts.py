@@ -127,3 +127,83 @@ def test_the_detail_lists_sources_in_order(db: None) -> None:
     assert all(len(row["sources"]) == 1 for pk, row in by_id.items() if pk != step.pk)
     listed = client.get(ENDPOINTS["steps"](site)).json()["results"]
     assert {row["id"]: row for row in listed} == by_id
+
+
+# --- writes ----------------------------------------------------------------------------------
+# Each main write of a blueprint's content goes through blueprints/services.py: it validates,
+# writes, records the event (with its `seq`) and answers. Its query count does not grow with
+# the blueprint and is pinned, so a query added on the write path fails here.
+
+
+def write_queries(site: Site, method: str, url: str, body: dict | None = None) -> list[str]:
+    client = APIClient()
+    client.force_authenticate(site.user)
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, body, format="json")
+    assert response.status_code in (200, 201, 204), (url, response.content[:300])
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def first_steps(site: Site) -> tuple[Step, Step]:
+    one, two = site.blueprint.steps.order_by("id")[:2]
+    return one, two
+
+
+WRITES: dict[str, Callable[[Site], tuple[str, str, dict | None]]] = {
+    "step create": lambda s: (
+        "post",
+        "/api/v1/steps/",
+        {
+            "blueprint": s.blueprint.pk,
+            "lane": first_steps(s)[0].lane_id,
+            "phase": first_steps(s)[0].phase_id,
+            "title": "New card",
+        },
+    ),
+    "step rename": lambda s: (
+        "patch",
+        f"/api/v1/steps/{first_steps(s)[0].pk}/",
+        {"title": "Renamed", "version": first_steps(s)[0].version},
+    ),
+    "step move": lambda s: (
+        "patch",
+        f"/api/v1/steps/{first_steps(s)[0].pk}/",
+        {"phase": s.blueprint.phases.order_by("-position")[0].pk, "position": 0},
+    ),
+    "step delete": lambda s: ("delete", f"/api/v1/steps/{first_steps(s)[0].pk}/", None),
+    "link create": lambda s: (
+        "post",
+        "/api/v1/links/",
+        {
+            "blueprint": s.blueprint.pk,
+            "source": first_steps(s)[0].pk,
+            "target": first_steps(s)[1].pk,
+            "kind": "information",
+        },
+    ),
+}
+# Pinned: access (role, teams), the rows named, the write, the event (sequence row, event).
+# Savepoints count as queries. A move renumbers the cell it leaves and the one it enters.
+WRITE_QUERIES = {
+    "step create": 20,
+    "step rename": 17,
+    "step move": 28,
+    "step delete": 20,
+    "link create": 15,
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_writes_do_not_grow_with_the_blueprint(db: None, write: str) -> None:
+    # From 72 steps on, every cell holds several: a move leaves a cell with others in it.
+    small, big = build_site(steps=72), build_site(steps=240)
+    small_queries = write_queries(small, *WRITES[write](small))
+    big_queries = write_queries(big, *WRITES[write](big))
+    assert len(small_queries) == len(big_queries), explain(small_queries, big_queries)
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_write_query_counts_are_pinned(db: None, write: str) -> None:
+    site = build_site(steps=72)
+    queries = write_queries(site, *WRITES[write](site))
+    assert len(queries) == WRITE_QUERIES[write], explain([], queries)

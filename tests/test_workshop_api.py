@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from rest_framework.test import APIClient
 
-from frontstage.rest import Conflict
+from frontstage.errors import Conflict
 from personas.models import Persona
 from tests import factories
 from tests.conftest import World, build_world

@@ -14,9 +14,8 @@ from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
 
-from frontstage.rest import Conflict
+from frontstage import errors
 from workshops import access, agenda
 from workshops.events import event_record
 from workshops.models import (
@@ -125,7 +124,7 @@ def state_data(workshop: Workshop) -> dict[str, Any]:
 
 def _require_facilitator(who: Who) -> None:
     if not who.facilitator:
-        raise exceptions.PermissionDenied(FACILITATORS_ONLY)
+        raise errors.Forbidden(FACILITATORS_ONLY)
 
 
 def _workshop_changed(workshop: Workshop, who: Who, kind: str, fields: list[str]) -> None:
@@ -181,7 +180,7 @@ def activities_reorder(*, workshop: Workshop, who: Who, ids: list[int]) -> list[
     _require_facilitator(who)
     current = list(workshop.activities.select_for_update().values_list("id", flat=True))
     if sorted(current) != sorted(ids) or len(set(ids)) != len(ids):
-        raise exceptions.ValidationError({"order": [REORDER_MISMATCH]})
+        raise errors.Invalid({"order": [REORDER_MISMATCH]})
     activities = {a.pk: a for a in workshop.activities.all()}
     for position, pk in enumerate(ids):
         activities[pk].position = position
@@ -263,7 +262,7 @@ def participant_update(
         fields.append("name")
     if group is not ...:
         if group is not None and group.workshop_id != participant.workshop_id:
-            raise exceptions.ValidationError({"group": [_("No such group in this workshop.")]})
+            raise errors.Invalid({"group": [_("No such group in this workshop.")]})
         participant.group = group
         fields.append("group")
     if fields:
@@ -348,7 +347,7 @@ def activity_next(*, who: Who, workshop: Workshop) -> Activity:
     _require_facilitator(who)
     activities = list(workshop.activities.all())
     if not activities:
-        raise exceptions.ValidationError({"activity": [NO_ACTIVITIES]})
+        raise errors.Invalid({"activity": [NO_ACTIVITIES]})
     ids = [a.pk for a in activities]
     if workshop.current_activity_id in ids:
         index = min(ids.index(workshop.current_activity_id) + 1, len(ids) - 1)
@@ -425,9 +424,9 @@ def _require_contribute(who: Who, obj: Any, action: Action) -> None:
     if who.facilitator:
         return
     if obj.workshop.locked:
-        raise exceptions.PermissionDenied(LOCKED)
+        raise errors.Forbidden(LOCKED)
     if not access.can_contribute(who.participant, obj, action):
-        raise exceptions.PermissionDenied(NOT_YOURS)
+        raise errors.Forbidden(NOT_YOURS)
 
 
 @transaction.atomic
@@ -486,15 +485,15 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
     )
     _require_contribute(who, note, "update")
     if version is not None and version != note.version:
-        raise Conflict(current=note_data(note))
+        raise errors.StaleVersion(current=note_data(note))
     for field, value in changes.items():
         if field not in NOTE_FIELDS:
             continue
         if hasattr(value, "workshop_id") and value.workshop_id != note.workshop_id:
-            raise exceptions.ValidationError({field: [_("Not part of this workshop.")]})
+            raise errors.Invalid({field: [_("Not part of this workshop.")]})
         if field == "category" and value is not None:
             if value.workspace_id != note.workshop.workspace_id:
-                raise exceptions.ValidationError({field: [_("Not part of this workspace.")]})
+                raise errors.Invalid({field: [_("Not part of this workspace.")]})
         setattr(note, field, value.strip() if isinstance(value, str) else value)
     note.version += 1
     note.full_clean()
@@ -534,15 +533,13 @@ def vote_cast(*, who: Who, note: Note) -> Vote:
         participant = participant_for_user(note.workshop, who.user)
     vote = Vote(workshop_id=note.workshop_id, note=note, participant=participant)
     if participant is None or not access.can_contribute(participant, vote, "create"):
-        raise exceptions.PermissionDenied(
-            LOCKED if note.workshop.locked else _("Join the workshop to vote.")
-        )
+        raise errors.Forbidden(LOCKED if note.workshop.locked else _("Join the workshop to vote."))
     budget = note.workshop.vote_budget
     spent = Participant.objects.filter(pk=participant.pk, votes_used__lt=budget).update(
         votes_used=F("votes_used") + 1
     )
     if not spent:
-        raise Conflict(current={"votes_used": budget, "vote_budget": budget}, detail=BUDGET_SPENT)
+        raise errors.Conflict(BUDGET_SPENT, current={"votes_used": budget, "vote_budget": budget})
     vote.save()
     Note.objects.filter(pk=note.pk).update(votes=F("votes") + 1)
     note.refresh_from_db(fields=["votes"])
@@ -563,9 +560,9 @@ def vote_retract(*, who: Who, note: Note) -> None:
         participant = note.workshop.participants.filter(user=who.user).first()
     vote = note.dots.filter(participant=participant).order_by("-id").first()
     if vote is None:
-        raise exceptions.ValidationError({"note": [NO_VOTE_TO_TAKE_BACK]})
+        raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
     if not access.can_contribute(participant, vote, "delete"):
-        raise exceptions.PermissionDenied(LOCKED)
+        raise errors.Forbidden(LOCKED)
     vote.delete()
     Participant.objects.filter(pk=participant.pk).update(votes_used=F("votes_used") - 1)
     Note.objects.filter(pk=note.pk).update(votes=F("votes") - 1)
@@ -583,7 +580,7 @@ def vote_retract(*, who: Who, note: Note) -> None:
 def cluster_add(*, who: Who, workshop: Workshop, name: str, group: Group | None = None) -> Cluster:
     """Clusters are named by anyone on the board while editing is open."""
     if workshop.locked and not who.facilitator:
-        raise exceptions.PermissionDenied(LOCKED)
+        raise errors.Forbidden(LOCKED)
     last = workshop.clusters.aggregate(last=Max("position"))["last"]
     cluster = Cluster(
         workshop=workshop,

@@ -20,10 +20,9 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework import exceptions
 
 from blueprints.models import Blueprint, Step
-from frontstage.rest import Conflict
+from frontstage import errors, pages
 from frontstage.spreadsheets import safe_cell
 from personas.models import ContactReason, Persona
 from workshops import agenda, guests, services
@@ -47,10 +46,6 @@ def _get_workshop(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Who
     return workshop, who
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _back(request: HttpRequest, workshop: Workshop) -> HttpResponse:
     group = request.POST.get("view_group") or request.GET.get("group")
     suffix = f"?group={group}" if group and group.isdigit() else ""
@@ -67,28 +62,13 @@ def workshop_action(view: Handler) -> Handler:
         try:
             with transaction.atomic():
                 result = view(request, workshop, who, *ids.values())
-        except exceptions.APIException as error:
-            detail = error.detail
-            if isinstance(detail, dict):
-                text = " ".join(str(m) for msgs in detail.values() for m in _as_list(msgs))
-            else:
-                text = str(detail)
-            if _wants_json(request):
-                body = {"detail": text}
-                if isinstance(error, Conflict) and error.current is not None:
-                    body["current"] = error.current
-                return JsonResponse(body, status=error.status_code)
-            messages.error(request, text)
-            return _back(request, workshop)
-        if _wants_json(request):
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, lambda: _back(request, workshop))
+        if pages.wants_json(request):
             return JsonResponse(result or {"ok": True}, status=200)
         return _back(request, workshop)
 
     return wrapper
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _pick(queryset: Any, raw: str | None, field: str) -> Any:
@@ -96,16 +76,16 @@ def _pick(queryset: Any, raw: str | None, field: str) -> Any:
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise exceptions.ValidationError({field: [_("Pick one from the list.")]})
+        raise errors.Invalid({field: [_("Pick one from the list.")]})
     found = queryset.filter(pk=int(raw)).first()
     if found is None:
-        raise exceptions.ValidationError({field: [_("Pick one from the list.")]})
+        raise errors.Invalid({field: [_("Pick one from the list.")]})
     return found
 
 
 def _require_run(who: Who) -> None:
     if not who.facilitator:
-        raise exceptions.PermissionDenied(services.FACILITATORS_ONLY)
+        raise errors.Forbidden(services.FACILITATORS_ONLY)
 
 
 # --- Workshops of a workspace ------------------------------------------------------------------
@@ -293,14 +273,14 @@ def board(request: HttpRequest, workshop_id: int) -> HttpResponse:
 def note_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
     text = request.POST.get("text", "")
     if not text.strip():
-        raise exceptions.ValidationError({"text": [_("Write something on the note first.")]})
+        raise errors.Invalid({"text": [_("Write something on the note first.")]})
     kind = request.POST.get("kind", NoteKind.IDEA)
     if kind not in NoteKind.values:
-        raise exceptions.ValidationError({"kind": [_("Pick a kind from the list.")]})
+        raise errors.Invalid({"kind": [_("Pick a kind from the list.")]})
     group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
     cluster = _pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster")
     if who.participant is None and not who.facilitator:
-        raise exceptions.PermissionDenied(_("Join the workshop to add notes."))
+        raise errors.Forbidden(_("Join the workshop to add notes."))
     note = services.note_add(
         who=who, workshop=workshop, text=text, kind=kind, group=group, cluster=cluster
     )
@@ -311,7 +291,7 @@ def note_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str,
 def note_edit(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) -> dict[str, Any]:
     note = workshop.notes.select_related("workshop", "author").filter(pk=note_id).first()
     if note is None:
-        raise exceptions.NotFound()
+        raise errors.NotFound()
     if request.POST.get("delete"):
         services.note_delete(who=who, note=note)
         return {"id": note_id, "deleted": True}
@@ -328,7 +308,7 @@ def note_edit(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
     # Moving a note between clusters is everyone's, like moving a sticky on a wall.
     if set(changes) <= {"cluster", "category"} and not who.facilitator:
         if who.participant is None or workshop.locked:
-            raise exceptions.PermissionDenied(services.LOCKED)
+            raise errors.Forbidden(services.LOCKED)
         who = Who(who.user, who.participant, facilitator=True)
     note = services.note_update(who=who, note=note, changes=changes, version=version)
     return services.note_data(note)
@@ -338,7 +318,7 @@ def note_edit(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
 def note_vote(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) -> dict[str, Any]:
     note = workshop.notes.select_related("workshop").filter(pk=note_id, hidden=False).first()
     if note is None:
-        raise exceptions.NotFound()
+        raise errors.NotFound()
     if request.POST.get("retract"):
         services.vote_retract(who=who, note=note)
     else:
@@ -356,9 +336,9 @@ def note_vote(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
 def cluster_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
     name = request.POST.get("name", "").strip()
     if not name:
-        raise exceptions.ValidationError({"name": [_("Name the cluster.")]})
+        raise errors.Invalid({"name": [_("Name the cluster.")]})
     if who.participant is None and not who.facilitator:
-        raise exceptions.PermissionDenied(_("Join the workshop first."))
+        raise errors.Forbidden(_("Join the workshop first."))
     group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
     cluster = services.cluster_add(who=who, workshop=workshop, name=name[:120], group=group)
     return {"id": cluster.pk, "name": cluster.name}
@@ -389,7 +369,7 @@ def control(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any
     _require_run(who)
     run = CONTROLS.get(request.POST.get("action", ""))
     if run is None:
-        raise exceptions.ValidationError({"action": [_("Unknown action.")]})
+        raise errors.Invalid({"action": [_("Unknown action.")]})
     run(who, workshop, request)
     workshop.refresh_from_db()
     return services.state_data(workshop)
@@ -405,7 +385,7 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
         title = request.POST.get("title", "").strip()[:200]
         kind = request.POST.get("kind", "")
         if not title or kind not in ActivityKind.values or not raw.isdigit():
-            raise exceptions.ValidationError(
+            raise errors.Invalid(
                 {"activity": [_("Give a title, a kind and a duration in minutes.")]}
             )
         activity = workshop.activities.model(
@@ -418,7 +398,7 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
         try:
             activity.full_clean()
         except Exception as error:  # ValidationError of the model: a clear 400
-            raise exceptions.ValidationError({"duration": [str(error)]}) from error
+            raise errors.Invalid({"duration": [str(error)]}) from error
         activity.save()
         services.activities_reorder(
             who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
@@ -426,7 +406,7 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
         return {"id": activity.pk}
     activity = _pick(workshop.activities.all(), request.POST.get("activity"), "activity")
     if activity is None:
-        raise exceptions.ValidationError({"activity": [_("Pick an activity.")]})
+        raise errors.Invalid({"activity": [_("Pick an activity.")]})
     if op in ("up", "down"):
         step = -1 if op == "up" else 1
         services.activity_move(workshop=workshop, who=who, activity=activity, step=step)
@@ -438,7 +418,7 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
             who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
         )
     else:
-        raise exceptions.ValidationError({"op": [_("Unknown action.")]})
+        raise errors.Invalid({"op": [_("Unknown action.")]})
     return {"id": activity.pk}
 
 
@@ -447,9 +427,9 @@ def group_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str
     _require_run(who)
     name = request.POST.get("name", "").strip()[:120]
     if not name:
-        raise exceptions.ValidationError({"name": [_("Name the group.")]})
+        raise errors.Invalid({"name": [_("Name the group.")]})
     if workshop.groups.filter(name=name).exists():
-        raise exceptions.ValidationError({"name": [_("A group with this name exists.")]})
+        raise errors.Invalid({"name": [_("A group with this name exists.")]})
     blueprints = Blueprint.objects.filter(workspace=workshop.workspace, kind="team")
     blueprint = _pick(blueprints, request.POST.get("blueprint"), "blueprint")
     last = workshop.groups.count()
@@ -471,7 +451,7 @@ def participant_edit(
     _require_run(who)
     participant = workshop.participants.filter(pk=participant_id).first()
     if participant is None:
-        raise exceptions.NotFound()
+        raise errors.NotFound()
     if request.POST.get("remove"):
         services.participant_remove(who=who, participant=participant)
         return {"id": participant_id, "removed": True}
@@ -505,7 +485,7 @@ def output_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[st
         "persona",
     )
     if note is None and cluster is None:
-        raise exceptions.ValidationError({"note": [_("Pick a note or a cluster to keep.")]})
+        raise errors.Invalid({"note": [_("Pick a note or a cluster to keep.")]})
     output = services.output_promote(
         who=who,
         workshop=workshop,

@@ -5,7 +5,9 @@
 - `POST /api/v1/blueprints/import/` — a new team blueprint from such a document;
 - `GET /api/v1/blueprints/{id}/diagram.bpmn` — BPMN 2.0 for process tools (`blueprints.bpmn`);
 - `GET /api/v1/blueprints/{id}/journey.mmd` — the customer journey as Mermaid
-  (`blueprints.mermaid`).
+  (`blueprints.mermaid`);
+- `GET /api/v1/blueprints/{id}/steps.csv` — the steps as a spreadsheet, and `POST` a CSV or
+  XLSX file there to add its steps (`blueprints.steps_csv`).
 
 Reads follow the drawings' rules (`blueprints.diagram_api`): members and the blueprint's
 guests read, outsiders get 404; `?download=1` saves the file; an ETag answers 304 while the
@@ -19,13 +21,13 @@ from django.http import HttpResponse
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blueprints import bpmn, interchange, layout, mermaid, render
+from blueprints import bpmn, interchange, layout, mermaid, render, steps_csv
 from blueprints.api import BlueprintSerializer, ScopedInput
 from blueprints.diagram_api import (
     BLUEPRINT_ID,
@@ -39,12 +41,15 @@ from blueprints.diagram_api import (
     readable_blueprint,
     requested_language,
 )
-from blueprints.models import Blueprint
+from blueprints.models import Blueprint, Step
+from frontstage import tabular
 from frontstage.api import ID_PATTERN, IdField
 from workspaces import access
 from workspaces.models import Team, Workspace
 
 NOT_IN_WORKSPACE = _("Must belong to the workspace.")
+NOT_A_MAPPING = _("Expected an object of field → column name.")
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 MAY_NOT_IMPORT = _("You may not add blueprints to this team.")
 
 
@@ -127,6 +132,133 @@ class JourneyView(DrawingView):
         return text_file_response(
             request, content, mermaid.CONTENT_TYPE, file_name(blueprint, "-journey.mmd")
         )
+
+
+class StepsFileSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A CSV (any of UTF-8, Windows-1252, Latin-1; comma, "
+        "semicolon or tab) or an XLSX file, its first line naming the columns."
+    )
+    mapping = serializers.JSONField(
+        required=False,
+        help_text='Field → column name, e.g. `{"title": "Paso"}`; default: guessed from the '
+        "column names (in English, Spanish, Italian or Portuguese). Fields: "
+        + ", ".join(f"`{name}`" for name in steps_csv.FIELDS)
+        + ". `phase`, `lane` and `title` are needed; `band` for a lane new to the blueprint.",
+    )
+    encoding = serializers.ChoiceField(
+        choices=tabular.ENCODINGS, required=False, help_text="Default: detected."
+    )
+    delimiter = serializers.ChoiceField(
+        choices=list(DELIMITERS), required=False, help_text="Default: detected."
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check the file and say what it would add, writing nothing."
+    )
+
+    def validate_mapping(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise serializers.ValidationError(NOT_A_MAPPING)
+        return value
+
+
+class DetectedSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="`csv` or `xlsx`.")
+    encoding = serializers.CharField()
+    delimiter = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    preview = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class StepsImportedSerializer(serializers.Serializer):
+    detected = DetectedSerializer()
+    mapping = serializers.DictField(child=serializers.CharField())
+    dry_run = serializers.BooleanField()
+    steps = serializers.IntegerField(help_text="Steps added (or that would be).")
+    new_phases = serializers.ListField(child=serializers.CharField())
+    new_lanes = serializers.ListField(child=serializers.CharField())
+    new_actors = serializers.ListField(child=serializers.CharField())
+    new_channels = serializers.ListField(child=serializers.CharField())
+
+
+class StepsCsvView(DrawingView):
+    parser_classes = [parsers.MultiPartParser]  # the first is the one ErrorsAsJson picks
+    @extend_schema(
+        operation_id="v1_blueprints_steps_csv",
+        summary="The steps as a spreadsheet: one row per step",
+        description="Columns: phase, band, lane, then every field of the step, headed and "
+        "valued (kinds, bands, evidence, stages) in `lang`; rows in journey order. UTF-8 with "
+        "a byte-order mark; commas in English, semicolons in the other languages (as Excel "
+        "expects there) unless `delimiter` says otherwise. Cells that a spreadsheet would run "
+        "as a formula start with `'`.",
+        parameters=[
+            BLUEPRINT_ID,
+            LANG,
+            DOWNLOAD,
+            OpenApiParameter("delimiter", str, OpenApiParameter.QUERY, enum=list(DELIMITERS)),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.STR, 304: NOT_MODIFIED},
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        blueprint = readable_blueprint(request, id)
+        language = requested_language(request)
+        delimiter = DELIMITERS.get(request.query_params.get("delimiter", ""))
+        content = steps_csv.steps_csv(blueprint, language, delimiter)
+        return text_file_response(
+            request, content, "text/csv; charset=utf-8", file_name(blueprint, "-steps.csv")
+        )
+
+    @extend_schema(
+        operation_id="v1_blueprints_steps_csv_import",
+        summary="Add the steps of a CSV or XLSX file to the blueprint",
+        description="The file is read like a contact import: format, encoding and delimiter "
+        "detected, columns mapped by their names unless `mapping` says. Phases and lanes are "
+        "matched by name (lanes also by their translated names) or created at the end; "
+        "actors and channels matched by name or created. Every row is checked first: any "
+        "problem answers 400 with `rows` (each `line` of the file and its `message`) or "
+        "`file`, and nothing is written. A written file is one event, `steps.imported`.",
+        request={"multipart/form-data": StepsFileSerializer},
+        responses={201: StepsImportedSerializer, 200: StepsImportedSerializer},
+    )
+    def post(self, request: Request, id: str) -> Response:
+        blueprint = readable_blueprint(request, id)
+        if not access.can_write(request.user, Step(blueprint=blueprint), "create"):
+            raise exceptions.PermissionDenied(access.write_refusal(request.user, blueprint))
+        incoming = StepsFileSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            outcome = steps_csv.steps_import(
+                blueprint=blueprint,
+                stream=data["file"],
+                actor=request.user,
+                mapping=data.get("mapping"),
+                encoding=data.get("encoding"),
+                delimiter=DELIMITERS.get(data.get("delimiter", "")),
+                dry_run=data["dry_run"],
+            )
+        except tabular.Unreadable as error:
+            raise serializers.ValidationError({"file": [str(error)]}) from error
+        except steps_csv.StepsFileInvalid as error:
+            # Not a ValidationError: that would turn the line numbers into text.
+            body: dict[str, Any] = {"file": error.file} if error.file else {}
+            if error.rows:
+                body["rows"] = error.rows
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        answer = {
+            "detected": vars(outcome.detected),
+            "mapping": outcome.mapping,
+            "dry_run": data["dry_run"],
+            "steps": outcome.steps,
+            "new_phases": outcome.new_phases,
+            "new_lanes": outcome.new_lanes,
+            "new_actors": outcome.new_actors,
+            "new_channels": outcome.new_channels,
+        }
+        code = status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED
+        return Response(StepsImportedSerializer(answer).data, status=code)
 
 
 class DocumentField(serializers.JSONField):
@@ -219,4 +351,5 @@ urlpatterns = [
     re_path(r"^blueprints/import/$", ImportView.as_view(), name="blueprint-import"),
     re_path(rf"{_BLUEPRINT}/diagram\.bpmn$", BpmnView.as_view(), name="blueprint-bpmn"),
     re_path(rf"{_BLUEPRINT}/journey\.mmd$", JourneyView.as_view(), name="blueprint-journey"),
+    re_path(rf"{_BLUEPRINT}/steps\.csv$", StepsCsvView.as_view(), name="blueprint-steps-csv"),
 ]

@@ -17,7 +17,12 @@ def export_links(content: bytes) -> dict[str, str]:
 def test_the_page_offers_each_format_and_each_link_downloads_it(world: World) -> None:
     client = page_client(world, "manager")
     links = export_links(client.get(f"/blueprints/{world.a.blueprint.pk}/").content)
-    assert set(links) >= {"Frontstage file (JSON)", "BPMN 2.0", "Customer journey (Mermaid)"}
+    assert set(links) >= {
+        "Frontstage file (JSON)",
+        "BPMN 2.0",
+        "Customer journey (Mermaid)",
+        "Steps (CSV)",
+    }
     for label, href in links.items():
         response = client.get(href)
         assert response.status_code == 200, label

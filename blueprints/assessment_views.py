@@ -29,6 +29,16 @@ def _readable(request: HttpRequest, blueprint_id: int) -> Blueprint:
     return blueprint
 
 
+def initials(name: str) -> str:
+    """A team's short name for a cell of the heat map: "Trade Marketing & Promotions" → TMP."""
+    words = [
+        word for word in name.replace("&", " ").replace("-", " ").split() if word[:1].isalnum()
+    ]
+    if len(words) == 1:
+        return words[0][:3]
+    return "".join(word[0].upper() for word in words)[:4] or name[:3]
+
+
 def _titled(ids: list[int], titles: dict[int, str]) -> list[dict[str, Any]]:
     return [{"id": pk, "title": titles.get(pk, "")} for pk in ids]
 
@@ -53,6 +63,9 @@ def assessment_context(blueprint: Blueprint, language: str, can_edit: bool) -> d
                     "ids": ",".join(str(pk) for pk in ids),
                     "heat": min(len(ids), HEAT_STEPS),
                     "teams": row["teams"].get(stage["stage"], []),
+                    "team_initials": [
+                        initials(team) for team in row["teams"].get(stage["stage"], [])
+                    ],
                 }
             )
         rows.append({**row, "cells": cells})
@@ -85,8 +98,13 @@ def assessment_context(blueprint: Blueprint, language: str, can_edit: bool) -> d
                     "dismissed_findings": [f for f in findings if f["dismissed"]],
                 }
             )
+    team_names = sorted(
+        {team for row in practices["channels"] for ts in row["teams"].values() for team in ts},
+        key=str.casefold,
+    )
     return {
         "blueprint": blueprint,
+        "team_key": [(initials(team), team) for team in team_names],
         "practices": practices,
         "matrix_rows": rows,
         "stages": stages,

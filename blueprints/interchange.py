@@ -39,8 +39,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from blueprints import events
-from blueprints.api import BlueprintSerializer
+from blueprints import events, services
 from blueprints.models import (
     Actor,
     Band,
@@ -56,6 +55,7 @@ from blueprints.models import (
     Step,
     StepKind,
 )
+from frontstage import errors
 from workspaces.models import Team, Workspace
 
 FORMAT = "frontstage.blueprint"
@@ -122,12 +122,12 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class DocumentInvalid(ValueError):
-    """The document cannot be imported; `problems` says where and why."""
+class DocumentInvalid(errors.Invalid):
+    """The document cannot be imported; `problems` says where and why (400 `document`)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(problem) for problem in problems[:5]))
         self.problems = problems
+        super().__init__({"document": [str(problem) for problem in problems]})
 
 
 # --- out ----------------------------------------------------------------------------------
@@ -499,21 +499,20 @@ def blueprint_import(
 ) -> Blueprint:
     """A new team blueprint made from `document`, recorded as created by `actor`.
 
-    Raises DocumentInvalid (nothing written) when the document has problems. `title`
-    replaces the document's own.
+    Raises DocumentInvalid (nothing written) when the document has problems, errors.Invalid
+    when the team is not of the workspace. `title` replaces the document's own.
     """
     problems = document_problems(document)
     if problems:
         raise DocumentInvalid(problems)
-    if team.workspace_id != workspace.pk:
-        raise ValueError("The team is not of this workspace.")
-    blueprint = Blueprint.objects.create(
-        workspace=workspace,
-        team=team,
-        kind="team",
-        title=title or document["title"],
-        description=document.get("description", ""),
-    )
+    # Made and recorded as any new blueprint is; its contents follow in the same transaction.
+    values = {
+        "team": team,
+        "kind": "team",
+        "title": title or document["title"],
+        "description": document.get("description", ""),
+    }
+    blueprint = services.blueprint_create(workspace=workspace, values=values, actor=actor)
     phases = Phase.objects.bulk_create(
         Phase(blueprint=blueprint, name=row["name"], position=index)
         for index, row in enumerate(document["phases"])
@@ -589,13 +588,5 @@ def blueprint_import(
             label=row.get("label", ""),
         )
         for row in document.get("links", [])
-    )
-    events.event_record(
-        blueprint_id=blueprint.pk,
-        kind="blueprint.created",
-        obj_id=blueprint.pk,
-        before=None,
-        after=dict(BlueprintSerializer(blueprint).data),  # as the API records a creation
-        user=actor,
     )
     return blueprint

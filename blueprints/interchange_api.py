@@ -185,6 +185,7 @@ class StepsImportedSerializer(serializers.Serializer):
 
 class StepsCsvView(DrawingView):
     parser_classes = [parsers.MultiPartParser]  # the first is the one ErrorsAsJson picks
+
     @extend_schema(
         operation_id="v1_blueprints_steps_csv",
         summary="The steps as a spreadsheet: one row per step",
@@ -229,24 +230,15 @@ class StepsCsvView(DrawingView):
         incoming = StepsFileSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        try:
-            outcome = steps_csv.steps_import(
-                blueprint=blueprint,
-                stream=data["file"],
-                actor=request.user,
-                mapping=data.get("mapping"),
-                encoding=data.get("encoding"),
-                delimiter=DELIMITERS.get(data.get("delimiter", "")),
-                dry_run=data["dry_run"],
-            )
-        except tabular.Unreadable as error:
-            raise serializers.ValidationError({"file": [str(error)]}) from error
-        except steps_csv.StepsFileInvalid as error:
-            # Not a ValidationError: that would turn the line numbers into text.
-            body: dict[str, Any] = {"file": error.file} if error.file else {}
-            if error.rows:
-                body["rows"] = error.rows
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        outcome = steps_csv.steps_import(
+            blueprint=blueprint,
+            stream=data["file"],
+            actor=request.user,
+            mapping=data.get("mapping"),
+            encoding=data.get("encoding"),
+            delimiter=DELIMITERS.get(data.get("delimiter", "")),
+            dry_run=data["dry_run"],
+        )
         answer = {
             "detected": vars(outcome.detected),
             "mapping": outcome.mapping,
@@ -286,7 +278,6 @@ class DocumentField(serializers.JSONField):
 
 
 class ImportSerializer(ScopedInput):
-    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
     workspace = IdField(queryset=Workspace.objects.all(), help_text="The workspace to import into.")
     team = IdField(queryset=Team.objects.all(), help_text="The team that will own the blueprint.")
     title = serializers.CharField(
@@ -298,12 +289,6 @@ class ImportSerializer(ScopedInput):
         help_text="A `frontstage.blueprint` document, as `export.json` gives it (or the file, "
         "in a multipart form)."
     )
-
-    def validate_document(self, document: Any) -> Any:
-        problems = interchange.document_problems(document)
-        if problems:
-            raise serializers.ValidationError([str(problem) for problem in problems])
-        return document
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["team"].workspace_id != attrs["workspace"].pk:

@@ -43,7 +43,7 @@ from blueprints.models import (
     Step,
     StepKind,
 )
-from frontstage import tabular
+from frontstage import errors, tabular
 from frontstage.spreadsheets import FORMULA_STARTS
 
 FIELDS = (
@@ -98,15 +98,23 @@ BAND_NEEDED = _("{column}: the lane “{lane}” is new here, so its band is nee
 BAND_MISMATCH = _("{column}: the lane “{lane}” is in the band {band}.")
 
 
-class StepsFileInvalid(ValueError):
-    """The file or some of its rows cannot be imported; nothing was written."""
+class StepsFileInvalid(errors.Invalid):
+    """The file or some of its rows cannot be imported; nothing was written.
+
+    Answered as 400 with `file` (messages about the whole file) and `rows` (`line`, `message`).
+    """
 
     def __init__(self, *, file: list[str] | None = None, rows: list[dict] | None = None) -> None:
         self.file = file or []
         self.rows = rows or []
-        super().__init__(
-            "; ".join(self.file + [f"line {r['line']}: {r['message']}" for r in self.rows[:5]])
-        )
+        lines = [f"{row['line']}: {row['message']}" for row in self.rows]
+        super().__init__({"file": self.file} if self.file else {"rows": lines})
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"file": self.file} if self.file else {}
+        if self.rows:
+            body["rows"] = self.rows  # line numbers stay numbers
+        return body
 
 
 # --- out ------------------------------------------------------------------------------------
@@ -384,10 +392,13 @@ def steps_import(
 ) -> Outcome:
     """Add the steps of a CSV or XLSX file to `blueprint` (nothing when `dry_run`).
 
-    Raises tabular.Unreadable for a file that is no table, StepsFileInvalid when the mapping or
-    any row has a problem: then nothing is written.
+    Raises StepsFileInvalid when the file is no table, or the mapping or any row has a
+    problem: then nothing is written.
     """
-    detected = tabular.detect(stream, encoding=encoding, delimiter=delimiter)
+    try:
+        detected = tabular.detect(stream, encoding=encoding, delimiter=delimiter)
+    except tabular.Unreadable as error:
+        raise StepsFileInvalid(file=[str(error)]) from error
     mapping = dict(mapping) if mapping else tabular.suggest_mapping(detected.columns, synonyms())
     outcome = Outcome(detected, mapping)
     problems = check_mapping(mapping, detected.columns)
@@ -396,9 +407,12 @@ def steps_import(
     reader = tabular.RowReader(
         stream, format=detected.format, encoding=detected.encoding, delimiter=detected.delimiter
     )
-    rows = iter(reader)
-    next(rows, None)  # the header
-    plan = plan_rows(blueprint, rows, detected.columns, mapping)
+    try:
+        rows = iter(reader)
+        next(rows, None)  # the header
+        plan = plan_rows(blueprint, rows, detected.columns, mapping)
+    except tabular.Unreadable as error:
+        raise StepsFileInvalid(file=[str(error)]) from error
     if plan.problems:
         raise StepsFileInvalid(rows=plan.problems)
     if not plan.rows:

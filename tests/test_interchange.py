@@ -415,7 +415,7 @@ def test_a_failure_midway_leaves_nothing_behind(world: World, monkeypatch: Any) 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(interchange.events, "event_record", fail)
+    monkeypatch.setattr(Link.objects, "bulk_create", fail)  # the last write
     with pytest.raises(RuntimeError):
         interchange.blueprint_import(
             workspace=world.workspace,

@@ -116,11 +116,12 @@ def test_the_tab_follows_a_change_of_the_board(
     text = summary.inner_text()
     step = Step.objects.filter(blueprint=blueprint, data_stage="collected").first()
     Step.objects.filter(blueprint=blueprint).update(data_stage="")
+    # What the live client does after an event (static/js/blueprint/board.js, swapBoard).
     page.evaluate(
         "fetch(location.pathname + 'board/').then(r => r.text()).then(html => {"
-        " const s = document.querySelector('[data-scroller]');"
-        " const t = document.createElement('template'); t.innerHTML = html;"
-        " s.replaceChildren(...t.content.childNodes); })"
+        " const incoming = new DOMParser().parseFromString(html, 'text/html');"
+        " document.querySelector('[data-canvas]')"
+        ".replaceWith(incoming.querySelector('[data-canvas]')); })"
     )
     expect(summary).not_to_have_text(text)
     assert step is not None

@@ -100,7 +100,10 @@ def data_items(captured: str) -> list[str]:
 
 
 def served_channels(blueprint: ReviewBlueprint) -> dict[int, tuple[int | None, ...]]:
-    """Step id → the channels it serves (see the module's docstring), in channel order."""
+    """Step id → the channels it serves (see the module's docstring), in channel order.
+
+    One walk per channel and direction through the steps without a channel, so a long chain
+    of back-office steps costs (channels × links), never (steps × links)."""
     by_id = {step.id: step for step in blueprint.steps}
     forward: dict[int, list[int]] = defaultdict(list)
     backward: dict[int, list[int]] = defaultdict(list)
@@ -108,30 +111,34 @@ def served_channels(blueprint: ReviewBlueprint) -> dict[int, tuple[int | None, .
         if link.source in by_id and link.target in by_id:
             forward[link.source].append(link.target)
             backward[link.target].append(link.source)
-    order = {channel.id: index for index, channel in enumerate(blueprint.channels)}
+    starts: dict[int, list[int]] = defaultdict(list)
+    for step in blueprint.steps:
+        if step.channel is not None:
+            starts[step.channel].append(step.id)
 
-    def reached(start: int, edges: dict[int, list[int]]) -> set[int]:
-        found: set[int] = set()
-        seen = {start}
-        todo = list(edges[start])
-        while todo:
-            step_id = todo.pop()
-            if step_id in seen:
-                continue
-            seen.add(step_id)
-            channel = by_id[step_id].channel
-            if channel is not None:
-                found.add(channel)
-            else:
+    def reach(edges: dict[int, list[int]]) -> dict[int, set[int]]:
+        """Channel-less step → the channels whose steps reach it along `edges`."""
+        found: dict[int, set[int]] = defaultdict(set)
+        for channel, origins in starts.items():
+            seen: set[int] = set()
+            todo = [target for origin in origins for target in edges[origin]]
+            while todo:
+                step_id = todo.pop()
+                if step_id in seen or by_id[step_id].channel is not None:
+                    continue
+                seen.add(step_id)
+                found[step_id].add(channel)
                 todo.extend(edges[step_id])
         return found
 
+    led_from, leading_to = reach(forward), reach(backward)
+    order = {channel.id: index for index, channel in enumerate(blueprint.channels)}
     served: dict[int, tuple[int | None, ...]] = {}
     for step in blueprint.steps:
         if step.channel is not None:
             served[step.id] = (step.channel,)
             continue
-        channels = reached(step.id, backward) or reached(step.id, forward)
+        channels = led_from.get(step.id) or leading_to.get(step.id) or set()
         ranked = sorted(channels, key=lambda c: (order.get(c, len(order)), c))
         served[step.id] = tuple(ranked) if ranked else (None,)
     return served

@@ -349,3 +349,14 @@ def test_a_long_loop_keeps_a_short_key() -> None:
     )
     [loop] = [finding for finding in found if finding.rule == "rework_loop"]
     assert len(loop.steps) == 60 and len(loop.key) < 80
+
+
+def test_a_long_chain_of_back_office_steps_serves_the_channel_at_its_head() -> None:
+    blueprint = sound()
+    chain = [step(200 + i, BACK, FOLLOW_UP, f"Hands on {i}") for i in range(3000)]
+    links = [ReviewLink(2, 200, "handoff")]
+    links += [ReviewLink(200 + i, 201 + i, "handoff") for i in range(2999)]
+    served = assessment.served_channels(
+        replace(blueprint, steps=[*blueprint.steps, *chain], links=[*blueprint.links, *links])
+    )
+    assert served[3199] == (PHONE,) and served[200] == (PHONE,)

@@ -27,7 +27,7 @@ from blueprints.models import (
     Phase,
     Step,
 )
-from blueprints.snapshots import MOVE_FIELDS, deleted_snapshot, snapshot
+from blueprints.snapshots import MOVE_FIELDS, WRITABLE, deleted_snapshot, snapshot
 from frontstage import errors
 from workspaces.models import Workspace
 
@@ -132,11 +132,68 @@ def set_fields(obj: models.Model, changes: dict[str, Any]) -> None:
         setattr(obj, field, value)
 
 
+def sent_differs(obj: models.Model, name: str, value: Any) -> bool:
+    """Does writing `value` to `obj.name` change anything?"""
+    current = getattr(obj, obj._meta.get_field(name).attname)
+    return current != (value.pk if isinstance(value, models.Model) else value)
+
+
+def changed_since(obj: Blueprint | Step, version: int) -> set[str] | None:
+    """The writable fields of `obj` that recorded changes altered since its `version`, or None
+    when the record does not account for every version since (a merge, a future version): then
+    any field may have changed."""
+    if version > obj.version:
+        return None
+    recorded = BlueprintEvent.objects.filter(
+        blueprint_id=obj.pk if isinstance(obj, Blueprint) else obj.blueprint_id,
+        kind=f"{obj._meta.model_name}.updated",
+        object_id=obj.pk,
+        before__version__gte=version,
+    ).values_list("before", "after")
+    changed: set[str] = set()
+    accounted: set[int] = set()
+    for before, after in recorded:
+        accounted.add(before.get("version"))
+        changed |= {n for n in WRITABLE[type(obj)] if before.get(n) != after.get(n)}
+    if not set(range(version, obj.version)) <= accounted:
+        return None
+    return changed
+
+
+def conflicts_of(obj: Blueprint | Step, changes: dict[str, Any], version: int) -> list[str]:
+    """The fields a client that saw `version` sends and someone else changed since: never
+    written over (a field both set to the same value is no conflict)."""
+    changed = changed_since(obj, version)
+    return [
+        name
+        for name, value in changes.items()
+        if name in WRITABLE[type(obj)]
+        and (changed is None or name in changed)
+        and sent_differs(obj, name, value)
+    ]
+
+
+def stale_merge(obj: Blueprint | Step, changes: dict[str, Any], version: int | None) -> int | None:
+    """A save from an older `version`: apply the fields nobody else changed since, keeping
+    theirs; refuse (StaleVersion naming the fields) if any sent field was changed by both.
+    Reloads `obj` if it is not current; answers the version to write over."""
+    if version is None or version == obj.version:
+        return version
+    obj.refresh_from_db(from_queryset=type(obj).objects.select_for_update())
+    if version == obj.version:
+        return version
+    conflicts = conflicts_of(obj, changes, version)
+    if conflicts:
+        raise errors.StaleVersion(current=obj, conflicts=conflicts)
+    return obj.version
+
+
 @transaction.atomic
 def versioned_update(
     instance: Blueprint | Step, changes: dict[str, Any], expected_version: int | None
 ) -> None:
-    """Update fields and bump `version`, only if nobody else did since `expected_version`."""
+    """Update fields and bump `version`, only if nobody else did since `expected_version`
+    (callers merge a stale save first: `stale_merge`)."""
     set_fields(instance, changes)
     ordering.check_fields(instance)
     rows = type(instance).objects.filter(pk=instance.pk)
@@ -146,8 +203,10 @@ def versioned_update(
     columns = {attname: getattr(instance, attname) for attname in attnames}
     updated = rows.update(**columns, version=F("version") + 1, updated_at=timezone.now())
     if not updated:
+        # Someone saved between our read and our write: say which fields clash, if any.
         current = type(instance).objects.get(pk=instance.pk)
-        raise errors.StaleVersion(current=current)
+        conflicts = conflicts_of(current, changes, expected_version or current.version)
+        raise errors.StaleVersion(current=current, conflicts=conflicts)
     instance.refresh_from_db(fields=["version", "updated_at"])
 
 
@@ -211,6 +270,7 @@ def blueprint_update(
     *, blueprint: Blueprint, changes: dict[str, Any], version: int | None, actor: Actor
 ) -> Blueprint:
     check_blueprint(changes, blueprint)
+    version = stale_merge(blueprint, changes, version)
     before = snapshot(blueprint)
     versioned_update(blueprint, changes, version)
     change_record(blueprint, "updated", before, actor=actor)
@@ -305,6 +365,7 @@ def step_create(
 def step_update(*, step: Step, changes: dict[str, Any], version: int | None, actor: Actor) -> Step:
     """Change a step's fields, and its place: `lane`, `phase` (another cell) and `position`."""
     check_in_blueprint(step.blueprint, changes)
+    version = stale_merge(step, changes, version)
     before = snapshot(step)
     changes = dict(changes)
     cell = {k: changes.pop(k) for k in ("lane", "phase") if k in changes}

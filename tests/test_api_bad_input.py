@@ -474,6 +474,7 @@ def test_a_stale_step_version_answers_409_with_the_current_step(
     assert api.patch(url, {"title": "Calls twice"}, format="json").status_code == 200
     response = api.patch(url, {"title": "Mine", "emotion": -2, "version": 1}, format="json")
     assert response.status_code == 409
+    assert response.json()["conflicts"] == ["title"]
     current = response.json()["current"]
     assert (current["id"], current["title"], current["version"]) == (
         world.a.step.pk,
@@ -484,14 +485,18 @@ def test_a_stale_step_version_answers_409_with_the_current_step(
     assert (step.title, step.emotion, step.version) == ("Calls twice", 0, 2)
 
 
-def test_a_stale_step_version_moves_nothing(api: APIClient, world: World) -> None:
+def test_a_stale_move_of_a_step_someone_else_moved_moves_nothing(
+    api: APIClient, world: World
+) -> None:
     url = f"{STEPS}{world.a.step.pk}/"
-    api.patch(url, {"title": "Calls twice"}, format="json")
     other_phase = world.a.blueprint.phases.exclude(pk=world.a.phase.pk).get()
-    response = api.patch(url, {"phase": other_phase.pk, "position": 0, "version": 1}, format="json")
-    assert response.status_code == 409
+    api.patch(url, {"phase": other_phase.pk, "version": 1}, format="json")
+    response = api.patch(
+        url, {"phase": world.a.phase.pk, "position": 0, "version": 1}, format="json"
+    )
+    assert (response.status_code, response.json()["conflicts"]) == (409, ["phase"])
     step = Step.objects.get(pk=world.a.step.pk)
-    assert (step.phase_id, step.position, step.version) == (world.a.phase.pk, 0, 2)
+    assert (step.phase_id, step.version) == (other_phase.pk, 2)
 
 
 def test_a_stale_blueprint_version_answers_409_with_the_current_blueprint(

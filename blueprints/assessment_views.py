@@ -43,7 +43,7 @@ def _titled(ids: list[int], titles: dict[int, str]) -> list[dict[str, Any]]:
     return [{"id": pk, "title": titles.get(pk, "")} for pk in ids]
 
 
-def assessment_context(blueprint: Blueprint, language: str, can_edit: bool) -> dict[str, Any]:
+def assessment_context(blueprint: Blueprint, language: str, can_dismiss: bool) -> dict[str, Any]:
     """What templates/blueprints/_assessment.html shows, from the same reads as the API."""
     data = review_selectors.review_data(blueprint)
     practices = review_selectors.data_practices(blueprint, language, data)
@@ -111,7 +111,7 @@ def assessment_context(blueprint: Blueprint, language: str, can_edit: bool) -> d
         "report": report,
         "rule_groups": groups,
         "staged_steps": sum(1 for step in data.steps if step.data_stage),
-        "can_dismiss": can_edit,
+        "can_dismiss": can_dismiss,
         "is_global": blueprint.kind == "global",
     }
 
@@ -120,8 +120,12 @@ def assessment_context(blueprint: Blueprint, language: str, can_edit: bool) -> d
 def assessment_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = _readable(request, blueprint_id)
     language = layout.language_of(get_language())
-    can_edit = access.can_write(request.user, blueprint, "update")
-    context = assessment_context(blueprint, language, can_edit)
+    # Guests of a workshop read the assessment; dismissing a finding is for the team's members
+    # and the facilitators, through the API, which guests do not reach.
+    can_dismiss = not access.is_guest(request.user) and access.can_write(
+        request.user, blueprint, "update"
+    )
+    context = assessment_context(blueprint, language, can_dismiss)
     fragment = request.GET.get("fragment") == "1"
     template = "blueprints/_assessment.html" if fragment else "blueprints/assessment.html"
     response = render(request, template, context)

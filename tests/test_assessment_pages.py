@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import World
+from tests.test_workshop_guest_editing import guest_client, guest_in_group
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,16 @@ def test_the_page_follows_the_language(world: World) -> None:
     response = page_client(world, "manager").get(url(world), HTTP_ACCEPT_LANGUAGE="it")
     text = response.content.decode()
     assert "Pratiche sui dati dei consumatori" in text and "Revisione del progetto" in text
+
+
+def test_a_workshop_guest_reads_the_assessment_of_their_blueprint_only(world: World) -> None:
+    _, participant = guest_in_group(world)
+    client = guest_client(participant)
+    page = client.get(url(world))
+    assert page.status_code == 200
+    assert "data-dismiss-form" not in page.content.decode()  # dismissing is for members
+    assert client.get(f"/blueprints/{world.b.blueprint.pk}/assessment/").status_code == 404
+    crossing = f"link:{world.a.step.pk}-{world.a.other_step.pk}-handoff"
+    body = {"rule": "band_crossing", "key": crossing, "reason": "Fine."}
+    answer = client.post(f"/api/v1/blueprints/{world.a.blueprint.pk}/audit/dismissals/", body)
+    assert answer.status_code in (401, 403)

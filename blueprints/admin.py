@@ -7,6 +7,7 @@ from blueprints.models import (
     BlueprintSequence,
     Channel,
     DismissedStep,
+    FindingDismissal,
     Lane,
     Link,
     MergeDecision,
@@ -88,6 +89,13 @@ class MergeDecisionAdmin(admin.ModelAdmin):
 @admin.register(DismissedStep)
 class DismissedStepAdmin(admin.ModelAdmin):
     list_display = ["title", "blueprint", "dismissed_by", "dismissed_at"]
+
+
+@admin.register(FindingDismissal)
+class FindingDismissalAdmin(admin.ModelAdmin):
+    list_display = ["rule", "key", "blueprint", "dismissed_by", "dismissed_at"]
+    list_filter = ["rule"]
+    search_fields = ["reason", "key"]
 
 
 @admin.register(PhaseMapping)

@@ -51,15 +51,12 @@ from workspaces.models import Workspace
 from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
+NOT_IN_WORKSPACE = services.NOT_IN_WORKSPACE
 UNKNOWN_FIELD = _("Unknown field “{name}”; expected one of: {fields}.")
 UNKNOWN_COLUMN = _("The file has no column “{column}”.")
 COLUMN_TWICE = _("The column “{column}” is mapped twice.")
 NOT_AN_OBJECT = _("Expected an object of field → column.")
 SEGMENTATION_NOT_DONE = _("The segmentation is not done: no assignments yet.")
-NAME_EMPTY = _("A persona needs a name.")
-REASON_OR_CHANNEL = _("A protocol is for either a contact reason or a channel (one of the two).")
-PROTOCOL_TWICE = _("This persona already has a protocol for this contact reason or channel.")
 PICTURE_TOO_BIG = _("The picture is larger than 2 MB.")
 NOT_A_PICTURE = _("The picture must be a PNG, JPEG, GIF or WebP image.")
 PICTURE_MAX_BYTES = 2 * 1024 * 1024
@@ -71,7 +68,6 @@ SCRIPT_MAX = 5000
 
 
 class ContactReasonSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships", "parent": "workspace__memberships"}
     fixed = ("workspace",)
     name = serializers.CharField(max_length=NAME_MAX)
     aliases = serializers.ListField(
@@ -140,7 +136,6 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ContactImportSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     columns = serializers.ListField(child=serializers.CharField(), read_only=True)
     preview = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField(allow_blank=True)),
@@ -195,15 +190,11 @@ class ContactImportSerializer(ScopedSerializer):
         return mapping
 
     def update(self, instance: ContactImport, validated_data: dict[str, Any]) -> ContactImport:
-        try:
-            services.contact_import_update(contact_import=instance, changes=validated_data)
-        except tabular.Unreadable as error:
-            raise exceptions.ValidationError({"encoding": [str(error)]}) from error
+        services.contact_import_update(contact_import=instance, changes=validated_data)
         return instance
 
 
 class ContactImportUploadSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     file = serializers.FileField(
         allow_empty_file=False, help_text="A CSV (comma, semicolon or tab) or XLSX file."
     )
@@ -233,10 +224,7 @@ class ContactImportViewSet(ScopedViewSet):
         workspace: Workspace = upload.validated_data["workspace"]
         self.check_write(ContactImport(workspace=workspace), "create")
         file = upload.validated_data["file"]
-        try:
-            detected = tabular.detect(file)
-        except tabular.Unreadable as error:
-            raise exceptions.ValidationError({"file": [str(error)]}) from error
+        detected = tabular.detect(file)
         contact_import = services.contact_import_create(
             workspace=workspace, user=request.user, upload=file, detected=detected
         )
@@ -357,7 +345,6 @@ class SegmentSerializer(serializers.ModelSerializer):
 
 
 class SegmentationSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships", "contact_import": "workspace__memberships"}
     k = serializers.IntegerField(
         source="requested_k",
         required=False,
@@ -473,21 +460,6 @@ class AssignmentsView(views.APIView):
 # --- personas ------------------------------------------------------------------------------
 
 
-def scope_many(serializer: serializers.Serializer, paths: dict[str, str]) -> None:
-    """Limit many-to-many fields to objects of the request user's workspaces."""
-    request = serializer.context.get("request")
-    user = getattr(request, "user", None)
-    for name, path in paths.items():
-        field = serializer.fields.get(name)
-        if field is None or field.read_only:
-            continue
-        child = field.child_relation
-        if user is None or not user.is_authenticated:
-            child.queryset = child.queryset.none()
-        else:
-            child.queryset = child.queryset.filter(**{f"{path}__user": user})
-
-
 class PictureField(serializers.FileField):
     def to_internal_value(self, data: Any) -> Any:
         file = super().to_internal_value(data)
@@ -510,13 +482,7 @@ class PictureField(serializers.FileField):
 
 
 class PersonaSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     fixed = ("workspace",)
-    many_scoped = {
-        "preferred_channels": "workspace__memberships",
-        "blueprints": "workspace__memberships",
-        "steps": "blueprint__workspace__memberships",
-    }
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     picture = PictureField(
         required=False,
@@ -560,36 +526,14 @@ class PersonaSerializer(ScopedSerializer):
         ]  # fmt: skip
         read_only_fields = ["segment", "matched", "created_at", "updated_at"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        scope_many(self, self.many_scoped)
-
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_evidence_by_attribute(self, persona: Persona) -> dict[str, Any]:
         return evidence.by_attribute(persona.evidence)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        workspace = attrs.get("workspace") or getattr(self.instance, "workspace", None)
-        problems = {}
-        for name in ("preferred_channels", "blueprints"):
-            if any(item.workspace_id != workspace.pk for item in attrs.get(name, [])):
-                problems[name] = [NOT_IN_WORKSPACE]
-        if any(step.blueprint.workspace_id != workspace.pk for step in attrs.get("steps", [])):
-            problems["steps"] = [NOT_IN_WORKSPACE]
-        if problems:
-            raise serializers.ValidationError(problems)
-        return attrs
-
-    def validate_name(self, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise serializers.ValidationError(NAME_EMPTY)
-        return value
-
     def create(self, validated_data: dict[str, Any]) -> Persona:
         validated_data.pop("version", None)
-        return super().create(validated_data)
+        workspace = validated_data.pop("workspace")
+        return services.persona_create(workspace=workspace, changes=validated_data)
 
     def update(self, instance: Persona, validated_data: dict[str, Any]) -> Persona:
         expected = validated_data.pop("version", None)
@@ -623,12 +567,6 @@ class PersonaViewSet(ScopedViewSet):
 
 
 class ProtocolSerializer(ScopedSerializer):
-    scoped = {
-        "persona": "workspace__memberships",
-        "contact_reason": "workspace__memberships",
-        "channel": "workspace__memberships",
-        "preferred_channel": "workspace__memberships",
-    }
     fixed = ("persona",)
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     tone = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
@@ -644,31 +582,11 @@ class ProtocolSerializer(ScopedSerializer):
             "preferred_channel", "target_response_minutes", "script", "version",
         ]  # fmt: skip
         read_only_fields = ["workspace"]
-        validators: list = []  # checked in validate(), with messages people understand
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        persona, reason, channel = get("persona"), get("contact_reason"), get("channel")
-        if (reason is None) == (channel is None):
-            raise serializers.ValidationError({"non_field_errors": [REASON_OR_CHANNEL]})
-        for name in ("contact_reason", "channel", "preferred_channel"):
-            value = get(name)
-            if value is not None and value.workspace_id != persona.workspace_id:
-                raise serializers.ValidationError({name: [NOT_IN_WORKSPACE]})
-        twins = ServiceProtocol.objects.filter(
-            persona=persona, contact_reason=reason, channel=channel
-        )
-        if self.instance is not None:
-            twins = twins.exclude(pk=self.instance.pk)
-        if twins.exists():
-            raise serializers.ValidationError({"non_field_errors": [PROTOCOL_TWICE]})
-        return attrs
+        validators: list = []  # services.protocol_check, with messages people understand
 
     def create(self, validated_data: dict[str, Any]) -> ServiceProtocol:
-        validated_data.pop("version", None)
-        validated_data["workspace_id"] = validated_data["persona"].workspace_id
-        return super().create(validated_data)
+        persona = validated_data.pop("persona")
+        return services.protocol_create(persona=persona, changes=validated_data)
 
     def update(self, instance: ServiceProtocol, validated_data: dict[str, Any]) -> Any:
         expected = validated_data.pop("version", None)
@@ -687,6 +605,9 @@ class ProtocolViewSet(ScopedViewSet):
         persona = serializer.validated_data["persona"]
         self.check_write(ServiceProtocol(workspace_id=persona.workspace_id), "create")
         serializer.save()
+
+    def perform_destroy(self, instance: ServiceProtocol) -> None:
+        services.protocol_delete(protocol=instance)
 
 
 urlpatterns += [

@@ -469,7 +469,11 @@ def contact_import_redetect(
 ) -> None:
     """Read the file again with the encoding or delimiter the user chose."""
     with contact_import.file.open("rb") as stream:
-        detected = tabular.detect(stream, encoding=encoding, delimiter=delimiter)
+        try:
+            detected = tabular.detect(stream, encoding=encoding, delimiter=delimiter)
+        except tabular.Unreadable as error:
+            # Read again as the user asked: what they chose is what failed.
+            raise tabular.Unreadable(error.text, field="encoding") from error
     contact_import.encoding = detected.encoding
     contact_import.delimiter = detected.delimiter
     contact_import.columns = detected.columns
@@ -1274,6 +1278,11 @@ def persona_update(
     """Apply `changes` (fields and the many-to-many lists) if `version` is still current."""
     relations = {name: changes.pop(name) for name in ("preferred_channels", "blueprints", "steps")
                  if name in changes}  # fmt: skip
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+        if not changes["name"]:
+            raise errors.Invalid({"name": [PERSONA_NAME_EMPTY]})
+    persona_relations_check(workspace_id=persona.workspace_id, relations=relations)
     persona.edited_fields = edited(persona, {**changes, **relations})
     for name, value in changes.items():
         setattr(persona, name, value)
@@ -1296,10 +1305,93 @@ def persona_update(
     return persona
 
 
+PERSONA_NAME_EMPTY = _("A persona needs a name.")
+NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
+REASON_OR_CHANNEL = _("A protocol is for either a contact reason or a channel (one of the two).")
+PROTOCOL_TWICE = _("This persona already has a protocol for this contact reason or channel.")
+
+
+@transaction.atomic
+def persona_create(*, workspace: Workspace, changes: dict[str, Any]) -> Persona:
+    """A persona written by hand (no segment behind it)."""
+    changes = dict(changes)
+    relations = {name: changes.pop(name) for name in ("preferred_channels", "blueprints", "steps")
+                 if name in changes}  # fmt: skip
+    picture = changes.pop("picture", None)
+    changes["name"] = " ".join(str(changes.get("name", "")).split())
+    if not changes["name"]:
+        raise errors.Invalid({"name": [PERSONA_NAME_EMPTY]})
+    persona_relations_check(workspace_id=workspace.pk, relations=relations)
+    persona = Persona(workspace=workspace, **changes)
+    persona.full_clean(exclude=["segment", "picture"])
+    persona.save()
+    for name, value in relations.items():
+        getattr(persona, name).set(value)
+    if picture:
+        persona_set_picture(persona=persona, picture=picture)
+    return persona
+
+
+def persona_relations_check(*, workspace_id: int, relations: dict[str, Any]) -> None:
+    """Channels, blueprints and steps of a persona belong to its workspace."""
+    problems = {
+        name: [NOT_IN_WORKSPACE]
+        for name, items in relations.items()
+        if any(workspace_id_of(item) != workspace_id for item in items)
+    }
+    if problems:
+        raise errors.Invalid(problems)
+
+
+def workspace_id_of(item: Any) -> int:
+    """The workspace of a channel, blueprint or step named in a persona or protocol."""
+    if hasattr(item, "workspace_id"):
+        return item.workspace_id
+    return item.blueprint.workspace_id
+
+
+def protocol_check(
+    *, persona: Persona, changes: dict[str, Any], protocol: ServiceProtocol | None = None
+) -> None:
+    """Whether a protocol of `persona` may have these fields (merged over `protocol`'s)."""
+
+    def get(name: str) -> Any:
+        return changes[name] if name in changes else getattr(protocol, name, None)
+
+    reason, channel = get("contact_reason"), get("channel")
+    for name in ("contact_reason", "channel", "preferred_channel"):
+        value = get(name)
+        if value is not None and value.workspace_id != persona.workspace_id:
+            raise errors.Invalid({name: [NOT_IN_WORKSPACE]})
+    if (reason is None) == (channel is None):
+        raise errors.Invalid(REASON_OR_CHANNEL)
+    twins = ServiceProtocol.objects.filter(persona=persona, contact_reason=reason, channel=channel)
+    if protocol is not None:
+        twins = twins.exclude(pk=protocol.pk)
+    if twins.exists():
+        raise errors.Invalid(PROTOCOL_TWICE)
+
+
+@transaction.atomic
+def protocol_create(*, persona: Persona, changes: dict[str, Any]) -> ServiceProtocol:
+    changes = {name: value for name, value in changes.items() if name not in ("persona", "version")}
+    protocol_check(persona=persona, changes=changes)
+    protocol = ServiceProtocol(persona=persona, workspace_id=persona.workspace_id, **changes)
+    protocol.full_clean(validate_constraints=False)
+    protocol.save()
+    return protocol
+
+
+def protocol_delete(*, protocol: ServiceProtocol) -> None:
+    protocol.delete()
+
+
 @transaction.atomic
 def protocol_update(
     *, protocol: ServiceProtocol, changes: dict[str, Any], version: int | None = None
 ) -> ServiceProtocol:
+    changes = {name: value for name, value in changes.items() if name != "persona"}
+    protocol_check(persona=protocol.persona, changes=changes, protocol=protocol)
     for name, value in changes.items():
         setattr(protocol, name, value)
     protocol.full_clean(validate_constraints=False)

@@ -1,6 +1,7 @@
 """Reading CRM exports: detection of format, encoding and delimiter, streaming rows, values.
 
-Pure: takes binary file objects and strings, returns plain data; no Django.
+Pure: takes binary file objects and strings, returns plain data; what it cannot read it
+raises as the domain's `Invalid` (`Unreadable`), about the field `file`.
 
 - Encoding: a UTF-8 BOM means `utf-8-sig`; a file that decodes as UTF-8 throughout is `utf-8`;
   otherwise `windows-1252` (what Excel writes in Western Europe), or `latin-1` when the file
@@ -25,6 +26,8 @@ from functools import lru_cache
 from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
+
+from frontstage import errors
 
 FIELDS = (
     "customer_id",
@@ -57,8 +60,11 @@ _UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
-class Unreadable(ValueError):
-    """The file cannot be read as a table; the message is for people."""
+class Unreadable(errors.Invalid):
+    """The file cannot be read as a table; the message is for people, about `field`."""
+
+    def __init__(self, message: Any, *, field: str = "file") -> None:
+        super().__init__({field: [message]})
 
 
 @dataclass

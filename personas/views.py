@@ -39,20 +39,6 @@ from workspaces.models import Workspace
 MAX_CHART_ROWS = 15
 
 
-def _get_workspace_for_user(request: HttpRequest, workspace_id: int) -> Workspace:
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
-    if workspace is None or not access.can_read(request.user, workspace):
-        raise Http404("No such workspace")
-    return workspace
-
-
-def _get_persona_for_user(request: HttpRequest, persona_id: int) -> Persona:
-    persona = Persona.objects.select_related("workspace", "segment").filter(pk=persona_id).first()
-    if persona is None or not access.can_read(request.user, persona):
-        raise Http404("No such persona")
-    return persona
-
-
 def _require_manager(request: HttpRequest, workspace_id: int) -> None:
     if not access.can_manage(request.user, workspace_id):
         raise PermissionDenied(_("Only facilitators change this."))
@@ -156,30 +142,47 @@ def persona_initial(persona: Persona) -> dict[str, Any]:
     return initial
 
 
-class ProtocolForm(forms.ModelForm):
-    class Meta:
-        model = ServiceProtocol
-        fields = [
-            "contact_reason",
-            "channel",
-            "tone",
-            "preferred_channel",
-            "target_response_minutes",
-            "script",
-        ]
-        labels = {
-            "contact_reason": gettext_lazy("Contact reason"),
-            "channel": gettext_lazy("Channel"),
-            "tone": gettext_lazy("Tone"),
-            "preferred_channel": gettext_lazy("Preferred channel"),
-            "target_response_minutes": gettext_lazy("Target response time (minutes)"),
-            "script": gettext_lazy("Script"),
-        }
-        widgets = {"script": forms.Textarea(attrs={"rows": 3})}
+class ProtocolForm(forms.Form):
+    """The fields of a protocol; what combinations are allowed is services.protocol_check."""
 
-    def __init__(self, *args: Any, persona: Persona, **kwargs: Any) -> None:
+    contact_reason = forms.ModelChoiceField(
+        label=gettext_lazy("Contact reason"), queryset=ContactReason.objects.none(), required=False
+    )
+    channel = forms.ModelChoiceField(
+        label=gettext_lazy("Channel"), queryset=Channel.objects.none(), required=False
+    )
+    tone = forms.CharField(label=gettext_lazy("Tone"), max_length=TEXT_MAX, required=False)
+    preferred_channel = forms.ModelChoiceField(
+        label=gettext_lazy("Preferred channel"), queryset=Channel.objects.none(), required=False
+    )
+    target_response_minutes = forms.IntegerField(
+        label=gettext_lazy("Target response time (minutes)"),
+        min_value=0,
+        max_value=60 * 24 * 365,
+        required=False,
+    )
+    script = forms.CharField(
+        label=gettext_lazy("Script"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        persona: Persona,
+        instance: ServiceProtocol | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {name: getattr(instance, name) for name in PROTOCOL_FIELDS},
+            )
         super().__init__(*args, label_suffix="", **kwargs)
         self.persona = persona
+        self.instance = instance
         reasons = ContactReason.objects.filter(workspace=persona.workspace_id)
         self.fields["contact_reason"].queryset = reasons.select_related("parent").order_by(
             "parent__name", "name"
@@ -190,23 +193,11 @@ class ProtocolForm(forms.ModelForm):
         channels = Channel.objects.filter(workspace=persona.workspace_id)
         self.fields["channel"].queryset = channels
         self.fields["preferred_channel"].queryset = channels
-        self.fields["script"].max_length = 5000
 
-    def clean(self) -> dict[str, Any]:
-        from personas.api import PROTOCOL_TWICE, REASON_OR_CHANNEL
 
-        data = super().clean()
-        reason, channel = data.get("contact_reason"), data.get("channel")
-        if (reason is None) == (channel is None):
-            raise ValidationError(REASON_OR_CHANNEL)
-        twins = ServiceProtocol.objects.filter(
-            persona=self.persona, contact_reason=reason, channel=channel
-        )
-        if self.instance.pk:
-            twins = twins.exclude(pk=self.instance.pk)
-        if twins.exists():
-            raise ValidationError(PROTOCOL_TWICE)
-        return data
+PROTOCOL_FIELDS = (
+    "contact_reason", "channel", "tone", "preferred_channel", "target_response_minutes", "script"
+)  # fmt: skip
 
 
 def persona_context(persona: Persona, can_edit: bool, form: Any = None) -> dict[str, Any]:
@@ -239,7 +230,9 @@ def persona_context(persona: Persona, can_edit: bool, form: Any = None) -> dict[
 
 @login_required
 def persona_page(request: HttpRequest, persona_id: int) -> HttpResponse:
-    persona = _get_persona_for_user(request, persona_id)
+    persona = Persona.objects.select_related("workspace", "segment").visible_one(
+        request.user, persona_id
+    )
     can_edit = access.can_manage(request.user, persona.workspace_id)
     if request.method != "POST":
         return render(request, "personas/persona.html", persona_context(persona, can_edit))
@@ -266,7 +259,9 @@ def persona_page(request: HttpRequest, persona_id: int) -> HttpResponse:
 
 @login_required
 def persona_picture(request: HttpRequest, persona_id: int) -> FileResponse:
-    persona = _get_persona_for_user(request, persona_id)
+    persona = Persona.objects.select_related("workspace", "segment").visible_one(
+        request.user, persona_id
+    )
     if not persona.picture:
         raise Http404("No picture")
     response = FileResponse(persona.picture.open("rb"))
@@ -279,16 +274,20 @@ def persona_picture(request: HttpRequest, persona_id: int) -> FileResponse:
 @login_required
 @require_POST
 def protocol_add(request: HttpRequest, persona_id: int) -> HttpResponse:
-    persona = _get_persona_for_user(request, persona_id)
+    persona = Persona.objects.select_related("workspace", "segment").visible_one(
+        request.user, persona_id
+    )
     _require_manager(request, persona.workspace_id)
     form = ProtocolForm(request.POST, persona=persona, prefix="new")
+    if form.is_valid():
+        try:
+            services.protocol_create(persona=persona, changes=form.cleaned_data)
+        except errors.Invalid as error:
+            pages.form_error(form, error)
     if not form.is_valid():
         context = persona_context(persona, True)
         context["new_protocol"] = form
         return render(request, "personas/persona.html", context, status=400)
-    protocol = form.save(commit=False)
-    protocol.persona, protocol.workspace_id = persona, persona.workspace_id
-    protocol.save()
     messages.success(request, _("Protocol added."))
     return redirect("persona", persona_id=persona.pk)
 
@@ -303,17 +302,21 @@ def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
     persona = protocol.persona
     _require_manager(request, persona.workspace_id)
     if request.POST.get("delete"):
-        protocol.delete()
+        services.protocol_delete(protocol=protocol)
         messages.success(request, _("Protocol deleted."))
         return redirect("persona", persona_id=persona.pk)
     form = ProtocolForm(request.POST, instance=protocol, persona=persona, prefix=f"p{protocol.pk}")
+    if form.is_valid():
+        try:
+            services.protocol_update(protocol=protocol, changes=form.cleaned_data)
+        except errors.Invalid as error:
+            pages.form_error(form, error)
     if not form.is_valid():
         context = persona_context(persona, True)
         context["protocols"] = [
             (p, form if p.pk == protocol.pk else f) for p, f in context["protocols"]
         ]
         return render(request, "personas/persona.html", context, status=400)
-    form.save()
     messages.success(request, _("Protocol saved."))
     return redirect("persona", persona_id=persona.pk)
 
@@ -336,13 +339,14 @@ class SegmentationForm(forms.Form):
 
 @login_required
 def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     can_edit = access.can_manage(request.user, workspace.pk)
     form = SegmentationForm()
     if request.method == "POST":
         _require_manager(request, workspace.pk)
         form = SegmentationForm(request.POST)
         if form.is_valid():
+            back = lambda: redirect("personas", workspace_id=workspace.pk)  # noqa: E731
             try:
                 services.segmentation_start(
                     workspace=workspace,
@@ -351,10 +355,9 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
                     use_demographics=form.cleaned_data["use_demographics"],
                 )
             except errors.DomainError as error:
-                messages.error(request, error.text)
-            else:
-                messages.success(request, _("Segmentation started."))
-            return redirect("personas", workspace_id=workspace.pk)
+                return pages.error_answer(request, error, back)
+            messages.success(request, _("Segmentation started."))
+            return back()
     personas = (
         Persona.objects.filter(workspace=workspace)
         .select_related("segment")
@@ -386,12 +389,16 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 def taxonomy_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     can_edit = access.can_manage(request.user, workspace.pk)
     if request.method == "POST":
         _require_manager(request, workspace.pk)
-        taxonomy_action(request, workspace)
-        return redirect("taxonomy", workspace_id=workspace.pk)
+        back = lambda: redirect("taxonomy", workspace_id=workspace.pk)  # noqa: E731
+        try:
+            taxonomy_action(request, workspace)
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        return back()
     nodes = list(
         ContactReason.objects.filter(workspace=workspace)
         .select_related("parent")
@@ -420,35 +427,29 @@ def taxonomy_action(request: HttpRequest, workspace: Workspace) -> None:
     nodes = ContactReason.objects.filter(workspace=workspace)
     node = nodes.filter(pk=_int(request.POST.get("node"))).first()
     name = request.POST.get("name", "")
-    try:
-        if action == "add":
-            parent = nodes.filter(pk=_int(request.POST.get("parent")), parent=None).first()
-            added = services.contact_reason_create(workspace=workspace, parent=parent, name=name)
-            messages.success(request, _("“%(name)s” added.") % {"name": added.name})
-        elif node is None:
-            raise errors.Invalid(_("Choose a node."))
-        elif action == "rename":
-            node = services.contact_reason_update(
-                reason=node, changes={"name": name, "reviewed": True}
-            )
-            messages.success(request, _("Renamed to “%(name)s”.") % {"name": node.name})
-        elif action == "review":
-            services.contact_reason_update(reason=node, changes={"reviewed": True})
-            messages.success(request, _("“%(name)s” marked as reviewed.") % {"name": node.name})
-        elif action == "merge":
-            into = nodes.filter(pk=_int(request.POST.get("into"))).first()
-            if into is None:
-                raise errors.Invalid(_("Choose the node to merge into."))
-            services.contact_reason_merge(source=node, into=into)
-            messages.success(
-                request,
-                _("“%(source)s” merged into “%(into)s”.")
-                % {"source": node.name, "into": into.name},
-            )
-        else:
-            raise errors.Invalid(_("Unknown action."))
-    except errors.DomainError as error:
-        messages.error(request, error.text)
+    if action == "add":
+        parent = nodes.filter(pk=_int(request.POST.get("parent")), parent=None).first()
+        added = services.contact_reason_create(workspace=workspace, parent=parent, name=name)
+        messages.success(request, _("“%(name)s” added.") % {"name": added.name})
+    elif node is None:
+        raise errors.Invalid(_("Choose a node."))
+    elif action == "rename":
+        node = services.contact_reason_update(reason=node, changes={"name": name, "reviewed": True})
+        messages.success(request, _("Renamed to “%(name)s”.") % {"name": node.name})
+    elif action == "review":
+        services.contact_reason_update(reason=node, changes={"reviewed": True})
+        messages.success(request, _("“%(name)s” marked as reviewed.") % {"name": node.name})
+    elif action == "merge":
+        into = nodes.filter(pk=_int(request.POST.get("into"))).first()
+        if into is None:
+            raise errors.Invalid(_("Choose the node to merge into."))
+        services.contact_reason_merge(source=node, into=into)
+        messages.success(
+            request,
+            _("“%(source)s” merged into “%(into)s”.") % {"source": node.name, "into": into.name},
+        )
+    else:
+        raise errors.Invalid(_("Unknown action."))
 
 
 def _int(raw: str | None) -> int | None:
@@ -470,7 +471,7 @@ class UploadForm(forms.Form):
 
 @login_required
 def import_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     can_edit = access.can_manage(request.user, workspace.pk)
     form = UploadForm()
     if request.method == "POST":
@@ -480,8 +481,8 @@ def import_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
             upload = form.cleaned_data["file"]
             try:
                 detected = tabular.detect(upload)
-            except tabular.Unreadable as error:
-                form.add_error("file", str(error))
+            except errors.Invalid as error:
+                pages.form_error(form, error)
             else:
                 contact_import = services.contact_import_create(
                     workspace=workspace, user=request.user, upload=upload, detected=detected
@@ -505,14 +506,15 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             for name in tabular.FIELDS
             if request.POST.get(f"map_{name}", "") in contact_import.columns
         }
+        back = lambda: redirect("contact-import", import_id=contact_import.pk)  # noqa: E731
         try:
             services.contact_import_update(
                 contact_import=contact_import, changes={"mapping": mapping}
             )
             services.contact_import_start(contact_import=contact_import)
         except errors.DomainError as error:
-            messages.error(request, error.text)
-        return redirect("contact-import", import_id=contact_import.pk)
+            return pages.error_answer(request, error, back)
+        return back()
     rows = [
         (name, FIELD_LABELS.get(name, name), contact_import.mapping.get(name, ""))
         for name in tabular.FIELDS
@@ -563,7 +565,7 @@ def bars(rows: list[dict[str, Any]], label: str = "name") -> list[dict[str, Any]
 
 @login_required
 def explore_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     stats = services.contact_stats(workspace=workspace)
     demographics = services.contact_demographics(workspace=workspace)
     for row in demographics["gender"]:

@@ -67,6 +67,15 @@ USERS = [
         "teams": [CSC],
     },
     {
+        # A second member of the service-centre team: two people to try co-editing with.
+        "username": "participant3",
+        "first_name": "Tomás",
+        "last_name": "Pereira",
+        "email": "tomas.pereira@example.com",
+        "role": "participant",
+        "teams": [CSC],
+    },
+    {
         "username": "participant2",
         "first_name": "Giulia",
         "last_name": "Romano",

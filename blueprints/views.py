@@ -55,7 +55,11 @@ EDITOR_TEXT = {
         "Linking from “{name}”: click the target step or press Enter on it. Esc cancels."
     ),
     "linkEnds": _("From “{source}” to “{target}”"),
-    "conflict": _("{who} saved this step while you were editing it. Nothing was overwritten."),
+    "conflictFields": _(
+        "{who} changed these fields while you were editing. Choose which version of each to "
+        "keep; your other changes are saved with them."
+    ),
+    "nothingChanged": _("Nothing changed."),
     "someone": _("Someone"),
     "you": _("you"),
     "changedMeanwhile": _("{who} changed this step meanwhile; saving will show both versions."),

@@ -1,7 +1,7 @@
 """The live blueprint editor in real Chromium, against a real uvicorn server with WebSockets.
 
-Participants of the demo's service-centre team (`participant` and `carlos`, added here) edit
-one blueprint in two browser contexts at once; the facilitator writes through the API; the
+Participants of the demo's service-centre team (`participant`, `participant3` and `carlos`,
+added here) edit one blueprint in two browser contexts at once; the facilitator writes through the API; the
 manager watches read-only. Each test gets a blueprint of its own.
 """
 
@@ -237,41 +237,111 @@ def test_a_participant_offline_keeps_their_text_and_catches_up(
         ctx_a.close()
 
 
-def test_two_people_saving_the_same_step_get_a_conflict_not_an_overwrite(
+def open_panels(board: Board, step: dict[str, Any], *pages: WatchedPage) -> None:
+    for watched in pages:
+        watched.page.locator(f"#step-{step['id']}").click()
+        expect(watched.page.get_by_label("Title", exact=True)).to_have_value(step["title"])
+
+
+def test_a_stale_save_of_another_field_keeps_the_colleagues_rename(
     browser: Browser, site: Site
 ) -> None:
     board = new_board(site)
     step = board.steps[0]
     ctx_a, a = open_editor(browser, site, "participant", board)
-    ctx_b, b = open_editor(browser, site, "carlos", board)
+    ctx_b, b = open_editor(browser, site, "participant3", board)
     try:
-        for watched in (a, b):
-            watched.page.locator(f"#step-{step['id']}").click()
-            expect(watched.page.get_by_label("Title", exact=True)).to_have_value(step["title"])
-        b.page.get_by_label("Title", exact=True).fill("Dials the number on the bottle")
+        open_panels(board, step, a, b)
+        a.page.get_by_label("Title", exact=True).fill("Dials the number on the bottle")
+        a.page.get_by_role("button", name="Save", exact=True).click()
+        expect(a.page.locator("[data-toasts]")).to_contain_text("Saved")
+        expect(b.page.locator("[data-panel-notice]")).to_contain_text("Lucía", timeout=LIVE)
+        # B's panel still shows the old title: saving the description must not bring it back.
+        b.page.get_by_label("Description").fill("From the label on the can")
         b.page.get_by_role("button", name="Save", exact=True).click()
         expect(b.page.locator("[data-toasts]")).to_contain_text("Saved")
-        expect(a.page.locator("[data-panel-notice]")).to_contain_text("Carlos Ruiz", timeout=LIVE)
-
-        a.page.get_by_label("Description").fill("From the label on the can")
-        a.page.get_by_label("Title", exact=True).fill("Dials the careline from the can")
-        a.page.get_by_role("button", name="Save", exact=True).click()
-        dialog = a.page.get_by_role("dialog", name="Someone else changed this step")
-        expect(dialog).to_be_visible()
-        expect(dialog).to_contain_text("Carlos Ruiz")
-        expect(dialog).to_contain_text("Dials the number on the bottle")
-        expect(dialog).to_contain_text("Dials the careline from the can")
-        a.screenshot("editor-conflict")
-        # Nothing was overwritten yet.
-        assert step_in_api(site, step["id"])["title"] == "Dials the number on the bottle"
-        dialog.get_by_role("button", name="Save mine over theirs").click()
-        expect(a.page.locator("[data-toasts]")).to_contain_text("Saved")
+        assert b.page.locator("dialog[open]").count() == 0
         saved = step_in_api(site, step["id"])
-        assert saved["title"] == "Dials the careline from the can"
-        assert saved["description"] == "From the label on the can"
-        expect(b.page.locator(f"#step-{step['id']}")).to_contain_text("from the can", timeout=LIVE)
+        assert (saved["title"], saved["description"]) == (
+            "Dials the number on the bottle",
+            "From the label on the can",
+        )
+        expect(b.page.get_by_label("Title", exact=True)).to_have_value(
+            "Dials the number on the bottle"
+        )
+        expect(a.page.locator(f"#step-{step['id']}")).to_contain_text("on the bottle")
+        assert a.errors == [] and b.errors == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_both_changing_the_title_ask_about_the_title_only(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    step = board.steps[0]
+    ctx_a, a = open_editor(browser, site, "participant", board)
+    ctx_b, b = open_editor(browser, site, "participant3", board)
+    try:
+        open_panels(board, step, a, b)
+        a.page.get_by_label("Title", exact=True).fill("Dials the number on the bottle")
+        a.page.get_by_role("button", name="Save", exact=True).click()
+        expect(a.page.locator("[data-toasts]")).to_contain_text("Saved")
+        expect(b.page.locator("[data-panel-notice]")).to_contain_text("Lucía", timeout=LIVE)
+
+        b.page.get_by_label("Description").fill("From the label on the can")
+        b.page.get_by_label("Customer emotion").select_option("-1")
+        b.page.get_by_label("Title", exact=True).fill("Dials the careline from the can")
+        b.page.get_by_role("button", name="Save", exact=True).click()
+        dialog = b.page.get_by_role("dialog", name="Someone else changed this step")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("Lucía")
+        rows = dialog.locator("[data-conflict-field]")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("data-conflict-field", "title")
+        expect(rows.first).to_contain_text("Title")
+        expect(rows.first).to_contain_text("Dials the number on the bottle")
+        expect(rows.first).to_contain_text("Dials the careline from the can")
+        b.screenshot("editor-conflict")
+        # Nothing was written yet.
+        assert step_in_api(site, step["id"])["title"] == "Dials the number on the bottle"
+        assert step_in_api(site, step["id"])["description"] == ""
+        rows.first.get_by_role("radio").nth(1).check()  # mine
+        dialog.get_by_role("button", name="Save with these choices").click()
+        expect(b.page.locator("[data-toasts]")).to_contain_text("Saved")
+        saved = step_in_api(site, step["id"])
+        assert (saved["title"], saved["description"], saved["emotion"]) == (
+            "Dials the careline from the can",
+            "From the label on the can",
+            -1,
+        )
+        expect(a.page.locator(f"#step-{step['id']}")).to_contain_text("from the can", timeout=LIVE)
         # The 409 is the answer the page expects; Chromium logs every such answer.
-        assert [e for e in a.errors if "409 (Conflict)" not in e] == [] and b.errors == []
+        assert [e for e in b.errors if "409 (Conflict)" not in e] == [] and a.errors == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_keeping_theirs_in_the_dialog_still_saves_my_other_fields(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    step = board.steps[0]
+    ctx_a, a = open_editor(browser, site, "participant", board)
+    ctx_b, b = open_editor(browser, site, "participant3", board)
+    try:
+        open_panels(board, step, a, b)
+        a.page.get_by_label("Title", exact=True).fill("Dials the number on the bottle")
+        a.page.get_by_role("button", name="Save", exact=True).click()
+        expect(b.page.locator("[data-panel-notice]")).to_contain_text("Lucía", timeout=LIVE)
+        b.page.get_by_label("Title", exact=True).fill("Mine")
+        b.page.get_by_label("Description").fill("Kept")
+        b.page.get_by_role("button", name="Save", exact=True).click()
+        dialog = b.page.get_by_role("dialog", name="Someone else changed this step")
+        dialog.get_by_role("button", name="Save with these choices").click()  # theirs: default
+        expect(b.page.locator("[data-toasts]")).to_contain_text("Saved")
+        saved = step_in_api(site, step["id"])
+        assert (saved["title"], saved["description"]) == ("Dials the number on the bottle", "Kept")
     finally:
         ctx_a.close()
         ctx_b.close()

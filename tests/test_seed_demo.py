@@ -15,6 +15,7 @@ LOGINS = {
     "facilitator": "facilitator",
     "participant": "participant",
     "participant2": "participant",
+    "participant3": "participant",
     "manager": "manager",
 }
 MODELS: list[type[Model]] = [
@@ -74,6 +75,8 @@ def test_demo_logins_authenticate_with_their_roles(seeded: str) -> None:
         .exists()
     )
     assert Team.objects.get(name="Quality").members.filter(username="participant2").exists()
+    service_centre = Team.objects.get(name="Consumer Service Centre").members
+    assert set(service_centre.values_list("username", flat=True)) >= {"participant", "participant3"}
 
 
 @pytest.mark.django_db

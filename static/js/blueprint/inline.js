@@ -88,7 +88,7 @@ export function install(editor) {
       result = await editor.api("PATCH", `/api/v1/steps/${inline.step}/`, { title, version: Number(inline.version) });
       if (result.status === 409 && result.data?.current) {
         const mine = { title };
-        const resolved = await editor.resolveConflict(result.data.current, mine);
+        const resolved = await editor.resolveConflict(result.data.current, mine, result.data.conflicts);
         if (resolved === null) return;
         result = resolved;
       }

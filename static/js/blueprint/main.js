@@ -35,6 +35,7 @@ const editor = {
     zoom: 1,
     panelStep: null, // the step open in the details panel, and its version
     panelVersion: null,
+    panelSaved: {}, // the panel's values as opened: what the person changed is what differs
     linkFrom: null, // the source picked for a new link
     lastEditor: new Map(), // step id → who changed it last, for the conflict message
   },

@@ -14,6 +14,7 @@ export function install(editor) {
     state.panelStep = step.id;
     state.panelVersion = step.version;
     for (const name of PANEL_FIELDS) panelForm.elements[name].value = step[name] ?? "";
+    state.panelSaved = panelValues(); // what the person started from: only their changes are sent
     $("[data-panel-error]").textContent = "";
     $("[data-panel-notice]").hidden = true;
   }
@@ -59,11 +60,13 @@ export function install(editor) {
 
   panelForm?.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const mine = panelValues();
+    const values = panelValues();
+    const mine = Object.fromEntries(PANEL_FIELDS.filter((name) => values[name] !== state.panelSaved[name]).map((name) => [name, values[name]]));
+    if (!Object.keys(mine).length) return editor.toast(T.nothingChanged);
     // Not kept in the outbox: offline, the panel keeps what was typed and says so.
     let result = await editor.api("PATCH", `/api/v1/steps/${state.panelStep}/`, { ...mine, version: state.panelVersion });
     if (result.status === 409 && result.data?.current) {
-      result = await editor.resolveConflict(result.data.current, mine);
+      result = await editor.resolveConflict(result.data.current, mine, result.data.conflicts);
       if (result === null) return;
     }
     if (!result.ok) {
@@ -75,5 +78,15 @@ export function install(editor) {
     editor.refreshBoard();
   });
 
-  Object.assign(editor, { openPanel, closePanel, fillPanel, warnPanel, panelOpen });
+  // A field's value as the person reads it: the option's label for a choice, "—" for none.
+  function fieldText(name, value) {
+    const control = panelForm?.elements[name];
+    if (control?.tagName === "SELECT") {
+      const option = [...control.options].find((item) => item.value === String(value ?? ""));
+      if (option) return option.textContent;
+    }
+    return value === null || value === undefined || value === "" ? "—" : String(value);
+  }
+
+  Object.assign(editor, { openPanel, closePanel, fillPanel, warnPanel, panelOpen, fieldText });
 }

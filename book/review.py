@@ -18,6 +18,7 @@ from blueprints.review import ReviewBlueprint
 ONE_RECORD = gettext_noop(
     "Choose one system of record for each of {items}, and have the other systems refer to it."
 )
+QUOTED = gettext_noop("“{item}”")  # quotation marks differ between languages
 HEAT_FILLS = ("#ffffff", "#d8e6fb", "#93b4ef", "#2952cc")  # as static/css/assessment.css
 STEPS_SHOWN = 6  # step titles listed per gap before "and n more"
 
@@ -72,7 +73,7 @@ def review_chapters(
     if len(fragmented) == 1:
         advice += [gap["advice"] for gap in practices["gaps"] if gap["kind"] == "fragmented"]
     elif fragmented:
-        items = ", ".join(f"“{item}”" for item in fragmented)
+        items = ", ".join(_(QUOTED).format(item=item) for item in fragmented)
         advice.append(_(ONE_RECORD).format(items=items))
     systems = [
         {

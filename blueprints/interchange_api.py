@@ -277,7 +277,10 @@ class DocumentField(serializers.JSONField):
         return super().to_internal_value(data)
 
 
-class ImportSerializer(ScopedInput):
+class ImportTargetSerializer(ScopedInput):
+    """Where a new blueprint goes: ids of other workspaces look like ids that do not exist."""
+
+    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
     workspace = IdField(queryset=Workspace.objects.all(), help_text="The workspace to import into.")
     team = IdField(queryset=Team.objects.all(), help_text="The team that will own the blueprint.")
     title = serializers.CharField(
@@ -285,15 +288,18 @@ class ImportSerializer(ScopedInput):
         max_length=Blueprint._meta.get_field("title").max_length,
         help_text="A title for the new blueprint instead of the document's.",
     )
-    document = DocumentField(
-        help_text="A `frontstage.blueprint` document, as `export.json` gives it (or the file, "
-        "in a multipart form)."
-    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["team"].workspace_id != attrs["workspace"].pk:
             raise serializers.ValidationError({"team": [NOT_IN_WORKSPACE]})
         return attrs
+
+
+class ImportSerializer(ImportTargetSerializer):
+    document = DocumentField(
+        help_text="A `frontstage.blueprint` document, as `export.json` gives it (or the file, "
+        "in a multipart form)."
+    )
 
 
 class ImportView(APIView):

@@ -519,3 +519,28 @@ class FindingDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.key}: {self.reason[:40]}"
+
+
+class BlueprintTemplate(models.Model):
+    """A blueprint kept for the workspace to start new ones from (blueprints/library.py)."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="blueprint_templates"
+    )
+    name = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(max_length=TEXT_MAX, blank=True)
+    # A blueprint document (blueprints/interchange.py), without its `source`.
+    document = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="template_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

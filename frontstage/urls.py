@@ -6,7 +6,14 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from blueprints import api as blueprint_api
-from blueprints import assessment_api, diagram_api, history_api, interchange_api, merge_api
+from blueprints import (
+    assessment_api,
+    diagram_api,
+    history_api,
+    interchange_api,
+    library_api,
+    merge_api,
+)
 from book import api as book_api
 from personas import api as persona_api
 from workshops import urls as workshop_urls
@@ -45,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include(diagram_api.urlpatterns)),
     path("api/v1/", include(assessment_api.urlpatterns)),
     path("api/v1/", include(interchange_api.urlpatterns)),
+    path("api/v1/", include(library_api.urlpatterns)),
     path("api/v1/", include(book_api.urlpatterns)),
     path("api/v1/", include(history_api.urlpatterns)),
     path("api/v1/", include(router.urls)),

@@ -29,8 +29,15 @@ def can_contribute(participant: Any, obj: Any, action: Action) -> bool:
     if isinstance(obj, Vote):
         return obj.participant_id == participant.pk
     if isinstance(obj, Cluster):
-        return action == "create"
+        return True  # named, renamed, merged by everyone on the board, like stickies on a wall
     return False
+
+
+def may_take_part(user: User, workshop: Any) -> bool:
+    """A facilitator or participant of the workspace takes part under their own name."""
+    if user is None or not user.is_authenticated:
+        return False
+    return role_in(user, workshop.workspace_id) in (Role.FACILITATOR, Role.PARTICIPANT)
 
 
 def can_see_workshop(user: User, participant: Any, workshop: Any) -> bool:

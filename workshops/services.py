@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
@@ -23,6 +24,7 @@ from workshops.models import (
     Cluster,
     Group,
     Note,
+    NoteKind,
     Output,
     Participant,
     Vote,
@@ -39,6 +41,19 @@ NOT_YOURS = _("Only its author or the facilitator may change this note.")
 FACILITATORS_ONLY = _("Only facilitators run the workshop.")
 NO_ACTIVITIES = _("The agenda has no activities yet.")
 REORDER_MISMATCH = _("Send every activity of this workshop exactly once.")
+GROUP_NAME_TAKEN = _("A group with this name exists.")
+GROUP_NAME_MISSING = _("Name the group.")
+NOT_A_TEAM_BLUEPRINT = _("Not a team blueprint of this workspace.")
+NO_SUCH_GROUP = _("No such group in this workshop.")
+NOT_IN_WORKSHOP = _("Not part of this workshop.")
+NOT_IN_WORKSPACE = _("Not part of this workspace.")
+ONLY_THE_VOTER = _("Only the voter takes a vote back.")
+NOTE_EMPTY = _("Write something on the note first.")
+PICK_FROM_LIST = _("Pick a kind from the list.")
+JOIN_FIRST = _("Join the workshop first.")
+CLUSTER_NAME_MISSING = _("Name the cluster.")
+NAME_MISSING = _("Type your name to join.")
+KEEP_WHAT = _("Give a title, a note or a cluster.")
 
 
 @dataclass
@@ -140,6 +155,30 @@ def _workshop_changed(workshop: Workshop, who: Who, kind: str, fields: list[str]
     )
 
 
+def _clean(obj: Any, **options: Any) -> None:
+    """The model's own validation, said in the domain's language (a 400, never a 500)."""
+    try:
+        obj.full_clean(**options)
+    except ValidationError as error:
+        raise errors.from_django(error) from error
+
+
+def _in_workspace(workshop: Workshop, field: str, obj: Any) -> None:
+    """`obj` (a step, category, persona or blueprint) must belong to the workshop's workspace."""
+    if obj is None:
+        return
+    workspace_id = getattr(obj, "workspace_id", None)
+    if workspace_id is None and hasattr(obj, "blueprint"):
+        workspace_id = obj.blueprint.workspace_id
+    if workspace_id != workshop.workspace_id:
+        raise errors.Invalid({field: [NOT_IN_WORKSPACE]})
+
+
+def _in_workshop(workshop: Workshop, field: str, obj: Any) -> None:
+    if obj is not None and obj.workshop_id != workshop.pk:
+        raise errors.Invalid({field: [NOT_IN_WORKSHOP]})
+
+
 # --- Plan --------------------------------------------------------------------------------------
 
 
@@ -151,8 +190,12 @@ def workshop_create(
     goal: str = "",
     date: datetime.date | None = None,
     template: str = "",
+    settings: dict[str, Any] | None = None,
 ) -> Workshop:
-    """A workshop, with the agenda of one of the ready templates when `template` is named."""
+    """A workshop, with the agenda of one of the ready templates when `template` is named.
+
+    `settings` may set any of `WORKSHOP_SETTINGS` from the start (start time, votes, …).
+    """
     spec = agenda.TEMPLATES.get(template)
     workshop = Workshop(
         workspace=workspace,
@@ -160,13 +203,32 @@ def workshop_create(
         goal=goal or (str(spec["goal"]) if spec else ""),
         date=date,
     )
-    workshop.full_clean()
+    for field, value in (settings or {}).items():
+        if field in WORKSHOP_SETTINGS:
+            setattr(workshop, field, value)
+    _clean(workshop)
     workshop.save()
     if spec:
         Activity.objects.bulk_create(
             Activity(workshop=workshop, kind=kind, duration=minutes, title=str(name), position=i)
             for i, (kind, minutes, name) in enumerate(spec["activities"])
         )
+    return workshop
+
+
+WORKSHOP_SETTINGS = ("title", "goal", "date", "start_time", "vote_budget", "join_open")
+
+
+@transaction.atomic
+def workshop_update(*, who: Who, workshop: Workshop, changes: dict[str, Any]) -> Workshop:
+    """Change the workshop's settings (title, goal, date, start time, votes per person, …)."""
+    _require_facilitator(who)
+    fields = [f for f in WORKSHOP_SETTINGS if f in changes]
+    for field in fields:
+        value = changes[field]
+        setattr(workshop, field, value.strip() if isinstance(value, str) else value)
+    _clean(workshop)
+    _workshop_changed(workshop, who, "workshop.updated", fields)
     return workshop
 
 
@@ -195,6 +257,90 @@ def activities_reorder(*, workshop: Workshop, who: Who, ids: list[int]) -> list[
     return ids
 
 
+def activity_data(activity: Activity) -> dict[str, Any]:
+    return {
+        "id": activity.pk,
+        "workshop": activity.workshop_id,
+        "title": activity.title,
+        "kind": activity.kind,
+        "duration": activity.duration,
+        "instructions": activity.instructions,
+        "position": activity.position,
+    }
+
+
+ACTIVITY_FIELDS = ("title", "kind", "duration", "instructions")
+
+
+@transaction.atomic
+def activity_add(
+    *,
+    workshop: Workshop,
+    who: Who,
+    title: str,
+    kind: str,
+    duration: int,
+    instructions: str = "",
+) -> Activity:
+    """A new activity at the end of the agenda."""
+    _require_facilitator(who)
+    activity = Activity(
+        workshop=workshop,
+        title=title.strip(),
+        kind=kind,
+        duration=duration,
+        instructions=instructions,
+        position=activity_next_position(workshop),
+    )
+    _clean(activity)
+    activity.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="activity.created",
+        obj_id=activity.pk,
+        data=activity_data(activity),
+        actor=who.name,
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, who: Who, activity: Activity, changes: dict[str, Any]) -> Activity:
+    """Change an activity's title, kind, minutes or instructions."""
+    _require_facilitator(who)
+    fields = [f for f in ACTIVITY_FIELDS if f in changes]
+    for field in fields:
+        value = changes[field]
+        setattr(activity, field, value.strip() if isinstance(value, str) else value)
+    _clean(activity)
+    activity.save(update_fields=fields)
+    event_record(
+        workshop_id=activity.workshop_id,
+        kind="activity.updated",
+        obj_id=activity.pk,
+        data=activity_data(activity),
+        actor=who.name,
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, who: Who, activity: Activity) -> None:
+    """Take an activity off the agenda; the others close up."""
+    _require_facilitator(who)
+    workshop, pk = activity.workshop, activity.pk
+    activity.delete()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="activity.deleted",
+        obj_id=pk,
+        data={"id": pk},
+        actor=who.name,
+    )
+    ids = list(workshop.activities.values_list("id", flat=True))
+    activities_reorder(who=who, workshop=workshop, ids=ids)
+
+
 def activity_move(*, workshop: Workshop, who: Who, activity: Activity, step: int) -> None:
     """Move an activity one place up (step -1) or down (+1) in the agenda."""
     ids = list(workshop.activities.values_list("id", flat=True))
@@ -214,6 +360,98 @@ def agenda_rows(workshop: Workshop) -> list[dict[str, Any]]:
     ]
 
 
+# --- Groups ------------------------------------------------------------------------------------
+
+
+def group_data(group: Group) -> dict[str, Any]:
+    return {
+        "id": group.pk,
+        "workshop": group.workshop_id,
+        "name": group.name,
+        "blueprint": group.blueprint_id,
+        "position": group.position,
+    }
+
+
+def _check_group(group: Group) -> None:
+    if not group.name.strip():
+        raise errors.Invalid({"name": [GROUP_NAME_MISSING]})
+    blueprint = group.blueprint
+    if blueprint is not None and (
+        blueprint.workspace_id != group.workshop.workspace_id or blueprint.kind != "team"
+    ):
+        raise errors.Invalid({"blueprint": [NOT_A_TEAM_BLUEPRINT]})
+    clash = Group.objects.filter(workshop_id=group.workshop_id, name=group.name)
+    if group.pk is not None:
+        clash = clash.exclude(pk=group.pk)
+    if clash.exists():
+        raise errors.Invalid({"name": [GROUP_NAME_TAKEN]})
+    _clean(group, exclude=["workshop", "blueprint"], validate_constraints=False)
+
+
+@transaction.atomic
+def group_create(*, workshop: Workshop, who: Who, name: str, blueprint: Any = None) -> Group:
+    """A breakout group, working on a team blueprint of the workspace or on a notes board."""
+    _require_facilitator(who)
+    group = Group(
+        workshop=workshop,
+        name=name.strip()[:120],
+        blueprint=blueprint,
+        position=workshop.groups.count(),
+    )
+    _check_group(group)
+    group.save()
+    event_record(
+        workshop_id=workshop.pk,
+        kind="group.created",
+        obj_id=group.pk,
+        data=group_data(group),
+        actor=who.name,
+    )
+    return group
+
+
+@transaction.atomic
+def group_update(*, who: Who, group: Group, changes: dict[str, Any]) -> Group:
+    """Rename a group or bind it to another team blueprint (None: a notes board)."""
+    _require_facilitator(who)
+    fields = [f for f in ("name", "blueprint", "position") if f in changes]
+    for field in fields:
+        value = changes[field]
+        setattr(group, field, value.strip()[:120] if isinstance(value, str) else value)
+    _check_group(group)
+    group.save(update_fields=fields)
+    event_record(
+        workshop_id=group.workshop_id,
+        kind="group.updated",
+        obj_id=group.pk,
+        data=group_data(group),
+        actor=who.name,
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(*, who: Who, group: Group) -> None:
+    """Remove a group; its people and notes stay in the workshop, without a group."""
+    _require_facilitator(who)
+    pk, workshop_id = group.pk, group.workshop_id
+    group.delete()
+    event_record(
+        workshop_id=workshop_id, kind="group.deleted", obj_id=pk, data={"id": pk}, actor=who.name
+    )
+
+
+def group_of(workshop: Workshop, group_id: int | None) -> Group | None:
+    """The workshop's group by id (None for none); an id of no group here is a 400."""
+    if group_id is None:
+        return None
+    group = workshop.groups.filter(pk=group_id).first()
+    if group is None:
+        raise errors.Invalid({"group": [NO_SUCH_GROUP]})
+    return group
+
+
 # --- People ------------------------------------------------------------------------------------
 
 
@@ -229,7 +467,7 @@ def participant_join(
     else:
         user = None
     participant = Participant(workshop=workshop, name=name.strip()[:80], user=user)
-    participant.full_clean()
+    _clean(participant)
     participant.save()
     event_record(
         workshop_id=workshop.pk,
@@ -238,6 +476,21 @@ def participant_join(
         data=participant_data(participant),
         actor=participant.name,
     )
+    return participant
+
+
+@transaction.atomic
+def participant_add(
+    *, who: Who, workshop: Workshop, name: str, group: Group | None = None
+) -> Participant:
+    """The facilitator adds someone by name (a guest without the link), maybe into a group."""
+    _require_facilitator(who)
+    _in_workshop(workshop, "group", group)
+    if not name.strip():
+        raise errors.Invalid({"name": [NAME_MISSING]})
+    participant = participant_join(workshop=workshop, name=name)
+    if group is not None:
+        participant_update(who=who, participant=participant, group=group)
     return participant
 
 
@@ -439,10 +692,18 @@ def note_add(
     group: Group | None = None,
     cluster: Cluster | None = None,
 ) -> Note:
+    if not text.strip():
+        raise errors.Invalid({"text": [NOTE_EMPTY]})
+    if kind not in NoteKind.values:
+        raise errors.Invalid({"kind": [PICK_FROM_LIST]})
+    _in_workshop(workshop, "group", group)
+    _in_workshop(workshop, "cluster", cluster)
     author = who.participant
-    if author is None and who.user is not None and who.user.is_authenticated:
+    if author is None and access.may_take_part(who.user, workshop):
         author = participant_for_user(workshop, who.user)
         who = Who(who.user, author, who.facilitator)
+    if author is None:
+        raise errors.Forbidden(JOIN_FIRST)
     if group is None and author is not None:
         group = author.group
     last = workshop.notes.aggregate(last=Max("position"))["last"]
@@ -489,14 +750,13 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
     for field, value in changes.items():
         if field not in NOTE_FIELDS:
             continue
-        if hasattr(value, "workshop_id") and value.workshop_id != note.workshop_id:
-            raise errors.Invalid({field: [_("Not part of this workshop.")]})
-        if field == "category" and value is not None:
-            if value.workspace_id != note.workshop.workspace_id:
-                raise errors.Invalid({field: [_("Not part of this workspace.")]})
+        if hasattr(value, "workshop_id"):
+            _in_workshop(note.workshop, field, value)
+        if field == "category":
+            _in_workspace(note.workshop, field, value)
         setattr(note, field, value.strip() if isinstance(value, str) else value)
     note.version += 1
-    note.full_clean()
+    _clean(note)
     note.save()
     event_record(
         workshop_id=note.workshop_id,
@@ -577,27 +837,102 @@ def vote_retract(*, who: Who, note: Note) -> None:
 
 
 @transaction.atomic
+def vote_delete(*, who: Who, vote: Vote) -> None:
+    """Take back this very dot (the API's DELETE of a vote): the voter's own only."""
+    if who.participant is None or vote.participant_id != who.participant.pk:
+        raise errors.Forbidden(ONLY_THE_VOTER)
+    vote_retract(who=who, note=vote.note)
+
+
+@transaction.atomic
 def cluster_add(*, who: Who, workshop: Workshop, name: str, group: Group | None = None) -> Cluster:
     """Clusters are named by anyone on the board while editing is open."""
+    if not name.strip():
+        raise errors.Invalid({"name": [CLUSTER_NAME_MISSING]})
+    if who.participant is None and not who.facilitator:
+        raise errors.Forbidden(JOIN_FIRST)
     if workshop.locked and not who.facilitator:
         raise errors.Forbidden(LOCKED)
+    _in_workshop(workshop, "group", group)
     last = workshop.clusters.aggregate(last=Max("position"))["last"]
     cluster = Cluster(
         workshop=workshop,
         group=group,
-        name=name.strip(),
+        name=name.strip()[:120],
         position=0 if last is None else last + 1,
     )
-    cluster.full_clean()
+    _clean(cluster, exclude=["workshop", "group"])
     cluster.save()
     event_record(
         workshop_id=workshop.pk,
         kind="cluster.created",
         obj_id=cluster.pk,
-        data={"id": cluster.pk, "name": cluster.name, "group": cluster.group_id},
+        data=cluster_data(cluster),
         actor=who.name,
     )
     return cluster
+
+
+def cluster_data(cluster: Cluster) -> dict[str, Any]:
+    return {"id": cluster.pk, "name": cluster.name, "group": cluster.group_id}
+
+
+@transaction.atomic
+def cluster_update(*, who: Who, cluster: Cluster, name: str) -> Cluster:
+    """Rename a cluster: everyone on its board while editing is open, like moving a sticky."""
+    _require_contribute(who, cluster, "update")
+    if not name.strip():
+        raise errors.Invalid({"name": [CLUSTER_NAME_MISSING]})
+    cluster.name = name.strip()[:120]
+    cluster.save(update_fields=["name"])
+    event_record(
+        workshop_id=cluster.workshop_id,
+        kind="cluster.updated",
+        obj_id=cluster.pk,
+        data=cluster_data(cluster),
+        actor=who.name,
+    )
+    return cluster
+
+
+@transaction.atomic
+def cluster_delete(*, who: Who, cluster: Cluster) -> None:
+    """Dissolve a cluster; its notes stay on the board, loose."""
+    _require_contribute(who, cluster, "delete")
+    pk, workshop_id = cluster.pk, cluster.workshop_id
+    notes = list(cluster.notes.values_list("id", flat=True))
+    cluster.notes.update(cluster=None, version=F("version") + 1)
+    cluster.delete()
+    event_record(
+        workshop_id=workshop_id,
+        kind="cluster.deleted",
+        obj_id=pk,
+        data={"id": pk, "notes": notes},
+        actor=who.name,
+    )
+
+
+@transaction.atomic
+def cluster_merge(*, who: Who, cluster: Cluster, into: Cluster) -> Cluster:
+    """Move every note of `cluster` into `into` and dissolve `cluster`."""
+    _require_contribute(who, cluster, "delete")
+    _require_contribute(who, into, "update")
+    if into.pk == cluster.pk or into.workshop_id != cluster.workshop_id:
+        raise errors.Invalid({"into": [_("Pick another cluster of this board.")]})
+    if into.group_id != cluster.group_id:
+        raise errors.Invalid({"into": [_("Clusters of different groups stay apart.")]})
+    notes = list(cluster.notes.values_list("id", flat=True))
+    cluster.notes.update(cluster=into, version=F("version") + 1)
+    pk = cluster.pk
+    cluster.delete()
+    event_record(
+        workshop_id=into.workshop_id,
+        kind="cluster.merged",
+        obj_id=pk,
+        data={"id": pk, "into": into.pk, "notes": notes},
+        actor=who.name,
+    )
+    return into
 
 
 def ranked_notes(workshop: Workshop) -> list[Note]:
@@ -634,6 +969,12 @@ def output_promote(
 ) -> Output:
     """Keep a note or a cluster as a workshop output, optionally attached to where it belongs."""
     _require_facilitator(who)
+    _in_workshop(workshop, "note", note)
+    _in_workshop(workshop, "cluster", cluster)
+    for field, value in (("step", step), ("category", category), ("persona", persona)):
+        _in_workspace(workshop, field, value)
+    if not (title.strip() or note is not None or cluster is not None):
+        raise errors.Invalid({"title": [KEEP_WHAT]})
     if note is not None:
         source_title = note.text
         votes = note.votes
@@ -656,7 +997,7 @@ def output_promote(
         persona=persona,
         votes=votes,
     )
-    output.full_clean()
+    _clean(output, exclude=["workshop", "note", "cluster", "step", "category", "persona"])
     output.save()
     event_record(
         workshop_id=workshop.pk,
@@ -682,6 +1023,41 @@ def output_data(output: Output) -> dict[str, Any]:
         "persona_name": output.persona.name if output.persona_id else "",
         "votes": output.votes,
     }
+
+
+OUTPUT_FIELDS = ("title", "detail", "step", "category", "persona")
+
+
+@transaction.atomic
+def output_update(*, who: Who, output: Output, changes: dict[str, Any]) -> Output:
+    """Retitle an output or attach it elsewhere (a step, a category, a persona)."""
+    _require_facilitator(who)
+    fields = [f for f in OUTPUT_FIELDS if f in changes]
+    for field in fields:
+        value = changes[field]
+        if field in ("step", "category", "persona"):
+            _in_workspace(output.workshop, field, value)
+        setattr(output, field, value.strip() if isinstance(value, str) else value)
+    _clean(output, exclude=["workshop", "note", "cluster", "step", "category", "persona"])
+    output.save(update_fields=fields)
+    event_record(
+        workshop_id=output.workshop_id,
+        kind="output.updated",
+        obj_id=output.pk,
+        data=output_data(output),
+        actor=who.name,
+    )
+    return output
+
+
+@transaction.atomic
+def output_delete(*, who: Who, output: Output) -> None:
+    _require_facilitator(who)
+    pk, workshop_id = output.pk, output.workshop_id
+    output.delete()
+    event_record(
+        workshop_id=workshop_id, kind="output.deleted", obj_id=pk, data={"id": pk}, actor=who.name
+    )
 
 
 def output_rows(workshop: Workshop) -> list[dict[str, Any]]:

@@ -83,9 +83,15 @@ def _pick(queryset: Any, raw: str | None, field: str) -> Any:
     return found
 
 
-def _require_run(who: Who) -> None:
-    if not who.facilitator:
-        raise errors.Forbidden(services.FACILITATORS_ONLY)
+def _activity_fields(request: HttpRequest) -> dict[str, Any]:
+    """An activity's fields as the agenda form sends them; minutes that are not a number are
+    left for the model to refuse."""
+    raw = request.POST.get("duration", "").strip()
+    return {
+        "title": request.POST.get("title", "")[:200],
+        "kind": request.POST.get("kind", ""),
+        "duration": int(raw) if raw.isdigit() and len(raw) < 6 else None,
+    }
 
 
 # --- Workshops of a workspace ------------------------------------------------------------------
@@ -271,18 +277,13 @@ def board(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @workshop_action
 def note_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
-    text = request.POST.get("text", "")
-    if not text.strip():
-        raise errors.Invalid({"text": [_("Write something on the note first.")]})
-    kind = request.POST.get("kind", NoteKind.IDEA)
-    if kind not in NoteKind.values:
-        raise errors.Invalid({"kind": [_("Pick a kind from the list.")]})
-    group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
-    cluster = _pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster")
-    if who.participant is None and not who.facilitator:
-        raise errors.Forbidden(_("Join the workshop to add notes."))
     note = services.note_add(
-        who=who, workshop=workshop, text=text, kind=kind, group=group, cluster=cluster
+        who=who,
+        workshop=workshop,
+        text=request.POST.get("text", ""),
+        kind=request.POST.get("kind", NoteKind.IDEA),
+        group=_pick(workshop.groups.all(), request.POST.get("group"), "group"),
+        cluster=_pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster"),
     )
     return services.note_data(note) | {"text": note.text}
 
@@ -334,14 +335,10 @@ def note_vote(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
 
 @workshop_action
 def cluster_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
-    name = request.POST.get("name", "").strip()
-    if not name:
-        raise errors.Invalid({"name": [_("Name the cluster.")]})
-    if who.participant is None and not who.facilitator:
-        raise errors.Forbidden(_("Join the workshop first."))
     group = _pick(workshop.groups.all(), request.POST.get("group"), "group")
-    cluster = services.cluster_add(who=who, workshop=workshop, name=name[:120], group=group)
-    return {"id": cluster.pk, "name": cluster.name}
+    name = request.POST.get("name", "")
+    cluster = services.cluster_add(who=who, workshop=workshop, name=name, group=group)
+    return services.cluster_data(cluster)
 
 
 # --- Facilitator actions -----------------------------------------------------------------------
@@ -366,7 +363,6 @@ CONTROLS: dict[str, Callable[[Who, Workshop, HttpRequest], Any]] = {
 
 @workshop_action
 def control(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
-    _require_run(who)
     run = CONTROLS.get(request.POST.get("action", ""))
     if run is None:
         raise errors.Invalid({"action": [_("Unknown action.")]})
@@ -378,31 +374,9 @@ def control(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any
 @workshop_action
 def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
     """Add, move, start or remove an agenda activity."""
-    _require_run(who)
     op = request.POST.get("op", "")
     if op == "add":
-        raw = request.POST.get("duration", "")
-        title = request.POST.get("title", "").strip()[:200]
-        kind = request.POST.get("kind", "")
-        if not title or kind not in ActivityKind.values or not raw.isdigit():
-            raise errors.Invalid(
-                {"activity": [_("Give a title, a kind and a duration in minutes.")]}
-            )
-        activity = workshop.activities.model(
-            workshop=workshop,
-            title=title,
-            kind=kind,
-            duration=int(raw),
-            position=services.activity_next_position(workshop),
-        )
-        try:
-            activity.full_clean()
-        except Exception as error:  # ValidationError of the model: a clear 400
-            raise errors.Invalid({"duration": [str(error)]}) from error
-        activity.save()
-        services.activities_reorder(
-            who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
-        )
+        activity = services.activity_add(who=who, workshop=workshop, **_activity_fields(request))
         return {"id": activity.pk}
     activity = _pick(workshop.activities.all(), request.POST.get("activity"), "activity")
     if activity is None:
@@ -412,11 +386,10 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
         services.activity_move(workshop=workshop, who=who, activity=activity, step=step)
     elif op == "start":
         services.activity_start(who=who, workshop=workshop, activity=activity)
+    elif op == "edit":
+        services.activity_update(who=who, activity=activity, changes=_activity_fields(request))
     elif op == "delete":
-        activity.delete()
-        services.activities_reorder(
-            who=who, workshop=workshop, ids=list(workshop.activities.values_list("id", flat=True))
-        )
+        services.activity_delete(who=who, activity=activity)
     else:
         raise errors.Invalid({"op": [_("Unknown action.")]})
     return {"id": activity.pk}
@@ -424,31 +397,20 @@ def plan_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, A
 
 @workshop_action
 def group_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
-    _require_run(who)
-    name = request.POST.get("name", "").strip()[:120]
-    if not name:
-        raise errors.Invalid({"name": [_("Name the group.")]})
-    if workshop.groups.filter(name=name).exists():
-        raise errors.Invalid({"name": [_("A group with this name exists.")]})
     blueprints = Blueprint.objects.filter(workspace=workshop.workspace, kind="team")
-    blueprint = _pick(blueprints, request.POST.get("blueprint"), "blueprint")
-    last = workshop.groups.count()
-    group = Group.objects.create(workshop=workshop, name=name, blueprint=blueprint, position=last)
-    services.event_record(
-        workshop_id=workshop.pk,
-        kind="group.created",
-        obj_id=group.pk,
-        data={"id": group.pk, "name": group.name, "blueprint": group.blueprint_id},
-        actor=who.name,
+    group = services.group_create(
+        workshop=workshop,
+        who=who,
+        name=request.POST.get("name", ""),
+        blueprint=_pick(blueprints, request.POST.get("blueprint"), "blueprint"),
     )
-    return {"id": group.pk}
+    return services.group_data(group)
 
 
 @workshop_action
 def participant_edit(
     request: HttpRequest, workshop: Workshop, who: Who, participant_id: int
 ) -> dict[str, Any]:
-    _require_run(who)
     participant = workshop.participants.filter(pk=participant_id).first()
     if participant is None:
         raise errors.NotFound()
@@ -466,7 +428,6 @@ def participant_edit(
 
 @workshop_action
 def output_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
-    _require_run(who)
     note = _pick(workshop.notes.filter(hidden=False), request.POST.get("note"), "note")
     cluster = _pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster")
     step = _pick(

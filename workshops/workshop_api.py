@@ -7,17 +7,15 @@ writes are limited to the request user's workspaces like the rest of the API.
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from frontstage.api import MAX_ID
 from workshops import access, agenda, services
-from workshops.events import event_record
 from workshops.models import (
     Activity,
     Cluster,
@@ -160,22 +158,18 @@ class WorkshopViewSet(ScopedViewSet):
             goal=data.get("goal", ""),
             date=data.get("date"),
             template=data.get("template", ""),
+            settings=data,
         )
-        for field in ("start_time", "vote_budget", "join_open"):
-            if field in data:
-                setattr(workshop, field, data[field])
-        workshop.save()
         serializer.instance = workshop
 
-    @transaction.atomic
     def perform_update(self, serializer: WorkshopSerializer) -> None:
-        workshop = serializer.save()
-        services._workshop_changed(workshop, who_of(self.request, workshop), "workshop.updated", [])
+        workshop = serializer.instance
+        serializer.instance = services.workshop_update(
+            who=who_of(self.request, workshop), workshop=workshop, changes=serializer.validated_data
+        )
 
     def control(self, request: Request, run: Any) -> Response:
         workshop = self.get_object()
-        if not access.can_run_workshop(request.user, workshop):
-            raise exceptions.PermissionDenied(services.FACILITATORS_ONLY)
         run(workshop, who_of(request, workshop))
         workshop.refresh_from_db()
         return Response(services.state_data(workshop))
@@ -233,11 +227,7 @@ class WorkshopViewSet(ScopedViewSet):
         group_id = incoming.validated_data.get("group")
 
         def run(workshop: Workshop, who: Who) -> None:
-            group = None
-            if group_id is not None:
-                group = workshop.groups.filter(pk=group_id).first()
-                if group is None:
-                    raise exceptions.ValidationError({"group": [_("No such group here.")]})
+            group = services.group_of(workshop, group_id)
             services.summon(who=who, workshop=workshop, group=group)
 
         return self.control(request, run)
@@ -283,37 +273,13 @@ class WorkshopViewSet(ScopedViewSet):
 
 
 class WorkshopPartViewSet(ScopedViewSet):
-    """Plain create/update/delete of a workshop's part, each with its live event."""
+    """A workshop's parts: every write calls its service (workshops/services.py)."""
 
     memberships = MEMBERS
     filters = {"workshop": "workshop_id"}
-    event_name = ""
 
-    def record(self, instance: Any, change: str, data: dict[str, Any]) -> None:
-        event_record(
-            workshop_id=instance.workshop_id,
-            kind=f"{self.event_name}.{change}",
-            obj_id=instance.pk,
-            data=data,
-            actor=who_of(self.request, instance.workshop).name,
-        )
-
-    @transaction.atomic
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
-        super().perform_create(serializer)
-        self.record(serializer.instance, "created", serializer.data)
-
-    @transaction.atomic
-    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
-        serializer.save()
-        self.record(serializer.instance, "updated", serializer.data)
-
-    @transaction.atomic
-    def perform_destroy(self, instance: Any) -> None:
-        pk = instance.pk
-        instance.delete()
-        instance.pk = pk
-        self.record(instance, "deleted", {"id": pk})
+    def who(self, workshop: Workshop) -> Who:
+        return who_of(self.request, workshop)
 
 
 class ActivitySerializer(ScopedSerializer):
@@ -331,14 +297,27 @@ class ActivityViewSet(WorkshopPartViewSet):
 
     queryset = Activity.objects.all()
     serializer_class = ActivitySerializer
-    event_name = "activity"
 
-    @transaction.atomic
     def perform_create(self, serializer: ActivitySerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")
-        workshop = serializer.validated_data["workshop"]
-        serializer.save(position=services.activity_next_position(workshop))
-        self.record(serializer.instance, "created", serializer.data)
+        data = serializer.validated_data
+        serializer.instance = services.activity_add(
+            who=self.who(data["workshop"]),
+            workshop=data["workshop"],
+            title=data["title"],
+            kind=data["kind"],
+            duration=data["duration"],
+            instructions=data.get("instructions", ""),
+        )
+
+    def perform_update(self, serializer: ActivitySerializer) -> None:
+        activity = serializer.instance
+        serializer.instance = services.activity_update(
+            who=self.who(activity.workshop), activity=activity, changes=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Activity) -> None:
+        services.activity_delete(who=self.who(instance.workshop), activity=instance)
 
 
 class GroupSerializer(ScopedSerializer):
@@ -349,32 +328,31 @@ class GroupSerializer(ScopedSerializer):
         model = Group
         fields = ["id", "workshop", "name", "blueprint", "position"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        workshop = attrs.get("workshop") or self.instance.workshop
-        blueprint = attrs.get("blueprint")
-        if blueprint is not None and (
-            blueprint.workspace_id != workshop.workspace_id or blueprint.kind != "team"
-        ):
-            raise serializers.ValidationError(
-                {"blueprint": [_("Not a team blueprint of this workspace.")]}
-            )
-        name = attrs.get("name")
-        if name is not None:
-            clash = Group.objects.filter(workshop=workshop, name=name)
-            if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise serializers.ValidationError({"name": [_("A group with this name exists.")]})
-        return attrs
-
 
 class GroupViewSet(WorkshopPartViewSet):
     """Breakout groups, each bound to a team blueprint (`blueprint`) or to a notes board."""
 
     queryset = Group.objects.all()
     serializer_class = GroupSerializer
-    event_name = "group"
+
+    def perform_create(self, serializer: GroupSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        data = serializer.validated_data
+        serializer.instance = services.group_create(
+            who=self.who(data["workshop"]),
+            workshop=data["workshop"],
+            name=data["name"],
+            blueprint=data.get("blueprint"),
+        )
+
+    def perform_update(self, serializer: GroupSerializer) -> None:
+        group = serializer.instance
+        serializer.instance = services.group_update(
+            who=self.who(group.workshop), group=group, changes=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Group) -> None:
+        services.group_delete(who=self.who(instance.workshop), group=instance)
 
 
 class ParticipantSerializer(ScopedSerializer):
@@ -386,14 +364,6 @@ class ParticipantSerializer(ScopedSerializer):
         model = Participant
         fields = ["id", "workshop", "name", "group", "user", "guest", "votes_used", "joined_at"]
         read_only_fields = ["user", "votes_used", "joined_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        workshop = attrs.get("workshop") or self.instance.workshop
-        group = attrs.get("group")
-        if group is not None and group.workshop_id != workshop.pk:
-            raise serializers.ValidationError({"group": [_("No such group in this workshop.")]})
-        return attrs
 
 
 class ParticipantViewSet(ScopedViewSet):
@@ -407,11 +377,12 @@ class ParticipantViewSet(ScopedViewSet):
     def perform_create(self, serializer: ParticipantSerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")
         data = serializer.validated_data
-        participant = services.participant_join(workshop=data["workshop"], name=data["name"])
-        if data.get("group") is not None:
-            who = who_of(self.request, participant.workshop)
-            services.participant_update(who=who, participant=participant, group=data["group"])
-        serializer.instance = participant
+        serializer.instance = services.participant_add(
+            who=who_of(self.request, data["workshop"]),
+            workshop=data["workshop"],
+            name=data["name"],
+            group=data.get("group"),
+        )
 
     def perform_update(self, serializer: ParticipantSerializer) -> None:
         participant = serializer.instance
@@ -522,7 +493,16 @@ class ClusterViewSet(WorkshopPartViewSet):
 
     queryset = Cluster.objects.all()
     serializer_class = ClusterSerializer
-    event_name = "cluster"
+
+    def perform_update(self, serializer: ClusterSerializer) -> None:
+        cluster = serializer.instance
+        name = serializer.validated_data.get("name", cluster.name)
+        serializer.instance = services.cluster_update(
+            who=self.who(cluster.workshop), cluster=cluster, name=name
+        )
+
+    def perform_destroy(self, instance: Cluster) -> None:
+        services.cluster_delete(who=self.who(instance.workshop), cluster=instance)
 
     def perform_create(self, serializer: ClusterSerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")
@@ -562,9 +542,7 @@ class VoteViewSet(ScopedViewSet):
         serializer.instance = services.vote_cast(who=who_of(self.request, note.workshop), note=note)
 
     def perform_destroy(self, instance: Vote) -> None:
-        if instance.participant.user_id != self.request.user.pk:
-            raise exceptions.PermissionDenied(_("Only the voter takes a vote back."))
-        services.vote_retract(who=who_of(self.request, instance.workshop), note=instance.note)
+        services.vote_delete(who=who_of(self.request, instance.workshop), vote=instance)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.perform_destroy(self.get_object())
@@ -605,30 +583,6 @@ class OutputSerializer(ScopedSerializer):
         read_only_fields = ["votes", "created_at"]
         extra_kwargs = {"title": {"required": False}}
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        workshop = attrs.get("workshop") or self.instance.workshop
-        for name in ("note", "cluster"):
-            part = attrs.get(name)
-            if part is not None and part.workshop_id != workshop.pk:
-                raise serializers.ValidationError({name: [_("Not part of this workshop.")]})
-        step = attrs.get("step")
-        if step is not None and step.blueprint.workspace_id != workshop.workspace_id:
-            raise serializers.ValidationError({"step": [_("Not a step of this workspace.")]})
-        category = attrs.get("category")
-        if category is not None and category.workspace_id != workshop.workspace_id:
-            raise serializers.ValidationError(
-                {"category": [_("Not a category of this workspace.")]}
-            )
-        persona = attrs.get("persona")
-        if persona is not None and persona.workspace_id != workshop.workspace_id:
-            raise serializers.ValidationError({"persona": [_("Not a persona of this workspace.")]})
-        if self.instance is None and not (
-            attrs.get("title") or attrs.get("note") or attrs.get("cluster")
-        ):
-            raise serializers.ValidationError({"title": [_("Give a title, a note or a cluster.")]})
-        return attrs
-
     def get_persona_name(self, output: Output) -> str:
         return output.persona.name if output.persona_id else ""
 
@@ -639,7 +593,6 @@ class OutputViewSet(WorkshopPartViewSet):
 
     queryset = Output.objects.all()
     serializer_class = OutputSerializer
-    event_name = "output"
 
     def base_queryset(self):  # type: ignore[no-untyped-def]
         return Output.objects.select_related("persona")
@@ -658,3 +611,12 @@ class OutputViewSet(WorkshopPartViewSet):
             persona=data.get("persona"),
             title=data.get("title", ""),
         )
+
+    def perform_update(self, serializer: OutputSerializer) -> None:
+        output = serializer.instance
+        serializer.instance = services.output_update(
+            who=self.who(output.workshop), output=output, changes=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Output) -> None:
+        services.output_delete(who=self.who(instance.workshop), output=instance)

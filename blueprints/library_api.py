@@ -13,7 +13,12 @@ from django.urls import re_path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +30,7 @@ from blueprints.interchange_api import ImportTargetSerializer
 from blueprints.models import Blueprint, BlueprintTemplate
 from frontstage import errors
 from frontstage.api import IdField, query_id
+from frontstage.schema import ErrorSerializer
 from workspaces import access
 from workspaces.scoping import scope_to_user
 
@@ -72,6 +78,10 @@ class TemplateListSerializer(serializers.Serializer):
     results = TemplateSerializer(many=True)
 
 
+class FilterErrorsSerializer(serializers.Serializer):
+    workspace = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 class SaveSerializer(serializers.Serializer):
     blueprint = IdField(queryset=Blueprint.objects.all(), help_text="The blueprint to keep.")
     name = serializers.CharField(max_length=BlueprintTemplate._meta.get_field("name").max_length)
@@ -109,7 +119,10 @@ class TemplatesView(APIView):
                 "workspace", int, OpenApiParameter.QUERY, description="Saved ones of this only."
             )
         ],
-        responses=TemplateListSerializer,
+        responses={
+            200: TemplateListSerializer,
+            400: OpenApiResponse(FilterErrorsSerializer, description="`workspace` is no id."),
+        },
     )
     def get(self, request: Request) -> Response:
         found = library.templates_for(
@@ -172,7 +185,10 @@ class FromTemplateView(APIView):
         description="Participants make them for their own teams, facilitators for any. "
         "Actors and channels of the template are matched by name in the workspace or created.",
         request=FromTemplateSerializer,
-        responses={201: BlueprintSerializer},
+        responses={
+            201: BlueprintSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No such template for you."),
+        },
     )
     def post(self, request: Request) -> Response:
         incoming = FromTemplateSerializer(data=request.data, context={"request": request})

@@ -781,16 +781,38 @@ def note_delete(*, who: Who, note: Note) -> None:
     )
 
 
+def _voter_locked(who: Who, workshop: Workshop, *, join: bool) -> Participant | None:
+    """The voter's participant row, locked until the transaction ends.
+
+    Every cast and retract of one person queues on this lock, so the dots they hold and their
+    `votes_used` change together, never interleaved (12 retracts at once used to take the same
+    dot 12 times over).
+    """
+    participant = who.participant
+    if participant is None and who.user is not None and who.user.is_authenticated:
+        participant = (
+            participant_for_user(workshop, who.user)
+            if join
+            else workshop.participants.filter(user=who.user).first()
+        )
+    if participant is None:
+        return None
+    return (
+        Participant.objects.select_for_update()
+        .select_related("workshop")
+        .filter(pk=participant.pk)
+        .first()
+    )
+
+
 @transaction.atomic
 def vote_cast(*, who: Who, note: Note) -> Vote:
     """Put one of the person's dots on `note`; the budget holds even under concurrent votes.
 
-    The spend is one conditional UPDATE (`votes_used < budget`): concurrent voters queue on
-    the participant's row, and the database, not a read-then-write in Python, says no.
+    The voter's row is locked first (`_voter_locked`); the spend is then one conditional
+    UPDATE (`votes_used < budget`), so the database, not a read-then-write in Python, says no.
     """
-    participant = who.participant
-    if participant is None and who.user is not None and who.user.is_authenticated:
-        participant = participant_for_user(note.workshop, who.user)
+    participant = _voter_locked(who, note.workshop, join=True)
     vote = Vote(workshop_id=note.workshop_id, note=note, participant=participant)
     if participant is None or not access.can_contribute(participant, vote, "create"):
         raise errors.Forbidden(LOCKED if note.workshop.locked else _("Join the workshop to vote."))
@@ -815,17 +837,20 @@ def vote_cast(*, who: Who, note: Note) -> Vote:
 
 @transaction.atomic
 def vote_retract(*, who: Who, note: Note) -> None:
-    participant = who.participant
-    if participant is None and who.user is not None and who.user.is_authenticated:
-        participant = note.workshop.participants.filter(user=who.user).first()
+    """Take back one of the person's dots on `note`; the counts move only if a dot went."""
+    participant = _voter_locked(who, note.workshop, join=False)
     vote = note.dots.filter(participant=participant).order_by("-id").first()
-    if vote is None:
+    if participant is None or vote is None:
         raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
     if not access.can_contribute(participant, vote, "delete"):
         raise errors.Forbidden(LOCKED)
-    vote.delete()
-    Participant.objects.filter(pk=participant.pk).update(votes_used=F("votes_used") - 1)
-    Note.objects.filter(pk=note.pk).update(votes=F("votes") - 1)
+    removed, _ignored = Vote.objects.filter(pk=vote.pk).delete()
+    if not removed:  # taken back by a request that held the lock before: nothing to count
+        raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
+    Participant.objects.filter(pk=participant.pk, votes_used__gt=0).update(
+        votes_used=F("votes_used") - 1
+    )
+    Note.objects.filter(pk=note.pk, votes__gt=0).update(votes=F("votes") - 1)
     note.refresh_from_db(fields=["votes"])
     event_record(
         workshop_id=note.workshop_id,

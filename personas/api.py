@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from blueprints.diagram_api import ErrorsAsJson
+from blueprints.models import Channel
 from frontstage import errors
 from frontstage.api import ID_PATTERN, MAX_ID, IdField, query_id
 from frontstage.schema import ErrorSerializer
@@ -62,6 +63,7 @@ NOT_A_PICTURE = _("The picture must be a PNG, JPEG, GIF or WebP image.")
 PICTURE_MAX_BYTES = 2 * 1024 * 1024
 PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 SCRIPT_MAX = 5000
+MAX_ERRORS_SHOWN = 1000
 
 
 # --- taxonomy ------------------------------------------------------------------------------
@@ -132,7 +134,8 @@ class ImportErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField(
         allow_null=True, help_text="The line in the file (the header is line 1); null: the run."
     )
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="Why, in the reader's language.")
+    raw = serializers.CharField(allow_blank=True, help_text="The row as the file had it.")
 
 
 class ContactImportSerializer(ScopedSerializer):
@@ -154,8 +157,14 @@ class ContactImportSerializer(ScopedSerializer):
     encoding = serializers.ChoiceField(
         choices=list(tabular.ENCODINGS), required=False, help_text="Detected; set it to read again."
     )
-    errors = ImportErrorSerializer(
-        many=True, read_only=True, help_text="Rows not imported (the first 1,000)."
+    errors = serializers.SerializerMethodField(
+        help_text="Rows not imported: the first 1,000 (`errors_total` says how many; "
+        "`errors.csv` lists them all)."
+    )
+    unrecognised = serializers.JSONField(
+        read_only=True,
+        help_text="gender, age, birth_date → {value as written: rows}: demographic values the "
+        "app did not recognise, kept as written (the contacts are imported).",
     )
 
     class Meta:
@@ -163,12 +172,16 @@ class ContactImportSerializer(ScopedSerializer):
         fields = [
             "id", "workspace", "file_name", "format", "encoding", "delimiter", "columns",
             "preview", "mapping", "status", "progress", "rows_total", "rows_imported",
-            "errors", "errors_total", "created_at", "started_at", "finished_at",
+            "errors", "errors_total", "unrecognised", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = [
             "workspace", "file_name", "format", "status", "progress", "rows_total",
             "rows_imported", "errors_total", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
+
+    @extend_schema_field(ImportErrorSerializer(many=True))
+    def get_errors(self, contact_import: ContactImport) -> list[dict[str, Any]]:
+        return services.import_errors(contact_import, limit=MAX_ERRORS_SHOWN)
 
     def validate_mapping(self, value: dict[str, Any]) -> dict[str, str]:
         columns = self.instance.columns if self.instance is not None else []
@@ -360,6 +373,33 @@ class SegmentationSerializer(ScopedSerializer):
         required=False,
         help_text="Let gender and age form the segments too (by default they only describe).",
     )
+    imports = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        write_only=True,
+        queryset=ContactImport.objects.all(),
+        help_text="Only these (finished) imports' contacts; empty: every import.",
+    )
+    date_from = serializers.DateField(required=False, write_only=True)
+    date_to = serializers.DateField(required=False, write_only=True)
+    channels = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        write_only=True,
+        queryset=Channel.objects.all(),
+        help_text="Only contacts on these channels.",
+    )
+    exclude_demo = serializers.BooleanField(
+        required=False, write_only=True, help_text="Leave out contacts no import brought."
+    )
+    scope = serializers.JSONField(
+        read_only=True,
+        help_text="What the run covers: imports, date_from, date_to, channels, "
+        "exclude_demo (absent: all).",
+    )
+    stale = serializers.BooleanField(
+        read_only=True, help_text="An import it covered was deleted since."
+    )
     chosen_k = serializers.IntegerField(source="k", read_only=True, allow_null=True)
     params = serializers.JSONField(read_only=True)
     metrics = serializers.JSONField(read_only=True)
@@ -372,7 +412,8 @@ class SegmentationSerializer(ScopedSerializer):
     class Meta:
         model = Segmentation
         fields = [
-            "id", "workspace", "contact_import", "k", "seed", "use_demographics", "status",
+            "id", "workspace", "contact_import", "k", "seed", "use_demographics", "imports",
+            "date_from", "date_to", "channels", "exclude_demo", "scope", "stale", "status",
             "progress", "error", "chosen_k", "params", "metrics", "candidates", "population",
             "segments", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
@@ -409,6 +450,15 @@ class SegmentationViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self.check_write(Segmentation(workspace=data["workspace"]), "create")
+        scope = services.segmentation_scope(
+            workspace=data["workspace"],
+            imports=data.get("imports", []),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            channels=data.get("channels", []),
+            exclude_demo=data.get("exclude_demo", False),
+            contact_import=data.get("contact_import"),
+        )
         run = services.segmentation_start(
             workspace=data["workspace"],
             user=request.user,
@@ -416,6 +466,7 @@ class SegmentationViewSet(ScopedViewSet):
             k=data.get("requested_k"),
             use_demographics=data.get("use_demographics", False),
             seed=data.get("seed"),
+            scope=scope,
         )
         run = self.base_queryset().get(pk=run.pk)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -518,8 +569,8 @@ class PersonaSerializer(ScopedSerializer):
     class Meta:
         model = Persona
         fields = [
-            "id", "workspace", "segment", "matched", "name", "initials", "picture", "quote",
-            "gender", "age", "residence", "birthplace", "needs", "habits", "desires",
+            "id", "workspace", "segment", "matched", "archived", "name", "initials", "picture",
+            "quote", "gender", "age", "residence", "birthplace", "needs", "habits", "desires",
             "frustrations", "preferred_channels", "blueprints", "steps", "evidence",
             "evidence_by_attribute", "edited_fields", "protocols", "version", "created_at",
             "updated_at",
@@ -610,7 +661,47 @@ class ProtocolViewSet(ScopedViewSet):
         services.protocol_delete(protocol=instance)
 
 
+class ImportErrorsView(views.APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = ErrorsAsJson
+
+    @extend_schema(
+        operation_id="v1_contact_imports_errors",
+        summary="Every row an import rejected, as CSV",
+        description="`line,problem,row`: each rejected row with its line in the file, why (in "
+        "the reader's language) and its content.",
+        parameters=[
+            OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH, description="The import.")
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            404: OpenApiResponse(ErrorSerializer, description="No such import."),
+        },
+    )
+    def get(self, request: Request, pk: str) -> StreamingHttpResponse:
+        contact_import = ContactImport.objects.filter(pk=int(pk)).first()
+        if contact_import is None or not access.can_read(request.user, contact_import):
+            raise errors.NotFound()
+        return import_errors_response(contact_import)
+
+
+def import_errors_response(contact_import: ContactImport) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        (piece.encode("utf-8") for piece in services.import_errors_csv(contact_import)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="import-{contact_import.pk}-errors.csv"'
+    )
+    return response
+
+
 urlpatterns += [
+    re_path(
+        rf"^contact-imports/(?P<pk>{ID_PATTERN})/errors\.csv$",
+        ImportErrorsView.as_view(),
+        name="contact-import-errors",
+    ),
     re_path(
         rf"^segmentations/(?P<pk>{ID_PATTERN})/assignments\.csv$",
         AssignmentsView.as_view(),

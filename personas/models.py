@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from workspaces.models import Workspace
+from workspaces.models import VisibleQuerySet, Workspace
 
 NAME_MAX = 120
 TEXT_MAX = 120
@@ -37,6 +37,8 @@ class ContactReason(models.Model):
     source = models.CharField(max_length=10, choices=ReasonSource.choices, default="manual")
     aliases = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -99,10 +101,17 @@ class ContactImport(models.Model):
     rows_imported = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # the first MAX_STORED_ERRORS {line, message}
     errors_total = models.PositiveIntegerField(default=0)
+    # Field → {raw value: rows} of demographic values kept as they were (not recognised).
+    unrecognised = models.JSONField(default=dict, blank=True)
+    # Taxonomy nodes and channels this import added: deleting it removes those nobody else uses.
+    created_reasons = models.JSONField(default=list, blank=True)
+    created_channels = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -126,7 +135,7 @@ class Gender(models.TextChoices):
     UNKNOWN = "", _("Unknown")
 
 
-class ContactQuerySet(models.QuerySet["Contact"]):
+class ContactQuerySet(VisibleQuerySet):
     def visible(self) -> "ContactQuerySet":
         """Contacts of finished imports (and those made without one): a running or failed
         import's rows, committed batch by batch, never count."""
@@ -158,7 +167,12 @@ class Contact(models.Model):
     )
     channel_raw = models.CharField(max_length=TEXT_MAX, blank=True)
     gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    # The file's gender or age as written when it was not recognised ("No indica", "N/D"):
+    # kept for review and for a mapping chosen later, never a reason to drop the contact.
+    gender_raw = models.CharField(max_length=TEXT_MAX, blank=True)
     age = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_band = models.CharField(max_length=20, blank=True)  # "25-34", "65+" as the file had it
+    age_raw = models.CharField(max_length=TEXT_MAX, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     residence = models.CharField(max_length=TEXT_MAX, blank=True)
     birthplace = models.CharField(max_length=TEXT_MAX, blank=True)
@@ -210,10 +224,17 @@ class Segmentation(models.Model):
     population = models.JSONField(default=dict, blank=True)
     # `customer_id,segment` CSV, zlib-compressed (services.assignments_blob).
     assignments = models.BinaryField(default=b"", blank=True)
+    # What the run covers: {"imports": [ids], "date_from", "date_to": "YYYY-MM-DD",
+    # "channels": [ids], "exclude_demo": bool}; empty: every visible contact.
+    scope = models.JSONField(default=dict, blank=True)
+    # An import it covered was deleted since: its segments describe contacts that are gone.
+    stale = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -278,6 +299,9 @@ class Persona(models.Model):
     matched = models.BooleanField(
         default=True, help_text="Found again by the workspace's latest segmentation."
     )
+    archived = models.BooleanField(
+        default=False, help_text="Put aside: kept, but not listed with the working personas."
+    )
     name = models.CharField(max_length=NAME_MAX)
     picture = models.FileField(upload_to="personas/%Y/%m/", blank=True)
     quote = models.CharField(max_length=QUOTE_MAX, blank=True)
@@ -298,6 +322,8 @@ class Persona(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -338,25 +364,91 @@ class ServiceProtocol(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         ordering = ["persona", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(contact_reason__isnull=True, channel__isnull=False)
-                | Q(contact_reason__isnull=False, channel__isnull=True),
-                name="protocol_reason_or_channel",
+                condition=Q(contact_reason__isnull=False) | Q(channel__isnull=False),
+                name="protocol_reason_and_or_channel",
             ),
             models.UniqueConstraint(
                 fields=["persona", "contact_reason"],
-                condition=Q(contact_reason__isnull=False),
+                condition=Q(contact_reason__isnull=False, channel__isnull=True),
                 name="protocol_persona_reason_unique",
             ),
             models.UniqueConstraint(
                 fields=["persona", "channel"],
-                condition=Q(channel__isnull=False),
+                condition=Q(contact_reason__isnull=True, channel__isnull=False),
                 name="protocol_persona_channel_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["persona", "contact_reason", "channel"],
+                condition=Q(contact_reason__isnull=False, channel__isnull=False),
+                name="protocol_persona_reason_channel_unique",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.persona} × {self.contact_reason or self.channel}"
+        return " × ".join(
+            str(part) for part in (self.persona, self.contact_reason, self.channel) if part
+        )
+
+
+class ImportRowError(models.Model):
+    """A row an import did not take: its line in the file, why, and what it held.
+
+    Every one is kept (no cap): the page shows the first ones and the total, the CSV all.
+    `message` is the message's English text with `{placeholders}` and `params` their values,
+    so each reader gets it in their own language.
+    """
+
+    contact_import = models.ForeignKey(
+        ContactImport, on_delete=models.CASCADE, related_name="row_errors"
+    )
+    line = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    raw = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contact_import", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_import_id}:{self.line}"
+
+
+class ChannelEntry(models.Model):
+    """A channel as the contact data knows it: the other names (aliases) files use for it,
+    and whether a person reviewed it. Channels without an entry were named by hand."""
+
+    channel = models.OneToOneField(
+        "blueprints.Channel", on_delete=models.CASCADE, related_name="entry"
+    )
+    aliases = models.JSONField(default=list, blank=True)
+    reviewed = models.BooleanField(default=True)
+    source = models.CharField(max_length=10, choices=ReasonSource.choices, default="manual")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}"
+
+
+class ValueMapping(models.Model):
+    """A demographic value of a file mapped by a person ("No indica" → unknown): applied to
+    the contacts that have it, and to the next imports."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="value_mappings"
+    )
+    field = models.CharField(max_length=20)
+    raw = models.CharField(max_length=TEXT_MAX)
+    value = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("workspace", "field", Lower("raw"), name="value_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.raw} → {self.value}"

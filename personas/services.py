@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, ProtectedError, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Channel
@@ -25,17 +26,19 @@ from frontstage.spreadsheets import safe_cell
 from personas import demo_data, tabular
 from personas.models import (
     DRAFT_FIELDS,
-    MAX_STORED_ERRORS,
     TEXT_MAX,
+    ChannelEntry,
     Contact,
     ContactImport,
     ContactReason,
+    ImportRowError,
     ImportStatus,
     Persona,
     ReasonSource,
     Segment,
     Segmentation,
     ServiceProtocol,
+    ValueMapping,
 )
 from workspaces.models import Workspace
 
@@ -55,14 +58,38 @@ ALREADY_RUNNING = _("This import is running.")
 ALREADY_DONE = _("This import is done; upload the file again to import it once more.")
 NOT_WHILE_RUNNING = _("This import is running; wait until it is done or failed.")
 MAPPING_MISSING = _("Map a column to {fields} before starting.")
-EMPTY_CUSTOMER = _("The customer id ({column}) is empty.")
-LONG_CUSTOMER = _("The customer id ({column}) is longer than 100 characters.")
-EMPTY_DATE = _("The contact date ({column}) is empty.")
-BAD_DATE = _("“{value}” ({column}) is not a date: use day/month/year or year-month-day.")
-BAD_AGE = _("“{value}” ({column}) is not an age (a whole number from 0 to 120).")
-BAD_GENDER = _("“{value}” ({column}) is not a gender: female, male, other or empty.")
-SUBCATEGORY_ALONE = _("The subcategory “{value}” has no category, and no category has it.")
-IMPORT_CRASHED = _("The import stopped ({error}); nothing of it was kept. Start it again.")
+# What a rejected row says. Stored as written here with its values, and translated when a
+# person reads it (an import runs in a worker, in no one's language).
+EMPTY_CUSTOMER = gettext_noop("The customer id ({column}) is empty.")
+LONG_CUSTOMER = gettext_noop("The customer id ({column}) is longer than 100 characters.")
+EMPTY_DATE = gettext_noop("The contact date ({column}) is empty.")
+BAD_DATE = gettext_noop("“{value}” ({column}) is not a date: use day/month/year or year-month-day.")
+EMPTY_REASON = gettext_noop("The contact reason ({column}) is empty.")
+SUBCATEGORY_ALONE = gettext_noop(
+    "The subcategory “{value}” has no category, and no category has it."
+)
+ROW_SHORT = gettext_noop(
+    "This row has {found} values where the header has {expected}: "
+    "a value or a delimiter is missing."
+)
+ROW_LONG = gettext_noop(
+    "This row has {found} values where the header has {expected}: "
+    "a value probably holds the delimiter without quotes."
+)
+ROW_UNREADABLE = gettext_noop("This row could not be read: {error}.")
+HEADER_ONLY = gettext_noop("The file has only its header line: there are no contacts in it.")
+IMPORT_CRASHED = gettext_noop(
+    "The import stopped ({error}); nothing of it was kept. Start it again."
+)
+ERRORS_SHOWN = 50  # rejected rows a page lists; the CSV has them all
+
+
+def row_error_text(message: str, params: dict[str, Any]) -> str:
+    """A stored row problem in the reader's language."""
+    try:
+        return gettext(message).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return message
 
 
 def key_of(name: str) -> str:
@@ -225,6 +252,9 @@ def demo_contacts_seed(*, workspace: Workspace, customers: int = demo_data.DEMO_
                 None,
                 contact.residence,
                 contact.birthplace,
+                "",
+                "",
+                "",
             )
         )
     insert_contacts(rows)
@@ -350,7 +380,7 @@ class Taxonomy:
         return self.seen[pair]
 
     def resolve(self, category: str, subcategory: str) -> tuple[int | None, int | None]:
-        """Ids of (category, subcategory) for raw names; raises ValueError if impossible."""
+        """Ids of (category, subcategory) for raw names; raises RowProblem if impossible."""
         category_id = None
         if category:
             key = key_of(category)
@@ -363,7 +393,7 @@ class Taxonomy:
         if category_id is None:
             homes = self.parents_by_sub.get(key, set())
             if len(homes) != 1:
-                raise ValueError(SUBCATEGORY_ALONE.format(value=subcategory))
+                raise RowProblem(SUBCATEGORY_ALONE, value=subcategory)
             return next(iter(homes))
         subcategory_id = self.subcategories.get((category_id, key))
         if subcategory_id is None:
@@ -403,6 +433,8 @@ class Taxonomy:
 
 # --- channels ------------------------------------------------------------------------------
 
+# Words that say what kind of channel a new one is (its icon, its group in the book); they
+# never decide which channel a value files under: "Chat" is not "WhatsApp".
 CHANNEL_WORDS = {
     "phone": ["phone", "telephone", "call", "hotline", "llamada", "telefono", "telefonata",
               "telefone", "ligacao", "tel", "call center", "call centre"],
@@ -417,28 +449,202 @@ CHANNEL_WORDS = {
 _CHANNEL_KIND = {
     tabular.normalized(word): kind for kind, words in CHANNEL_WORDS.items() for word in words
 }
+CHANNEL_LANGUAGES = ("es", "it", "pt-br")
+
+
+def channel_keys(name: str) -> set[str]:
+    """The keys a channel's name files values under: itself and its translations in the
+    app's languages, case and accents aside."""
+    keys = {tabular.normalized(name)}
+    for language in CHANNEL_LANGUAGES:
+        with translation.override(language):
+            keys.add(tabular.normalized(gettext(name)))
+    return keys - {""}
+
+
+def channel_kind_of(name: str) -> str:
+    key = tabular.normalized(name)
+    return _CHANNEL_KIND.get(key) or next(
+        (kind for word, kind in _CHANNEL_KIND.items() if len(word) > 3 and word in key.split()),
+        "other",
+    )
 
 
 class Channels:
-    """Raw channel text → a workspace channel, by name or by the kind the word names."""
+    """Raw channel text → a workspace channel whose name or alias it is (in any of the
+    app's languages, case and accents aside). Any other value becomes a channel of its own,
+    unreviewed, for a person to rename, merge or keep (the channels page)."""
 
     def __init__(self, workspace_id: int) -> None:
-        self.by_name: dict[str, int | None] = {}
-        self.by_kind: dict[str, int] = {}
-        for pk, name, kind in (
-            Channel.objects.filter(workspace_id=workspace_id)
-            .order_by("id")
-            .values_list("pk", "name", "kind")
-        ):
-            self.by_name.setdefault(key_of(name), pk)
-            self.by_kind.setdefault(kind, pk)
+        self.workspace_id = workspace_id
+        self.by_key: dict[str, int] = {}
+        self.seen: dict[str, int | None] = {}
+        self.created: list[int] = []
+        rows = Channel.objects.filter(workspace_id=workspace_id).order_by("id")
+        entries = dict(
+            ChannelEntry.objects.filter(channel__workspace_id=workspace_id).values_list(
+                "channel_id", "aliases"
+            )
+        )
+        for pk, name in rows.values_list("pk", "name"):
+            for key in channel_keys(name):
+                self.by_key.setdefault(key, pk)
+        for pk, aliases in entries.items():
+            for alias in aliases:
+                self.by_key.setdefault(tabular.normalized(alias), pk)
 
     def resolve(self, raw: str) -> int | None:
-        key = key_of(raw)
-        if key not in self.by_name:
-            kind = _CHANNEL_KIND.get(tabular.normalized(raw))
-            self.by_name[key] = self.by_kind.get(kind) if kind else None
-        return self.by_name[key]
+        if raw not in self.seen:
+            key = tabular.normalized(raw)
+            if not key:
+                self.seen[raw] = None
+            else:
+                if key not in self.by_key:
+                    self.by_key[key] = self._add(raw)
+                self.seen[raw] = self.by_key[key]
+        return self.seen[raw]
+
+    def _add(self, name: str) -> int:
+        name = name[:NAME_MAX]
+        try:
+            with transaction.atomic():
+                channel = Channel.objects.create(
+                    workspace_id=self.workspace_id, name=name, kind=channel_kind_of(name)
+                )
+                ChannelEntry.objects.create(
+                    channel=channel, reviewed=False, source=ReasonSource.IMPORT
+                )
+        except IntegrityError:
+            return (
+                Channel.objects.filter(workspace_id=self.workspace_id, name=name)
+                .values_list("pk", flat=True)
+                .get()
+            )
+        self.created.append(channel.pk)
+        return channel.pk
+
+    def remove_created(self) -> None:
+        Channel.objects.filter(pk__in=self.created).delete()
+
+
+CHANNEL_NAME_TAKEN = _("There is already a channel with this name.")
+CHANNEL_NAME_MISSING = _("Give the channel a name.")
+CHANNEL_MERGE_ITSELF = _("Choose another channel to merge into.")
+
+
+def channel_entry(channel: Channel) -> ChannelEntry:
+    entry, _created = ChannelEntry.objects.get_or_create(channel=channel)
+    return entry
+
+
+@transaction.atomic
+def channel_rename(*, channel: Channel, name: str) -> Channel:
+    """A new name for a channel (reviewed by whoever chose it); the old name stays an alias,
+    so files that still say it file here."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise errors.Invalid({"name": [CHANNEL_NAME_MISSING]})
+    if len(name) > NAME_MAX:
+        raise errors.Invalid({"name": [_("At most 120 characters.")]})
+    others = Channel.objects.filter(workspace_id=channel.workspace_id).exclude(pk=channel.pk)
+    if any(key_of(other) == key_of(name) for other in others.values_list("name", flat=True)):
+        raise errors.Invalid({"name": [CHANNEL_NAME_TAKEN]})
+    entry = channel_entry(channel)
+    if key_of(channel.name) != key_of(name):
+        entry.aliases = alias_union(entry.aliases, [channel.name], keep=name)
+    entry.reviewed = True
+    entry.save(update_fields=["aliases", "reviewed"])
+    channel.name = name
+    channel.save(update_fields=["name"])
+    return channel
+
+
+def channel_review(*, channel: Channel) -> Channel:
+    """Keep a channel an import added, as it is."""
+    entry = channel_entry(channel)
+    entry.reviewed = True
+    entry.save(update_fields=["reviewed"])
+    return channel
+
+
+def alias_union(aliases: list[str], more: list[str], keep: str) -> list[str]:
+    known = {key_of(keep)} | {key_of(alias) for alias in aliases}
+    result = list(aliases)
+    for name in more:
+        if key_of(name) not in known:
+            result.append(name)
+            known.add(key_of(name))
+    return result
+
+
+@transaction.atomic
+def channel_merge(*, source: Channel, into: Channel, actor: Any = None) -> Channel:
+    """Everything filed under `source` goes to `into` — contacts, protocols, preferred
+    channels of personas, steps of blueprints — and `source`'s names become aliases of
+    `into`, so the next import files them there."""
+    from blueprints import services as blueprint_services
+
+    if source.pk == into.pk:
+        raise errors.Invalid({"into": [CHANNEL_MERGE_ITSELF]})
+    if source.workspace_id != into.workspace_id:
+        raise errors.Invalid({"into": [NOT_IN_WORKSPACE]})
+    Contact.objects.filter(workspace_id=source.workspace_id, channel=source).update(channel=into)
+    taken = ServiceProtocol.objects.filter(channel=into).values_list(
+        "persona_id", "contact_reason_id"
+    )
+    taken_pairs = set(taken)
+    for protocol in ServiceProtocol.objects.filter(channel=source):
+        if (protocol.persona_id, protocol.contact_reason_id) in taken_pairs:
+            protocol.delete()  # the persona has one there already: that one stays
+        else:
+            ServiceProtocol.objects.filter(pk=protocol.pk).update(channel=into)
+    ServiceProtocol.objects.filter(preferred_channel=source).update(preferred_channel=into)
+    through = Persona.preferred_channels.through
+    holders = through.objects.filter(channel=source).values_list("persona_id", flat=True)
+    for persona in Persona.objects.filter(pk__in=list(holders)):
+        persona.preferred_channels.add(into)
+    from blueprints.models import Step
+
+    for step in Step.objects.filter(channel=source).select_related("blueprint"):
+        blueprint_services.step_update(
+            step=step, changes={"channel": into}, version=None, actor=actor
+        )
+    entry, merged = channel_entry(into), ChannelEntry.objects.filter(channel=source).first()
+    entry.aliases = alias_union(
+        entry.aliases, [source.name, *(merged.aliases if merged else [])], keep=into.name
+    )
+    entry.save(update_fields=["aliases"])
+    source.delete()
+    return into
+
+
+def channels_overview(*, workspace: Workspace) -> list[dict[str, Any]]:
+    """Every channel with its aliases, whether reviewed, and how many contacts use it;
+    unreviewed first."""
+    counts = dict(
+        Contact.objects.visible()
+        .filter(workspace=workspace)
+        .exclude(channel=None)
+        .values("channel")
+        .annotate(count=Count("pk"))
+        .values_list("channel", "count")
+    )
+    entries = {
+        entry.channel_id: entry
+        for entry in ChannelEntry.objects.filter(channel__workspace=workspace)
+    }
+    rows = []
+    for channel in Channel.objects.filter(workspace=workspace).order_by("name", "id"):
+        entry = entries.get(channel.pk)
+        rows.append(
+            {
+                "channel": channel,
+                "aliases": entry.aliases if entry else [],
+                "reviewed": entry.reviewed if entry else True,
+                "contacts": counts.get(channel.pk, 0),
+            }
+        )
+    return sorted(rows, key=lambda row: row["reviewed"])
 
 
 # --- imports -------------------------------------------------------------------------------
@@ -522,6 +728,7 @@ def contact_import_start(*, contact_import: ContactImport) -> None:
             raise errors.Invalid({"mapping": [MAPPING_MISSING.format(fields=", ".join(missing))]})
         # Leftovers of a run that stopped (its process died) go before the new run.
         Contact.objects.filter(contact_import=current).delete()
+        ImportRowError.objects.filter(contact_import=current).delete()
         now = timezone.now()
         ContactImport.objects.filter(pk=current.pk).update(
             status=ImportStatus.RUNNING,
@@ -530,6 +737,7 @@ def contact_import_start(*, contact_import: ContactImport) -> None:
             rows_imported=0,
             errors=[],
             errors_total=0,
+            unrecognised={},
             started_at=now,
             heartbeat_at=now,
             finished_at=None,
@@ -538,13 +746,17 @@ def contact_import_start(*, contact_import: ContactImport) -> None:
 
 
 class RowProblem(ValueError):
-    pass
+    """Why a row is not a contact: an untranslated message and its values."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
 
 
 CONTACT_COLUMNS = (
     "workspace_id", "contact_import_id", "customer_id", "contact_date", "category_id",
     "subcategory_id", "channel_id", "channel_raw", "gender", "age", "birth_date", "residence",
-    "birthplace",
+    "birthplace", "gender_raw", "age_band", "age_raw",
 )  # fmt: skip
 
 
@@ -568,58 +780,96 @@ def insert_contacts(rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
+DEMOGRAPHIC_FIELDS = ("gender", "age", "birth_date")
+
+
+def value_mappings(workspace_id: int) -> dict[str, dict[str, str]]:
+    """Field → {normalized raw value: the value a person chose for it}."""
+    found: dict[str, dict[str, str]] = {}
+    rows = ValueMapping.objects.filter(workspace_id=workspace_id)
+    for field, raw, value in rows.values_list("field", "raw", "value"):
+        found.setdefault(field, {})[tabular.normalized(raw)] = value
+    return found
+
+
 def contact_builder(
-    contact_import: ContactImport, taxonomy: Taxonomy, channels: Channels
+    contact_import: ContactImport,
+    taxonomy: Taxonomy,
+    channels: Channels,
+    unrecognised: dict[str, dict[str, int]] | None = None,
 ) -> Callable[[list[Any]], tuple]:
     """A function turning one row's values into a row of CONTACT_COLUMNS (or raising
-    RowProblem)."""
+    RowProblem).
+
+    Only what makes a contact can reject a row: its customer, its date and (when a column
+    holds it) its reason. A demographic value the app does not recognise is kept as written
+    and counted in `unrecognised` (field → value → rows), never a reason to lose the contact.
+    """
     as_date = connection.ops.adapt_datefield_value
     index = {name: contact_import.columns.index(column) for name, column in
              contact_import.mapping.items() if column in contact_import.columns}  # fmt: skip
     column = {name: contact_import.columns[position] for name, position in index.items()}
     workspace_id, import_id = contact_import.workspace_id, contact_import.pk
     width = len(contact_import.columns)
+    mapped = value_mappings(workspace_id)
+    mapped_gender, mapped_age = mapped.get("gender", {}), mapped.get("age", {})
+    unrecognised = {} if unrecognised is None else unrecognised
+    padded = contact_import.format == "xlsx"  # a sheet's row ends at its last filled cell
 
-    def build(values: list[Any]) -> Contact:
-        if len(values) < width:
-            values = values + [""] * (width - len(values))
+    def not_recognised(field: str, raw: Any) -> str:
+        text = tabular.clean_name(raw, TEXT_MAX)
+        counts = unrecognised.setdefault(field, {})
+        counts[text] = counts.get(text, 0) + 1
+        return text
+
+    def build(values: list[Any]) -> tuple:
+        if len(values) != width:
+            if len(values) < width and not padded:
+                raise RowProblem(ROW_SHORT, found=len(values), expected=width)
+            if len(values) > width and any(tabular.cell_text(v) for v in values[width:]):
+                raise RowProblem(ROW_LONG, found=len(values), expected=width)
+            values = (values + [""] * width)[:width]
         get = {name: values[position] for name, position in index.items()}.get
         customer = tabular.cell_text(get("customer_id"))
         if not customer:
-            raise RowProblem(EMPTY_CUSTOMER.format(column=column["customer_id"]))
+            raise RowProblem(EMPTY_CUSTOMER, column=column["customer_id"])
         if len(customer) > 100:
-            raise RowProblem(LONG_CUSTOMER.format(column=column["customer_id"]))
+            raise RowProblem(LONG_CUSTOMER, column=column["customer_id"])
         raw_date = get("contact_date")
         if tabular.cell_text(raw_date) == "":
-            raise RowProblem(EMPTY_DATE.format(column=column["contact_date"]))
+            raise RowProblem(EMPTY_DATE, column=column["contact_date"])
         contact_date = tabular.parse_date(raw_date)
         if contact_date is None:
-            raise RowProblem(BAD_DATE.format(value=short(raw_date), column=column["contact_date"]))
+            raise RowProblem(BAD_DATE, value=short(raw_date), column=column["contact_date"])
+        if (
+            "category" in index
+            and not tabular.cell_text(get("category"))
+            and not tabular.cell_text(get("subcategory"))
+        ):
+            raise RowProblem(EMPTY_REASON, column=column["category"])
         birth_date = None
         raw_birth = get("birth_date")
         if tabular.cell_text(raw_birth):
             birth_date = tabular.parse_date(raw_birth)
-            if birth_date is None:
-                raise RowProblem(
-                    BAD_DATE.format(value=short(raw_birth), column=column["birth_date"])
-                )
-        age = None
+            if birth_date is None and not tabular.is_not_said(raw_birth):
+                not_recognised("birth_date", raw_birth)
+        age, age_band, age_raw = None, "", ""
         raw_age = get("age")
         if tabular.cell_text(raw_age):
-            age = tabular.parse_age(raw_age)
-            if age is None:
-                raise RowProblem(BAD_AGE.format(value=short(raw_age), column=column["age"]))
-        elif birth_date is not None and birth_date <= contact_date:
+            chosen = mapped_age.get(tabular.normalized(tabular.cell_text(raw_age)))
+            age, age_band = tabular.parse_age_or_band(chosen if chosen is not None else raw_age)
+            if age is None and not age_band and not tabular.is_not_said(raw_age) and not chosen:
+                age_raw = not_recognised("age", raw_age)
+        if age is None and not age_band and birth_date is not None and birth_date <= contact_date:
             age = tabular.age_on(birth_date, contact_date)
-        gender = tabular.parse_gender(get("gender"))
+        raw_gender = get("gender")
+        gender_raw = ""
+        gender = tabular.parse_gender(raw_gender)
         if gender is None:
-            raise RowProblem(BAD_GENDER.format(value=short(get("gender")), column=column["gender"]))
-        try:
-            category_id, subcategory_id = taxonomy.resolve_cells(
-                get("category"), get("subcategory")
-            )
-        except ValueError as error:
-            raise RowProblem(str(error)) from error
+            gender = mapped_gender.get(tabular.normalized(tabular.cell_text(raw_gender)))
+        if gender is None:
+            gender, gender_raw = "", not_recognised("gender", raw_gender)
+        category_id, subcategory_id = taxonomy.resolve_cells(get("category"), get("subcategory"))
         channel_raw = tabular.clean_name(get("channel"), TEXT_MAX)
         return (
             workspace_id,
@@ -635,6 +885,9 @@ def contact_builder(
             as_date(birth_date),
             tabular.clean_name(get("residence"), TEXT_MAX),
             tabular.clean_name(get("birthplace"), TEXT_MAX),
+            gender_raw,
+            age_band,
+            age_raw,
         )
 
     return build
@@ -645,12 +898,17 @@ def short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def raw_row(values: list[Any], delimiter: str) -> str:
+    """A rejected row's content as the file had it (near enough), for the error list."""
+    return (delimiter or ";").join(tabular.cell_text(value) for value in values)[:2000]
+
+
 def contact_import_run(*, contact_import_id: int) -> None:
     """Import the rows: batches of BATCH_SIZE commit with the progress; bad rows are reported.
 
-    If anything fails, the contacts and taxonomy nodes this run added are removed and the
-    import is marked failed: nothing half-written stays. While it runs, its contacts are not
-    visible (`Contact.objects.visible()`).
+    If anything fails, the contacts, taxonomy nodes and channels this run added are removed
+    and the import is marked failed: nothing half-written stays. While it runs, its contacts
+    are not visible (`Contact.objects.visible()`).
     """
     contact_import = ContactImport.objects.filter(
         pk=contact_import_id, status=ImportStatus.RUNNING
@@ -663,8 +921,9 @@ def contact_import_run(*, contact_import_id: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
     taxonomy = Taxonomy(contact_import.workspace_id)
+    channels = Channels(contact_import.workspace_id)
     counts = {"rows_total": 0, "rows_imported": 0, "errors_total": 0}
-    errors: list[dict[str, Any]] = []
+    unrecognised: dict[str, dict[str, int]] = {}
     try:
         with contact_import.file.open("rb") as stream:
             reader = tabular.RowReader(
@@ -673,79 +932,180 @@ def contact_import_run(*, contact_import_id: int) -> None:
                 encoding=contact_import.encoding,
                 delimiter=contact_import.delimiter,
             )
-            _import_rows(contact_import, reader, taxonomy, counts, errors)
+            build = contact_builder(contact_import, taxonomy, channels, unrecognised)
+            _import_rows(contact_import, reader, build, counts, unrecognised)
     except Exception as error:
         logger.exception("Contact import %s failed", contact_import_id)
+        contact_import_fail(
+            contact_import_id, IMPORT_CRASHED, {"error": type(error).__name__}, counts
+        )
         Contact.objects.filter(contact_import_id=contact_import_id).delete()
         taxonomy.remove_created()
-        message = IMPORT_CRASHED.format(error=type(error).__name__)
-        ContactImport.objects.filter(pk=contact_import_id).update(
-            status=ImportStatus.FAILED,
-            rows_imported=0,
-            errors=[{"line": None, "message": message}, *errors][:MAX_STORED_ERRORS],
-            errors_total=counts["errors_total"] + 1,
-            finished_at=timezone.now(),
-        )
+        channels.remove_created()
+        return
+    if counts["rows_total"] == 0:
+        contact_import_fail(contact_import_id, HEADER_ONLY, {}, counts)
         return
     ContactImport.objects.filter(pk=contact_import_id).update(
         status=ImportStatus.DONE,
         progress=1.0,
-        errors=errors,
+        unrecognised=unrecognised,
+        created_reasons=taxonomy.created,
+        created_channels=channels.created,
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
         **counts,
     )
 
 
+def contact_import_fail(
+    contact_import_id: int, message: str, params: dict[str, Any], counts: dict[str, int]
+) -> None:
+    ImportRowError.objects.create(
+        contact_import_id=contact_import_id, line=None, message=message, params=params
+    )
+    ContactImport.objects.filter(pk=contact_import_id).update(
+        status=ImportStatus.FAILED,
+        rows_total=counts["rows_total"],
+        rows_imported=0,
+        errors_total=counts["errors_total"] + 1,
+        finished_at=timezone.now(),
+    )
+
+
 def _import_rows(
     contact_import: ContactImport,
     reader: tabular.RowReader,
-    taxonomy: Taxonomy,
+    build: Callable[[list[Any]], tuple],
     counts: dict[str, int],
-    errors: list[dict[str, Any]],
+    unrecognised: dict[str, dict[str, int]],
 ) -> None:
-    build = contact_builder(contact_import, taxonomy, Channels(contact_import.workspace_id))
     batch: list[tuple] = []
+    problems: list[ImportRowError] = []
+    delimiter = contact_import.delimiter
 
-    def report(line: int, message: str) -> None:
+    def report(line: int, problem: RowProblem, values: list[Any]) -> None:
         counts["errors_total"] += 1
-        if len(errors) < MAX_STORED_ERRORS:
-            errors.append({"line": line, "message": message})
+        problems.append(
+            ImportRowError(
+                contact_import_id=contact_import.pk,
+                line=line,
+                message=problem.message,
+                params=problem.params,
+                raw=raw_row(values, delimiter),
+            )
+        )
 
     def flush() -> None:
         with transaction.atomic():
             insert_contacts(batch)
+            ImportRowError.objects.bulk_create(problems, batch_size=1000)
             counts["rows_imported"] += len(batch)
             ContactImport.objects.filter(pk=contact_import.pk).update(
                 progress=min(reader.fraction, 0.99),
-                errors=errors,
+                unrecognised=unrecognised,
                 heartbeat_at=timezone.now(),
                 **counts,
             )
         batch.clear()
+        problems.clear()
 
     rows = iter(reader)
     next(rows, None)  # the header
     for line, values, problem in rows:
         counts["rows_total"] += 1
         if problem:
-            report(line, problem)
+            report(line, RowProblem(ROW_UNREADABLE, error=problem), values)
             continue
         try:
             batch.append(build(values))
         except RowProblem as error:
-            report(line, str(error))
+            report(line, error, values)
             continue
-        if len(batch) >= BATCH_SIZE:
+        if len(batch) >= BATCH_SIZE or len(problems) >= BATCH_SIZE:
             flush()
     flush()
 
 
+def import_errors(contact_import: ContactImport, limit: int | None = None) -> list[dict]:
+    """The rows an import rejected, in the reader's language: line, message, raw content."""
+    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by("line", "id")
+    if limit is not None:
+        rows = rows[:limit]
+    return [
+        {"line": line, "message": row_error_text(message, params), "raw": raw}
+        for line, message, params, raw in rows.values_list("line", "message", "params", "raw")
+    ]
+
+
+def import_errors_csv(contact_import: ContactImport) -> Iterator[str]:
+    """Every rejected row as CSV lines (line, message, raw content), in the reader's language."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([gettext("Line"), gettext("Problem"), gettext("Row as in the file")])
+    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by("line", "id")
+    values = rows.values_list("line", "message", "params", "raw")
+    for line, message, params, raw in values.iterator(chunk_size=2000):
+        writer.writerow(["" if line is None else line, row_error_text(message, params),
+                         safe_cell(raw)])  # fmt: skip
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def covers(scope: dict[str, Any], run_import: int | None, import_id: int) -> bool:
+    """Whether a run with this scope took contacts of the import."""
+    if run_import is not None:
+        return run_import == import_id
+    return not scope.get("imports") or import_id in scope["imports"]
+
+
+@transaction.atomic
 def contact_import_delete(*, contact_import: ContactImport) -> None:
+    """Delete an import and its contacts; the taxonomy nodes and channels it alone added go
+    too (those other contacts, protocols or steps use stay), and the segmentations that
+    covered it are marked stale."""
     if contact_import.status == ImportStatus.RUNNING and not is_stale(contact_import):
         raise errors.Conflict(NOT_WHILE_RUNNING)
+    workspace_id = contact_import.workspace_id
+    runs = Segmentation.objects.filter(workspace_id=workspace_id, stale=False)
+    stale = [
+        pk
+        for pk, run_import, scope in runs.values_list("pk", "contact_import_id", "scope")
+        if covers(scope, run_import, contact_import.pk)
+    ]
+    Segmentation.objects.filter(pk__in=stale).update(stale=True)
+    Contact.objects.filter(contact_import=contact_import).delete()
+    reasons, channels = contact_import.created_reasons, contact_import.created_channels
     contact_import.file.delete(save=False)
     contact_import.delete()
+    for pk in sorted(reasons, reverse=True):  # subcategories were added after their category
+        node = ContactReason.objects.filter(pk=pk, children__isnull=True).first()
+        if (
+            node is None
+            or Contact.objects.filter(
+                models.Q(category_id=pk) | models.Q(subcategory_id=pk)
+            ).exists()
+        ):
+            continue
+        node.delete()  # its protocols go with it, as when a facilitator deletes a node
+    from blueprints.models import Step
+
+    for pk in channels:
+        if (
+            Contact.objects.filter(channel_id=pk).exists()
+            or Step.objects.filter(channel_id=pk).exists()
+            or ServiceProtocol.objects.filter(
+                models.Q(channel_id=pk) | models.Q(preferred_channel_id=pk)
+            ).exists()
+        ):
+            continue
+        Channel.objects.filter(pk=pk).delete()
 
 
 # --- exploration ---------------------------------------------------------------------------
@@ -802,8 +1162,23 @@ def contact_stats(*, workspace: Workspace, contact_import: ContactImport | None 
             ),
             key=lambda row: -row["count"],
         ),
-        "by_month": [{"month": month_text(r["month"]), "count": r["count"]} for r in by_month],
+        "by_month": continuous_months({month_text(r["month"]): r["count"] for r in by_month}),
     }
+
+
+def continuous_months(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Every month from the first to the last, those without contacts as zero: a chart of a
+    two-year file shows its gaps instead of closing them up."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:7])
+    rows = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        rows.append({"month": key, "count": counts.get(key, 0)})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return rows
 
 
 def contact_demographics(
@@ -829,10 +1204,15 @@ def contact_demographics(
         output_field=IntegerField(),
     )  # fmt: skip
     rows = contacts.exclude(age=None).annotate(band=band).values("band").annotate(count=customers)
+    by_band = {r["band"]: r["count"] for r in rows if r["band"] is not None}
+    # Ages the file gave as bands ("25-34", "65+") count in the band they fall in.
+    banded = contacts.filter(age=None).exclude(age_band="").values("age_band")
+    for row in banded.annotate(count=customers):
+        index = age_band_index(row["age_band"])
+        if index is not None:
+            by_band[index] = by_band.get(index, 0) + row["count"]
     result["age_band"] = [
-        {"name": AGE_BANDS[r["band"]][2], "count": r["count"]}
-        for r in sorted(rows, key=lambda row: row["band"])
-        if r["band"] is not None
+        {"name": AGE_BANDS[index][2], "count": count} for index, count in sorted(by_band.items())
     ]
     for field in ("residence", "birthplace"):
         rows = (
@@ -841,8 +1221,16 @@ def contact_demographics(
             .annotate(count=customers)
             .order_by("-count", field)
         )
-        result[field] = [{"name": r[field], "count": r["count"]} for r in rows[:15]]
+        result[field] = [{"name": r[field], "count": r["count"]} for r in rows]
     return result
+
+
+def age_band_index(band: str) -> int | None:
+    """The app's age band (index in AGE_BANDS) a file's band falls in."""
+    age = tabular.band_age(band)
+    if age is None:
+        return None
+    return next(i for i, (low, high, _label) in enumerate(AGE_BANDS) if low <= age <= high)
 
 
 def month_text(value: date | Any) -> str:
@@ -894,12 +1282,79 @@ class Codes(dict):
 GENDER_CODES = {"female": 0, "male": 1, "other": 2}
 CONTACT_FIELDS = (
     "customer_id", "category_id", "subcategory_id", "channel_id", "channel_raw", "gender",
-    "age", "residence", "birthplace",
+    "age", "age_band", "residence", "birthplace",
 )  # fmt: skip
 
 
+def scoped_contacts(
+    contacts: QuerySet, scope: dict[str, Any], contact_import_id: int | None = None
+) -> QuerySet:
+    """The contacts a run's scope covers: some imports, a period, some channels, without
+    the contacts no import brought (the demo's)."""
+    if contact_import_id is not None:
+        contacts = contacts.filter(contact_import_id=contact_import_id)
+    if scope.get("imports"):
+        contacts = contacts.filter(contact_import_id__in=scope["imports"])
+    if scope.get("exclude_demo"):
+        contacts = contacts.exclude(contact_import=None)
+    if scope.get("date_from"):
+        contacts = contacts.filter(contact_date__gte=scope["date_from"])
+    if scope.get("date_to"):
+        contacts = contacts.filter(contact_date__lte=scope["date_to"])
+    if scope.get("channels"):
+        contacts = contacts.filter(channel_id__in=scope["channels"])
+    return contacts
+
+
+SCOPE_BAD_DATES = _("The period ends before it starts.")
+SCOPE_NOTHING = _("No contact is in this scope: choose other imports, dates or channels.")
+
+
+def segmentation_scope(
+    *,
+    workspace: Workspace,
+    imports: Sequence[ContactImport] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    channels: Sequence[Channel] = (),
+    exclude_demo: bool = False,
+    contact_import: ContactImport | None = None,
+) -> dict[str, Any]:
+    """A run's scope, checked: finished imports and channels of the workspace, a period
+    that ends after it starts, and at least one contact in it."""
+    problems: dict[str, list[Any]] = {}
+    if contact_import is not None and contact_import.status != ImportStatus.DONE:
+        problems["contact_import"] = [IMPORT_NOT_DONE]
+    if any(item.workspace_id != workspace.pk for item in imports):
+        problems["imports"] = [NOT_IN_WORKSPACE]
+    elif any(item.status != ImportStatus.DONE for item in imports):
+        problems["imports"] = [IMPORT_NOT_DONE]
+    if any(item.workspace_id != workspace.pk for item in channels):
+        problems["channels"] = [NOT_IN_WORKSPACE]
+    if date_from and date_to and date_to < date_from:
+        problems["date_to"] = [SCOPE_BAD_DATES]
+    if problems:
+        raise errors.Invalid(problems)
+    scope: dict[str, Any] = {}
+    if imports:
+        scope["imports"] = sorted(item.pk for item in imports)
+    if date_from:
+        scope["date_from"] = date_from.isoformat()
+    if date_to:
+        scope["date_to"] = date_to.isoformat()
+    if channels:
+        scope["channels"] = sorted(item.pk for item in channels)
+    if exclude_demo:
+        scope["exclude_demo"] = True
+    contacts = Contact.objects.visible().filter(workspace=workspace)
+    import_id = contact_import.pk if contact_import is not None else None
+    if not scoped_contacts(contacts, scope, import_id).exists():
+        raise errors.Invalid(SCOPE_NOTHING)
+    return scope
+
+
 def segmentation_contacts(
-    *, workspace_id: int, contact_import_id: int | None = None
+    *, workspace_id: int, contact_import_id: int | None = None, scope: dict | None = None
 ) -> "segmentation.Contacts":
     """The visible contacts of a workspace (or of one import) as plain arrays of codes.
 
@@ -913,9 +1368,9 @@ def segmentation_contacts(
 
     from personas import segmentation
 
-    contacts = Contact.objects.visible().filter(workspace_id=workspace_id)
-    if contact_import_id is not None:
-        contacts = contacts.filter(contact_import_id=contact_import_id)
+    contacts = scoped_contacts(
+        Contact.objects.visible().filter(workspace_id=workspace_id), scope or {}, contact_import_id
+    )
     nodes = list(
         ContactReason.objects.filter(workspace_id=workspace_id)
         .order_by("id")
@@ -943,9 +1398,14 @@ def segmentation_contacts(
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(50000):
-            customer, category, subcategory, channel, raw, gender, age, home, born = zip(
+            customer, category, subcategory, channel, raw, gender, age, band, home, born = zip(
                 *rows, strict=True
             )
+            if any(band):  # ages the file gave as bands stand for their band
+                age = [
+                    tabular.band_age(b) if a is None and b else a
+                    for a, b in zip(age, band, strict=True)
+                ]
             columns["customer"].extend(customers.codes(customer))
             columns["category"].extend(map(category_code.get, category, repeat(-1)))
             columns["subcategory"].extend(map(subcategory_code.get, subcategory, repeat(-1)))
@@ -996,6 +1456,7 @@ def segmentation_start(
     k: int | None = None,
     use_demographics: bool = False,
     seed: int | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> Segmentation:
     """Record the run and queue it (a background task); one run at a time per workspace."""
     from personas import tasks  # the task module imports this one
@@ -1014,6 +1475,7 @@ def segmentation_start(
             created_by=user if getattr(user, "is_authenticated", False) else None,
             requested_k=k,
             use_demographics=use_demographics,
+            scope=scope or {},
             seed=DEFAULT_SEED if seed is None else seed,
             language=translation.get_language() or "",
             status=ImportStatus.RUNNING,
@@ -1059,7 +1521,9 @@ def _segmentation_run(run: Segmentation) -> None:
             cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
     try:
         contacts = segmentation_contacts(
-            workspace_id=run.workspace_id, contact_import_id=run.contact_import_id
+            workspace_id=run.workspace_id,
+            contact_import_id=run.contact_import_id,
+            scope=run.scope,
         )
         Segmentation.objects.filter(pk=segmentation_id).update(
             progress=0.2, heartbeat_at=timezone.now()
@@ -1307,8 +1771,12 @@ def persona_update(
 
 PERSONA_NAME_EMPTY = _("A persona needs a name.")
 NOT_IN_WORKSPACE = _("Must belong to the same workspace.")
-REASON_OR_CHANNEL = _("A protocol is for either a contact reason or a channel (one of the two).")
-PROTOCOL_TWICE = _("This persona already has a protocol for this contact reason or channel.")
+REASON_OR_CHANNEL = _(
+    "Choose what the protocol is for: a contact reason, a channel, or a reason on a channel."
+)
+PROTOCOL_TWICE = _(
+    "This persona already has a protocol for this contact reason and channel; edit that one."
+)
 
 
 @transaction.atomic
@@ -1363,7 +1831,7 @@ def protocol_check(
         value = get(name)
         if value is not None and value.workspace_id != persona.workspace_id:
             raise errors.Invalid({name: [NOT_IN_WORKSPACE]})
-    if (reason is None) == (channel is None):
+    if reason is None and channel is None:
         raise errors.Invalid(REASON_OR_CHANNEL)
     twins = ServiceProtocol.objects.filter(persona=persona, contact_reason=reason, channel=channel)
     if protocol is not None:
@@ -1427,3 +1895,74 @@ def persona_delete(*, persona: Persona) -> None:
     if persona.picture:
         persona.picture.storage.delete(persona.picture.name)
     persona.delete()
+
+
+def persona_archive(*, persona: Persona, archived: bool = True) -> Persona:
+    """Put a persona aside (or back): kept with its protocols, no longer listed as working."""
+    Persona.objects.filter(pk=persona.pk).update(
+        archived=archived, version=models.F("version") + 1, updated_at=timezone.now()
+    )
+    persona.refresh_from_db()
+    return persona
+
+
+def personas_stale_delete(*, workspace: Workspace) -> int:
+    """Delete the drafts no segmentation matches any more and nobody edited; returns how many."""
+    drafts = Persona.objects.filter(workspace=workspace, matched=False, edited_fields=[])
+    count = 0
+    for persona in drafts:
+        persona_delete(persona=persona)
+        count += 1
+    return count
+
+
+# --- demographic values a person maps -------------------------------------------------------
+
+MAPPED_FIELDS = ("gender", "age")
+MAPPING_FIELD_UNKNOWN = _("Only gender and age values are mapped.")
+MAPPING_VALUE_BAD = _("Choose female, male, other or not said.")
+MAPPING_AGE_BAD = _("Give an age (34), a band (25-34, 65+) or leave it empty for not said.")
+
+
+@transaction.atomic
+def value_map(*, workspace: Workspace, field: str, raw: str, value: str) -> int:
+    """File `raw` under `value` for the workspace's contacts that have it, and remember it for
+    the next imports. Returns how many contacts changed."""
+    if field not in MAPPED_FIELDS:
+        raise errors.Invalid({"field": [MAPPING_FIELD_UNKNOWN]})
+    raw = tabular.clean_name(raw, TEXT_MAX)
+    value = " ".join(str(value).split())
+    contacts = Contact.objects.filter(workspace=workspace)
+    if field == "gender":
+        if value not in ("female", "male", "other", ""):
+            raise errors.Invalid({"value": [MAPPING_VALUE_BAD]})
+        matching = contacts.filter(gender_raw__iexact=raw)
+        changed = matching.update(gender=value, gender_raw="")
+    else:
+        age, band = tabular.parse_age_or_band(value)
+        if value and age is None and not band:
+            raise errors.Invalid({"value": [MAPPING_AGE_BAD]})
+        matching = contacts.filter(age_raw__iexact=raw)
+        changed = matching.update(age=age, age_band=band, age_raw="")
+    ValueMapping.objects.filter(workspace=workspace, field=field, raw__iexact=raw).delete()
+    ValueMapping.objects.create(workspace=workspace, field=field, raw=raw, value=value)
+    return changed
+
+
+def unrecognised_values(
+    *, workspace: Workspace, contact_import: ContactImport | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Field → the demographic values kept as written, with how many contacts have them."""
+    contacts: QuerySet = Contact.objects.filter(workspace=workspace)
+    if contact_import is not None:
+        contacts = contacts.filter(contact_import=contact_import)
+    found = {}
+    for field in MAPPED_FIELDS:
+        rows = (
+            contacts.exclude(**{f"{field}_raw": ""})
+            .values(f"{field}_raw")
+            .annotate(count=Count("pk"))
+            .order_by("-count")
+        )
+        found[field] = [{"raw": row[f"{field}_raw"], "count": row["count"]} for row in rows]
+    return found

@@ -262,6 +262,12 @@ def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
 # --- values --------------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def cell_text(value: Any) -> str:
     """A cell as text: strings stripped, whole floats without `.0`, dates in ISO."""
     if value is None:
@@ -308,33 +314,105 @@ def _parse_date_text(text: str) -> date | None:
         return None
 
 
+# Words of the four languages (and English) for each gender; "" is "not said" — a known
+# answer, not an unrecognised one. Compared as `normalized` text (case and accents aside).
 GENDERS = {
-    "female": "f female woman w mujer femenino femenina fem donna femmina femminile "
-    "feminino mulher féminin femme",
-    "male": "m male man h hombre varon varón masculino masc uomo maschio maschile homem "
-    "masculin homme",
-    "other": "other otro otra altro outro non-binary nonbinary nb no binario x diverse",
-    "": "- n/a na nd n.d. unknown desconocido sconosciuto desconhecido ns/nc prefer not to say",
+    "female": "f|female|woman|w|mujer|femenino|femenina|fem|donna|femmina|femminile|"
+    "feminino|mulher|feminin|femme|mujeres|senora|sra|signora|sig ra",
+    "male": "m|male|man|h|hombre|varon|masculino|masc|uomo|maschio|maschile|homem|masculin|"
+    "homme|hombres|senor|sr|signore|sig",
+    "other": "other|otro|otra|otros|altro|altra|outro|outra|non-binary|nonbinary|nb|"
+    "no binario|non binario|nao binario|x|diverse|genero diverso",
+    "": "-|n/a|na|nd|n/d|n.d.|n.d|s/d|sd|unknown|desconocido|desconocida|sconosciuto|"
+    "desconhecido|ns/nc|ns nc|nsnc|no indica|no indicado|no consta|sin dato|sin datos|"
+    "sin especificar|no especificado|no sabe|no contesta|prefiero no decirlo|"
+    "prefiero no contestar|prefer not to say|not specified|not stated|none|non specificato|"
+    "non indicato|non dichiarato|preferisco non dirlo|nessuno|nao informado|nao informada|"
+    "nao declarado|nao especificado|prefiro nao dizer|prefiro nao informar|sem informacao|"
+    "null|nan|?|0",
 }
-_GENDER = {word.casefold(): code for code, words in GENDERS.items() for word in words.split(" ")}
-_GENDER.update({"prefer not to say": "", "no binario": "other"})
+_GENDER = {
+    normalized_key: code
+    for code, words in GENDERS.items()
+    for word in words.split("|")
+    for normalized_key in [" ".join(re.sub(r"[^a-z0-9]+", " ", _plain(word)).split())]
+}
+NOT_SAID = {key for key, code in _GENDER.items() if code == ""}
 
 
 def parse_gender(value: Any) -> str | None:
-    """ "female", "male", "other" or "" (unknown); None for a value we do not recognise."""
-    text = cell_text(value).casefold()
+    """ "female", "male", "other" or "" (not said); None for a value we do not recognise
+    (the import keeps it as written)."""
+    text = cell_text(value)
     if not text:
         return ""
-    return _GENDER.get(text)
+    return _GENDER.get(normalized(text))
+
+
+_AGE_NUMBER = re.compile(r"(\d{1,3})(?:[.,]0+)?(?:\s*(?:anos|anni|years?|yrs?|a|y))?")
+_AGE_BAND = re.compile(
+    r"(?:de\s+|da\s+|from\s+|dai\s+)?(\d{1,3})\s*(?:-|a|al|e|to|y)\s*(\d{1,3})"
+    r"(?:\s*(?:anos|anni|years?))?"
+)
+_AGE_OVER = re.compile(
+    r"(?:(\d{1,3})\s*\+|\+\s*(\d{1,3})|(?:mas de|mayor de|mayores de|over|oltre|"
+    r"piu di|mais de|acima de|>=?)\s*(\d{1,3}))(?:\s*(?:anos|anni|years?))?"
+)
+_AGE_UNDER = re.compile(
+    r"(?:menos de|menor de|menores de|under|sotto|meno di|menos de|<)\s*(\d{1,3})"
+)
 
 
 def parse_age(value: Any) -> int | None:
-    text = cell_text(value)
-    if text.endswith(".0"):
-        text = text[:-2]
-    if not text.isdigit() or not 0 <= int(text) <= 120:
-        return None
-    return int(text)
+    """A whole age from 0 to 120 ("34", "34.0", "34 años"); None otherwise."""
+    age, _band = parse_age_or_band(value)
+    return age
+
+
+def parse_age_or_band(value: Any) -> tuple[int | None, str]:
+    """(age, band): an age ("34", "34 años") or a band as the file groups ages ("25-34" →
+    "25-34", "65+" / "más de 65" → "65+", "< 18" → "<18"); (None, "") for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return (int(number), "") if number.is_integer() and 0 <= number <= 120 else (None, "")
+    return _parse_age_text(normalized_age(cell_text(value)))
+
+
+def normalized_age(text: str) -> str:
+    return " ".join(_plain(text).replace("–", "-").replace("—", "-").split())
+
+
+@lru_cache(maxsize=4096)
+def _parse_age_text(text: str) -> tuple[int | None, str]:
+    if match := _AGE_NUMBER.fullmatch(text):
+        age = int(match.group(1))
+        return (age, "") if age <= 120 else (None, "")
+    if match := _AGE_BAND.fullmatch(text):
+        low, high = int(match.group(1)), int(match.group(2))
+        return (None, f"{low}-{high}") if low <= high <= 120 else (None, "")
+    if match := _AGE_OVER.fullmatch(text):
+        low = int(next(group for group in match.groups() if group))
+        return (None, f"{low}+") if low <= 120 else (None, "")
+    if match := _AGE_UNDER.fullmatch(text):
+        return (None, f"<{int(match.group(1))}")
+    return (None, "")
+
+
+def band_age(band: str) -> int | None:
+    """An age standing for a band, to place it among the app's bands: the middle of
+    "25-34", the lower bound of "65+", just under the bound of "<18"."""
+    if match := re.fullmatch(r"(\d+)-(\d+)", band):
+        return (int(match.group(1)) + int(match.group(2))) // 2
+    if match := re.fullmatch(r"(\d+)\+", band):
+        return int(match.group(1))
+    if match := re.fullmatch(r"<(\d+)", band):
+        return max(int(match.group(1)) - 1, 0)
+    return None
+
+
+def is_not_said(value: Any) -> bool:
+    """An answer that says there is no answer ("No indica", "N/D", "Prefiero no decirlo")."""
+    return normalized(cell_text(value)) in NOT_SAID
 
 
 def age_on(birth: date, day: date) -> int:
@@ -394,9 +472,7 @@ SYNONYMS: dict[str, list[str]] = {
 
 def normalized(text: str) -> str:
     """Lower case, no accents, words separated by single spaces: `Fecha_Alta` → `fecha alta`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", _plain(text)).split())
 
 
 _SYNONYM_KEYS = {name: {normalized(word) for word in words} for name, words in SYNONYMS.items()}

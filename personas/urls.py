@@ -16,4 +16,13 @@ urlpatterns = [
         name="contacts-import",
     ),
     path("contact-imports/<int:import_id>/", views.import_page, name="contact-import"),
+    path(
+        "contact-imports/<int:import_id>/errors.csv",
+        views.import_errors,
+        name="contact-import-errors-csv",
+    ),
+    path("workspaces/<int:workspace_id>/channels/", views.channels_page, name="channels-review"),
+    path(
+        "workspaces/<int:workspace_id>/protocols/", views.protocols_page, name="protocols-grid"
+    ),
 ]

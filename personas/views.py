@@ -322,8 +322,44 @@ def protocol_edit(request: HttpRequest, protocol_id: int) -> HttpResponse:
 
 
 class SegmentationForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    """A run's parameters and its scope: which contacts it covers."""
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["imports"].queryset = ContactImport.objects.filter(
+            workspace=workspace, status=ImportStatus.DONE
+        )
+        self.fields["imports"].label_from_instance = lambda i: (
+            f"{i.file_name} ({number_format(i.rows_imported, 0, force_grouping=True)})"
+        )
+        self.fields["channels"].queryset = Channel.objects.filter(workspace=workspace)
+
+    imports = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Imports"),
+        queryset=ContactImport.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: every import."),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("Contacts from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channels = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Channels"),
+        queryset=Channel.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=gettext_lazy("None chosen: every channel."),
+    )
+    exclude_demo = forms.BooleanField(
+        label=gettext_lazy("Leave out the demo contacts (those no import brought)"),
+        required=False,
+    )
 
     k = forms.IntegerField(
         label=gettext_lazy("Number of segments"),
@@ -341,25 +377,46 @@ class SegmentationForm(forms.Form):
 def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = Workspace.objects.visible_one(request.user, workspace_id)
     can_edit = access.can_manage(request.user, workspace.pk)
-    form = SegmentationForm()
+    form = SegmentationForm(workspace=workspace)
+    back = lambda: redirect("personas", workspace_id=workspace.pk)  # noqa: E731
+    if request.method == "POST" and request.POST.get("action") in PERSONA_ACTIONS:
+        _require_manager(request, workspace.pk)
+        try:
+            persona_action(request, workspace)
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        return back()
     if request.method == "POST":
         _require_manager(request, workspace.pk)
-        form = SegmentationForm(request.POST)
+        form = SegmentationForm(request.POST, workspace=workspace)
         if form.is_valid():
-            back = lambda: redirect("personas", workspace_id=workspace.pk)  # noqa: E731
+            data = form.cleaned_data
             try:
+                scope = services.segmentation_scope(
+                    workspace=workspace,
+                    imports=list(data["imports"]),
+                    date_from=data["date_from"],
+                    date_to=data["date_to"],
+                    channels=list(data["channels"]),
+                    exclude_demo=data["exclude_demo"],
+                )
                 services.segmentation_start(
                     workspace=workspace,
                     user=request.user,
-                    k=form.cleaned_data["k"],
-                    use_demographics=form.cleaned_data["use_demographics"],
+                    k=data["k"],
+                    use_demographics=data["use_demographics"],
+                    scope=scope,
                 )
+            except errors.Invalid as error:
+                pages.form_error(form, error)
             except errors.DomainError as error:
                 return pages.error_answer(request, error, back)
-            messages.success(request, _("Segmentation started."))
-            return back()
+            else:
+                messages.success(request, _("Segmentation started."))
+                return back()
+    show_archived = request.GET.get("archived") == "1"
     personas = (
-        Persona.objects.filter(workspace=workspace)
+        Persona.objects.filter(workspace=workspace, archived=show_archived)
         .select_related("segment")
         .prefetch_related("preferred_channels", "protocols")
         .order_by("-matched", "segment__number", "name")
@@ -380,8 +437,54 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
         "form": form,
         "contacts": contacts,
         "contacts_text": number_format(contacts, 0, force_grouping=True),
+        "show_archived": show_archived,
+        "archived_count": Persona.objects.filter(workspace=workspace, archived=True).count(),
+        "stale_drafts": Persona.objects.filter(
+            workspace=workspace, matched=False, edited_fields=[]
+        ).count(),
+        "latest_scope": scope_text(latest) if latest else "",
     }
     return render(request, "personas/index.html", context, status=400 if form.errors else 200)
+
+
+PERSONA_ACTIONS = ("archive", "restore", "delete", "delete_stale")
+
+
+def persona_action(request: HttpRequest, workspace: Workspace) -> None:
+    action = request.POST["action"]
+    if action == "delete_stale":
+        count = services.personas_stale_delete(workspace=workspace)
+        messages.success(request, _("%(count)s unused drafts deleted.") % {"count": count})
+        return
+    persona = Persona.objects.filter(workspace=workspace, pk=_int(request.POST.get("persona")))
+    persona = persona.first()
+    if persona is None:
+        raise errors.NotFound()
+    if action == "delete":
+        services.persona_delete(persona=persona)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": persona.name})
+    else:
+        services.persona_archive(persona=persona, archived=action == "archive")
+        text = _("“%(name)s” archived.") if action == "archive" else _("“%(name)s” restored.")
+        messages.success(request, text % {"name": persona.name})
+
+
+def scope_text(run: Segmentation) -> str:
+    """What a run covered, in a line."""
+    scope, parts = run.scope or {}, []
+    if scope.get("imports"):
+        names = ContactImport.objects.filter(pk__in=scope["imports"]).values_list(
+            "file_name", flat=True
+        )
+        parts.append(", ".join(names) or _("deleted imports"))
+    if scope.get("date_from") or scope.get("date_to"):
+        parts.append(f"{scope.get('date_from', '…')} – {scope.get('date_to', '…')}")
+    if scope.get("channels"):
+        names = Channel.objects.filter(pk__in=scope["channels"]).values_list("name", flat=True)
+        parts.append(", ".join(names))
+    if scope.get("exclude_demo"):
+        parts.append(_("without demo contacts"))
+    return " · ".join(parts) or _("all contacts")
 
 
 # --- taxonomy ------------------------------------------------------------------------------
@@ -499,6 +602,34 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
     if contact_import is None or not access.can_read(request.user, contact_import):
         raise Http404("No such import")
     can_edit = access.can_manage(request.user, contact_import.workspace_id)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        _require_manager(request, contact_import.workspace_id)
+        workspace_id, name = contact_import.workspace_id, contact_import.file_name
+        back = lambda: redirect("contact-import", import_id=contact_import.pk)  # noqa: E731
+        try:
+            services.contact_import_delete(contact_import=contact_import)
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        messages.success(request, _("“%(name)s” and its contacts deleted.") % {"name": name})
+        return redirect("contacts-import", workspace_id=workspace_id)
+    if request.method == "POST" and request.POST.get("action") == "map":
+        _require_manager(request, contact_import.workspace_id)
+        back = lambda: redirect("contact-import", import_id=contact_import.pk)  # noqa: E731
+        try:
+            changed = services.value_map(
+                workspace=contact_import.workspace,
+                field=request.POST.get("field", ""),
+                raw=request.POST.get("raw", ""),
+                value=request.POST.get("value", ""),
+            )
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        messages.success(
+            request,
+            _("“%(raw)s” mapped for %(count)s contacts and for the next imports.")
+            % {"raw": request.POST.get("raw", ""), "count": number_format(changed, 0, True)},
+        )
+        return back()
     if request.method == "POST":
         _require_manager(request, contact_import.workspace_id)
         mapping = {
@@ -527,8 +658,139 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
         "required": tabular.REQUIRED_FIELDS,
         "editable": can_edit and contact_import.status in ("pending", "failed"),
         "delimiter": DELIMITER_NAMES.get(contact_import.delimiter, contact_import.delimiter),
+        "errors": services.import_errors(contact_import, limit=services.ERRORS_SHOWN),
+        "errors_hidden": max(contact_import.errors_total - services.ERRORS_SHOWN, 0),
+        "unrecognised": [
+            (name, FIELD_LABELS[name], contact_import.unrecognised.get(name, {}))
+            for name in ("gender", "age", "birth_date")
+            if contact_import.unrecognised.get(name)
+        ],
+        "to_review": services.unrecognised_values(
+            workspace=contact_import.workspace, contact_import=contact_import
+        ),
+        "gender_choices": GENDER_CHOICES,
     }
     return render(request, "personas/import.html", context)
+
+
+GENDER_CHOICES = [
+    ("female", gettext_lazy("Female")),
+    ("male", gettext_lazy("Male")),
+    ("other", gettext_lazy("Other")),
+    ("", gettext_lazy("Not said")),
+]
+
+
+@login_required
+def import_errors(request: HttpRequest, import_id: int) -> HttpResponse:
+    from personas.api import import_errors_response
+
+    contact_import = ContactImport.objects.filter(pk=import_id).first()
+    if contact_import is None or not access.can_read(request.user, contact_import):
+        raise Http404("No such import")
+    return import_errors_response(contact_import)
+
+
+# --- channels ------------------------------------------------------------------------------
+
+
+@login_required
+def channels_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """The channels the contact data uses: those imports added wait for a person to rename,
+    merge or keep them."""
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
+    can_edit = access.can_manage(request.user, workspace.pk)
+    if request.method == "POST":
+        _require_manager(request, workspace.pk)
+        back = lambda: redirect("channels-review", workspace_id=workspace.pk)  # noqa: E731
+        try:
+            channel_action(request, workspace)
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        return back()
+    rows = services.channels_overview(workspace=workspace)
+    context = {
+        "workspace": workspace,
+        "can_edit": can_edit,
+        "rows": rows,
+        "channels": [row["channel"] for row in rows],
+        "unreviewed": sum(not row["reviewed"] for row in rows),
+    }
+    return render(request, "personas/channels.html", context)
+
+
+def channel_action(request: HttpRequest, workspace: Workspace) -> None:
+    channels = Channel.objects.filter(workspace=workspace)
+    channel = channels.filter(pk=_int(request.POST.get("channel"))).first()
+    action = request.POST.get("action")
+    if channel is None:
+        raise errors.Invalid(_("Choose a channel."))
+    if action == "rename":
+        old = channel.name
+        services.channel_rename(channel=channel, name=request.POST.get("name", ""))
+        messages.success(
+            request, _("“%(old)s” renamed to “%(name)s”.") % {"old": old, "name": channel.name}
+        )
+    elif action == "keep":
+        services.channel_review(channel=channel)
+        messages.success(request, _("“%(name)s” kept as a channel.") % {"name": channel.name})
+    elif action == "merge":
+        into = channels.filter(pk=_int(request.POST.get("into"))).first()
+        if into is None:
+            raise errors.Invalid(_("Choose the channel to merge into."))
+        name = channel.name
+        services.channel_merge(source=channel, into=into, actor=request.user)
+        messages.success(
+            request, _("“%(source)s” merged into “%(into)s”.") % {"source": name, "into": into.name}
+        )
+    else:
+        raise errors.Invalid(_("Unknown action."))
+
+
+# --- protocols grid ------------------------------------------------------------------------
+
+
+@login_required
+def protocols_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Every protocol of the workspace as a grid: personas down, what they are for across
+    (a contact reason, a channel, or a reason on a channel)."""
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
+    protocols = list(
+        ServiceProtocol.objects.filter(workspace=workspace).select_related(
+            "persona", "contact_reason__parent", "channel", "preferred_channel"
+        )
+    )
+    targets: dict[tuple[int | None, int | None], str] = {}
+    for protocol in protocols:
+        key = (protocol.contact_reason_id, protocol.channel_id)
+        targets[key] = protocol_target(protocol)
+    columns = sorted(targets.items(), key=lambda item: item[1].casefold())
+    personas = Persona.objects.filter(workspace=workspace, archived=False).order_by("name")
+    cells = {(p.persona_id, p.contact_reason_id, p.channel_id): p for p in protocols}
+    grid = [
+        (persona, [cells.get((persona.pk, *key)) for key, _label in columns])
+        for persona in personas
+    ]
+    context = {
+        "workspace": workspace,
+        "columns": [label for _key, label in columns],
+        "grid": grid,
+        "can_edit": access.can_manage(request.user, workspace.pk),
+    }
+    return render(request, "personas/protocols.html", context)
+
+
+def protocol_target(protocol: ServiceProtocol) -> str:
+    reason = protocol.contact_reason
+    reason_name = ""
+    if reason is not None:
+        reason_name = f"{reason.parent.name} › {reason.name}" if reason.parent_id else reason.name
+    if reason is not None and protocol.channel is not None:
+        return _("%(reason)s on %(channel)s") % {
+            "reason": reason_name,
+            "channel": protocol.channel.name,
+        }
+    return reason_name or protocol.channel.name
 
 
 DELIMITER_NAMES = {
@@ -553,14 +815,32 @@ FIELD_LABELS = {
 # --- explore -------------------------------------------------------------------------------
 
 
-def bars(rows: list[dict[str, Any]], label: str = "name") -> list[dict[str, Any]]:
-    """Rows with a `width` (percent of the largest count) for server-rendered bar charts."""
+def bars(
+    rows: list[dict[str, Any]], label: str = "name", limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows with a `width` (percent of the largest count) for server-rendered bar charts;
+    the first `limit` of them (all when None)."""
     top = max((row["count"] for row in rows), default=0)
     return [
         {**row, "label": row.get(label) or _("(none)"), "width": 100 * row["count"] / top}
-        for row in rows[:MAX_CHART_ROWS]
+        for row in (rows if limit is None else rows[:limit])
         if top
     ]
+
+
+def chart(key: str, title: Any, rows: list[dict[str, Any]], shown: str) -> dict[str, Any]:
+    """A bar chart: its top MAX_CHART_ROWS rows, or all of them when the reader asked
+    (`?all=key`); `more` says how many are not shown — never cut silently."""
+    every = shown == key
+    drawn = bars(rows, limit=None if every else MAX_CHART_ROWS)
+    return {
+        "key": key,
+        "title": title,
+        "rows": drawn,
+        "more": max(len(rows) - len(drawn), 0),
+        "all": every,
+        "total": len(rows),
+    }
 
 
 @login_required
@@ -575,17 +855,19 @@ def explore_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
         {**row, "name": f"{category_names.get(row['category'], '')} › {row['name']}"}
         for row in stats["by_subcategory"]
     ]
+    shown = request.GET.get("all", "")
     context = {
         "workspace": workspace,
         "total_text": number_format(stats["total"], 0, force_grouping=True),
         "charts": [
-            (_("By category"), bars(stats["by_category"])),
-            (_("By subcategory"), bars(subcategories)),
-            (_("By channel"), bars(stats["by_channel"])),
+            chart("category", _("By category"), stats["by_category"], shown),
+            chart("subcategory", _("By subcategory"), subcategories, shown),
+            chart("channel", _("By channel"), stats["by_channel"], shown),
         ],
         "months": bars(stats["by_month"], label="month"),
         "demographics": [
-            (evidence.DEMOGRAPHIC_NAMES[name], bars(rows)) for name, rows in demographics.items()
+            chart(name, evidence.DEMOGRAPHIC_NAMES[name], rows, shown)
+            for name, rows in demographics.items()
         ],
         "can_edit": access.can_manage(request.user, workspace.pk),
     }

@@ -167,14 +167,16 @@ def test_protocols_per_persona_and_reason_or_channel(world: World, drafted: list
     assert created.status_code == 201, created.json()
     assert created.json()["workspace"] == world.workspace.pk
     assert api.post(PROTOCOLS, body, format="json").status_code == 400  # twice
-    both = {**body, "channel": world.channel.pk}
-    assert api.post(PROTOCOLS, both, format="json").status_code == 400
+    both = {**body, "channel": world.channel.pk}  # a reason on a channel: a protocol too
+    by_both = api.post(PROTOCOLS, both, format="json")
+    assert by_both.status_code == 201, by_both.json()
+    assert api.post(PROTOCOLS, both, format="json").status_code == 400  # twice
     neither = {k: v for k, v in body.items() if k != "contact_reason"}
     assert api.post(PROTOCOLS, neither, format="json").status_code == 400
     by_channel = api.post(PROTOCOLS, {**neither, "channel": world.channel.pk}, format="json")
     assert by_channel.status_code == 201
     listed = world.client("manager").get(f"{PROTOCOLS}?persona={persona.pk}").json()
-    assert listed["count"] == 2
+    assert listed["count"] == 3
     feedback = ContactReason.objects.get(workspace=world.workspace, name="Feedback")
     as_manager = world.client("manager").post(
         PROTOCOLS, {**body, "contact_reason": feedback.pk}, format="json"
@@ -184,7 +186,11 @@ def test_protocols_per_persona_and_reason_or_channel(world: World, drafted: list
     assert api.patch(f"{PROTOCOLS}{pk}/", {"tone": "Calm", "version": 1}).status_code == 200
     stale = api.patch(f"{PROTOCOLS}{pk}/", {"tone": "Loud", "version": 1}, format="json")
     assert stale.status_code == 409 and stale.json()["current"]["tone"] == "Calm"
-    assert api.get(f"{PERSONAS}{persona.pk}/").json()["protocols"] == [pk, by_channel.json()["id"]]
+    assert api.get(f"{PERSONAS}{persona.pk}/").json()["protocols"] == [
+        pk,
+        by_both.json()["id"],
+        by_channel.json()["id"],
+    ]
 
 
 def test_a_protocol_follows_its_reason_when_the_reason_is_merged(

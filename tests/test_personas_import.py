@@ -90,7 +90,9 @@ def test_running_an_import_brings_in_contacts_and_new_reasons_unreviewed(world: 
         "Madrid",
         "Sevilla",
     )
-    assert (first.channel, first.channel_raw) == (None, "Teléfono")
+    # No channel is called "Teléfono": it becomes one of its own, for a person to review.
+    assert (first.channel.name, first.channel_raw) == ("Teléfono", "Teléfono")
+    assert not first.channel.entry.reviewed
     second = Contact.objects.get(customer_id="C-002")
     assert second.contact_date == date(2024, 3, 7)
     assert second.channel == world.channel  # "WhatsApp", by name
@@ -193,6 +195,7 @@ def test_a_crash_leaves_nothing_half_written(world: World, monkeypatch: Any) -> 
     assert result["errors"][0] == {
         "line": None,
         "message": services.IMPORT_CRASHED.format(error="RuntimeError"),
+        "raw": "",
     }
     assert Contact.objects.count() == 0
     assert not ContactReason.objects.exists()

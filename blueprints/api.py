@@ -24,7 +24,7 @@ from blueprints.models import (
     Step,
 )
 from frontstage.api import MAX_ID, IdField
-from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_to_user
+from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_related_fields
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 POSITION_FIELD = {"required": False, "min_value": 0, "max_value": 1_000_000}
@@ -111,7 +111,6 @@ class RowsListSerializer(serializers.ListSerializer):
 
 
 class ActorSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     fixed = ("workspace",)
 
     class Meta:
@@ -120,7 +119,6 @@ class ActorSerializer(ScopedSerializer):
 
 
 class ChannelSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     fixed = ("workspace",)
 
     class Meta:
@@ -143,7 +141,6 @@ class VersionedSerializer(ContentSerializer):
 
 
 class BlueprintSerializer(VersionedSerializer):
-    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
     fixed = ("workspace", "kind")
 
     class Meta:
@@ -195,7 +192,6 @@ class OrderedSerializer(ContentSerializer):
 
 
 class PhaseSerializer(OrderedSerializer):
-    scoped = {"blueprint": "workspace__memberships"}
     fixed = ("blueprint",)
 
     class Meta:
@@ -226,7 +222,6 @@ def validate_translations(value: Any) -> dict[str, str]:
 
 
 class LaneSerializer(OrderedSerializer):
-    scoped = {"blueprint": "workspace__memberships", "actor": "workspace__memberships"}
     fixed = ("blueprint",)
     name_translations = serializers.JSONField(
         required=False, validators=[validate_translations], help_text="language code → name"
@@ -252,13 +247,6 @@ class LaneSerializer(OrderedSerializer):
 
 
 class StepSerializer(VersionedSerializer):
-    scoped = {
-        "blueprint": "workspace__memberships",
-        "lane": "blueprint__workspace__memberships",
-        "phase": "blueprint__workspace__memberships",
-        "channel": "workspace__memberships",
-        "actor": "workspace__memberships",
-    }
     fixed = ("blueprint",)
     sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -290,11 +278,6 @@ class StepSerializer(VersionedSerializer):
 
 
 class LinkSerializer(ContentSerializer):
-    scoped = {
-        "blueprint": "workspace__memberships",
-        "source": "blueprint__workspace__memberships",
-        "target": "blueprint__workspace__memberships",
-    }
     fixed = ("blueprint",)
 
     class Meta:
@@ -354,7 +337,7 @@ class BlueprintViewSet(ScopedViewSet):
 
     queryset = Blueprint.objects.all()
     serializer_class = BlueprintSerializer
-    guest_lookup = "pk"
+    serves_guests = True
     filters = {"workspace": "workspace_id", "team": "team_id"}
 
     def base_queryset(self) -> QuerySet:
@@ -375,18 +358,12 @@ class BlueprintViewSet(ScopedViewSet):
 class ScopedInput(serializers.Serializer):
     """An action's input: ids of other workspaces look exactly like ids that do not exist."""
 
-    scoped: dict[str, str] = {}  # field → path from its model to the workspace memberships
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = getattr(self.context.get("request"), "user", None)
-        for name, path in self.scoped.items():
-            field = self.fields[name]
-            field.queryset = scope_to_user(field.queryset, user, path)
+        scope_related_fields(self)
 
 
 class ReorderSerializer(ScopedInput):
-    scoped = {"blueprint": "workspace__memberships"}
     blueprint = IdField(queryset=Blueprint.objects.all())
     order = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=5000
@@ -394,10 +371,6 @@ class ReorderSerializer(ScopedInput):
 
 
 class StepReorderSerializer(ScopedInput):
-    scoped = {
-        "lane": "blueprint__workspace__memberships",
-        "phase": "blueprint__workspace__memberships",
-    }
     lane = IdField(queryset=Lane.objects.all())
     phase = IdField(queryset=Phase.objects.all())
     order = serializers.ListField(
@@ -408,9 +381,8 @@ class StepReorderSerializer(ScopedInput):
 class OrderedViewSet(ScopedViewSet):
     """Phases and lanes: created at a position, reordered in one request."""
 
-    memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id"}
-    guest_lookup = "blueprint_id"
+    serves_guests = True
 
     def base_queryset(self) -> QuerySet:
         return self.queryset.select_related("blueprint")
@@ -460,9 +432,8 @@ class LaneViewSet(OrderedViewSet):
 class StepViewSet(ScopedViewSet):
     queryset = Step.objects.all()
     serializer_class = StepSerializer
-    memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id", "lane": "lane_id", "phase": "phase_id"}
-    guest_lookup = "blueprint_id"
+    serves_guests = True
 
     def base_queryset(self) -> QuerySet:
         # A list reads `sources` in one query of its own (RowsListSerializer) and never needs
@@ -507,9 +478,8 @@ class ChannelViewSet(ScopedViewSet):
 class LinkViewSet(ScopedViewSet):
     queryset = Link.objects.all()
     serializer_class = LinkSerializer
-    memberships = "blueprint__workspace__memberships"
     filters = {"blueprint": "blueprint_id"}
-    guest_lookup = "blueprint_id"
+    serves_guests = True
 
     def base_queryset(self) -> QuerySet:
         if self.action == "list":

@@ -31,7 +31,6 @@ from blueprints import interdependencies, layout, render
 from blueprints.models import Blueprint
 from frontstage.api import ID_PATTERN, MAX_ID
 from frontstage.schema import ErrorSerializer
-from workspaces import access
 
 CANNOT_DRAW = _("The drawing could not be made: {reason}")
 LANGUAGES = ["en", "es", "it", "pt-br"]
@@ -86,10 +85,7 @@ class ErrorsAsJson(BaseContentNegotiation):
 
 def readable_blueprint(request: Request, raw_id: str) -> Blueprint:
     """The blueprint in the URL if the user may read it; 404 otherwise, like any object."""
-    blueprint = Blueprint.objects.select_related("team").filter(pk=int(raw_id)).first()
-    if blueprint is None or not access.can_read(request.user, blueprint):
-        raise exceptions.NotFound()
-    return blueprint
+    return Blueprint.objects.select_related("team").visible_one(request.user, int(raw_id))
 
 
 def requested_language(request: Request) -> str:

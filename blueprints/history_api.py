@@ -104,16 +104,12 @@ class BlueprintEventViewSet(viewsets.GenericViewSet):
     queryset = BlueprintEvent.objects.none()
     serializer_class = EventSerializer
     permission_classes = [SignedInOrGuest]
-    guest_lookup = "blueprint_id"  # guests of the blueprint's workshop group read and undo too
+    serves_guests = True  # guests of the blueprint's workshop group read and undo too
 
     def blueprint(self, request: Request, id: str) -> Blueprint:
         """The blueprint of the URL for its members (404 for others); writes ask for more."""
         user = request.user
-        if access.is_guest(user):
-            found = Blueprint.objects.filter(pk=int(id), pk__in=access.guest_blueprints(user))
-        else:
-            found = Blueprint.objects.filter(pk=int(id), workspace__memberships__user=user)
-        blueprint = found.first()
+        blueprint = Blueprint.objects.visible_to(user).filter(pk=int(id)).first()
         if blueprint is None:
             raise exceptions.NotFound()
         if request.method == "POST" and not access.can_write(user, blueprint, "update"):

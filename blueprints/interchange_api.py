@@ -280,7 +280,6 @@ class DocumentField(serializers.JSONField):
 class ImportTargetSerializer(ScopedInput):
     """Where a new blueprint goes: ids of other workspaces look like ids that do not exist."""
 
-    scoped = {"workspace": "memberships", "team": "workspace__memberships"}
     workspace = IdField(queryset=Workspace.objects.all(), help_text="The workspace to import into.")
     team = IdField(queryset=Team.objects.all(), help_text="The team that will own the blueprint.")
     title = serializers.CharField(

@@ -32,7 +32,7 @@ from frontstage import errors
 from frontstage.api import IdField, query_id
 from frontstage.schema import ErrorSerializer
 from workspaces import access
-from workspaces.scoping import scope_to_user
+from workspaces.scoping import scope_related_fields
 
 BUILT_IN_STAYS = _("The templates that come with Frontstage cannot be deleted.")
 MAY_NOT_CREATE = _("You may not add blueprints to this team.")
@@ -93,9 +93,7 @@ class SaveSerializer(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = getattr(self.context.get("request"), "user", None)
-        field = self.fields["blueprint"]
-        field.queryset = scope_to_user(field.queryset, user, "workspace__memberships")
+        scope_related_fields(self)
 
 
 class FromTemplateSerializer(ImportTargetSerializer):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,13 +14,6 @@ from blueprints.merge_api import MergeDecisionSerializer
 from blueprints.models import Blueprint, MergeRun, Step
 from workspaces import access
 from workspaces.models import Workspace
-
-
-def _get_workspace_for_user(request: HttpRequest, workspace_id: int) -> Workspace:
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
-    if workspace is None or access.role_in(request.user, workspace.pk) is None:
-        raise Http404("No such workspace")
-    return workspace
 
 
 def _step_titles(report: dict[str, Any]) -> dict[int, dict[str, str]]:
@@ -35,7 +28,7 @@ def _step_titles(report: dict[str, Any]) -> dict[int, dict[str, str]]:
 
 @login_required
 def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     can_merge = access.can_manage(request.user, workspace.pk)
     if request.method == "POST":
         if not can_merge:
@@ -91,7 +84,7 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
 @require_POST
 def merge_decide(request: HttpRequest, workspace_id: int) -> HttpResponse:
     """Accept or reject a suggested pair, then merge again so the answer shows at once."""
-    workspace = _get_workspace_for_user(request, workspace_id)
+    workspace = Workspace.objects.visible_one(request.user, workspace_id)
     if not access.can_manage(request.user, workspace.pk):
         return HttpResponse(_("Only facilitators decide on merge suggestions."), status=403)
     data = {"steps": request.POST.getlist("steps"), "verdict": request.POST.get("verdict")}

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from workspaces.models import Team, Workspace
+from workspaces.models import Team, VisibleQuerySet, Workspace
 
 TITLE_MAX = 200
 NAME_MAX = 120
@@ -108,6 +108,8 @@ class Actor(models.Model):
     name = models.CharField(max_length=NAME_MAX)
     description = models.TextField(max_length=TEXT_MAX, blank=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -129,6 +131,8 @@ class Channel(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
     name = models.CharField(max_length=NAME_MAX)
     kind = models.CharField(max_length=20, choices=ChannelKind.choices, default=ChannelKind.OTHER)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -158,6 +162,8 @@ class Blueprint(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "title", "id"]
@@ -205,6 +211,8 @@ class Phase(models.Model):
     merge_key = merge_key_field()
     merge_snapshot = merge_snapshot_field()
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -230,6 +238,8 @@ class Lane(models.Model):
     position = models.IntegerField()
     merge_key = merge_key_field()
     merge_snapshot = merge_snapshot_field()
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -278,6 +288,8 @@ class Step(models.Model):
     merge_key = merge_key_field()
     merge_snapshot = merge_snapshot_field()
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -312,6 +324,8 @@ class Link(models.Model):
     label = models.CharField(max_length=NAME_MAX, blank=True)
     merge_key = merge_key_field()
     merge_snapshot = merge_snapshot_field()
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

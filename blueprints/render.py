@@ -94,7 +94,7 @@ def render(dot_source: str, fmt: str) -> bytes:
         logger.warning("Cannot read the render cache at %s", path, exc_info=True)
     drawn = run_dot(dot_source, FORMATS[fmt])
     try:
-        _store(path, drawn)
+        cache_store(path, drawn)
         global _stored
         _stored += 1
         if _stored % PRUNE_EVERY == 0:
@@ -157,7 +157,7 @@ def run_dot(dot_source: str, arguments: tuple[str, ...]) -> bytes:
     return done.stdout
 
 
-def _store(path: Path, content: bytes) -> None:
+def cache_store(path: Path, content: bytes) -> None:
     """Write atomically: a concurrent reader sees the whole file or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

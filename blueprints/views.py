@@ -3,7 +3,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -111,15 +111,6 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
-def _get_blueprint_for_user(request: HttpRequest, blueprint_id: int) -> Blueprint:
-    blueprint = (
-        Blueprint.objects.select_related("workspace", "team").filter(pk=blueprint_id).first()
-    )
-    if blueprint is None or not access.can_read(request.user, blueprint):
-        raise Http404("No such blueprint")
-    return blueprint
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     workspaces = (
@@ -173,7 +164,9 @@ def signed_in_or_guest(view: Any) -> Any:
 
 @signed_in_or_guest
 def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
-    blueprint = _get_blueprint_for_user(request, blueprint_id)
+    blueprint = Blueprint.objects.select_related("workspace", "team").visible_one(
+        request.user, blueprint_id
+    )
     context = _board_context(request, blueprint)
     workspace_id = blueprint.workspace_id
     context |= {
@@ -207,7 +200,9 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
 @signed_in_or_guest
 def blueprint_board(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     """The board alone: what a live page swaps in after someone's change."""
-    blueprint = _get_blueprint_for_user(request, blueprint_id)
+    blueprint = Blueprint.objects.select_related("workspace", "team").visible_one(
+        request.user, blueprint_id
+    )
     context = _board_context(request, blueprint)
     response = render(request, "blueprints/_board_fragment.html", context)
     response["Cache-Control"] = "no-store"

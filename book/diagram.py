@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -38,6 +39,7 @@ from pypdf.generic import (
 )
 
 from blueprints import layout, render
+from book import weasy
 
 # The smallest text of the drawing (layout.TINY_PT) is never printed below this size.
 MIN_FONT_PT = 6.0
@@ -132,8 +134,8 @@ def draw(dot_source: str) -> Drawing:
         pdf = pdf_file.read_bytes()
         geometry = geometry_of(json.loads(json_file.read_text()), pdf)
     try:
-        render._store(geometry_path, geometry.to_json().encode())
-        render._store(pdf_path, pdf)
+        render.cache_store(geometry_path, geometry.to_json().encode())
+        render.cache_store(pdf_path, pdf)
     except OSError:
         pass  # a cache that cannot be written only costs speed
     return Drawing(pdf, geometry, key)
@@ -397,7 +399,7 @@ def _form_xobject(writer: PdfWriter, page: object) -> object:
             NameObject("/Resources"): page["/Resources"].clone(writer),
         }
     )
-    return writer._add_object(form.flate_encode())
+    return weasy.pypdf_add(writer, form.flate_encode())
 
 
 def _append_content(writer: PdfWriter, page: object, commands: bytes) -> None:
@@ -407,14 +409,16 @@ def _append_content(writer: PdfWriter, page: object, commands: bytes) -> None:
     before, after = DecodedStreamObject(), DecodedStreamObject()
     before.set_data(b"q\n")
     after.set_data(b"\nQ\n" + commands)
-    streams.append(writer._add_object(before))
+    streams.append(weasy.pypdf_add(writer, before))
     if existing is not None:
         resolved = existing.get_object()
         if isinstance(resolved, ArrayObject):
             streams.extend(resolved)
         elif isinstance(resolved, StreamObject):
-            streams.append(existing if existing is not resolved else writer._add_object(resolved))
-    streams.append(writer._add_object(after))
+            streams.append(
+                existing if existing is not resolved else weasy.pypdf_add(writer, resolved)
+            )
+    streams.append(weasy.pypdf_add(writer, after))
     page[NameObject("/Contents")] = streams
 
 
@@ -537,66 +541,39 @@ def write_with_drawings(document: object, sources: list[bytes], stamps: list[Sta
 
     Raises NotCairo, before writing anything, when a source cannot be read this way.
     """
-    import pydyf
-
     used = sorted({item.source for item in stamps})
     raws = {index: read_raw(sources[index]) for index in used}
-
-    class Raw(pydyf.Object):
-        """An object copied as it is but for the numbers of the objects it refers to."""
-
-        def __init__(self, head: bytes, tail: bytes, numbers: dict[int, "Raw"]) -> None:
-            super().__init__()
-            self.head, self.tail, self.numbers = head, tail, numbers
-            self.extra: dict = {}  # WeasyPrint looks for an /SMask of XObjects here
-
-        @property
-        def data(self) -> bytes:
-            return (
-                _REFERENCE.sub(lambda ref: self.numbers[int(ref[1])].reference, self.head)
-                + self.tail
-            )
-
-        @property
-        def compressible(self) -> bool:
-            return not self.tail
-
-    forms: dict[int, Raw] = {}
-    copies: list[Raw] = []
+    forms: dict[int, weasy.RawObject] = {}
+    copies: list[weasy.RawObject] = []
     for index in used:
         raw = raws[index]
-        numbers: dict[int, Raw] = {}
+        numbers: dict[int, weasy.RawObject] = {}
+
+        def resolve(head: bytes, numbers: dict[int, weasy.RawObject] = numbers) -> bytes:
+            return _REFERENCE.sub(lambda ref: numbers[int(ref[1])].reference, head)
+
         for number, (head, tail) in raw.objects.items():
             if number != raw.contents:
-                numbers[number] = Raw(head, tail, numbers)
+                numbers[number] = weasy.RawObject(head, tail, resolve)
                 copies.append(numbers[number])
         head, tail = raw.objects[raw.contents]
         box = " ".join(f"{value:g}" for value in raw.mediabox)
         form_head = (
             f"<< /Type /XObject /Subtype /Form /BBox [{box}] /Resources {raw.resources} 0 R "
         ).encode() + head.lstrip()[2:]
-        forms[index] = Raw(form_head, tail, numbers)
+        forms[index] = weasy.RawObject(form_head, tail, resolve)
     by_page: dict[int, list[Stamp]] = {}
     for item in stamps:
         by_page.setdefault(item.page, []).append(item)
-    pages = document.pages  # type: ignore[attr-defined]
     for number, items in by_page.items():
-        page = pages[number]
-        original = page.paint
 
-        def paint(stream, scale=1, original=original, page=page, items=items):  # noqa: ANN001
-            original(stream, scale)
-            commands = [b"q 1 0 0 -1 0 %.4f cm\n" % (page.height * scale)]
+        def painter(add_xobject: Any, height: float, items: list[Stamp] = items) -> bytes:
+            commands = [b"q 1 0 0 -1 0 %.4f cm\n" % height]
             for item in items:
-                stream._resources["XObject"][f"FsDrawing{item.source}"] = forms[item.source]
+                add_xobject(f"FsDrawing{item.source}", forms[item.source])
                 commands.append(_commands(f"/FsDrawing{item.source}", item))
             commands.append(b"Q")
-            stream.stream.append(b"".join(commands))
+            return b"".join(commands)
 
-        page.paint = paint
-
-    def finish(_document: object, pdf: object) -> None:
-        for copy in copies:
-            pdf.add_object(copy)  # type: ignore[attr-defined]
-
-    return document.write_pdf(finisher=finish)  # type: ignore[attr-defined]
+        weasy.paint_over(document, number, painter)
+    return weasy.write_pdf(document, copies)

@@ -17,7 +17,6 @@ book/sections.py, which the book calls directly; an empty one reads "None yet."
 import hashlib
 import logging
 import re
-import ssl
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import weasyprint
-import weasyprint.urls
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -35,7 +33,7 @@ from django.utils.translation import gettext as _
 from blueprints import interdependencies, layout, merging, render
 from blueprints.models import Blueprint, MergeRun
 from book import diagram as book_diagram
-from book import review, sections
+from book import review, sections, weasy
 from book import tables as book_tables
 from workspaces.models import Team
 
@@ -607,45 +605,13 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
             if drawing is not None:
                 tiles = book_diagram.plan(drawing.geometry, SLOT_WIDTH_MM * MM, SLOT_HEIGHT_MM * MM)
             html = book_html(context, tiles, step_pages, pain_pages)
-            document = BookHTML(string=html, url_fetcher=_fetcher()).render()
+            document = weasy.BookHTML(string=html, url_fetcher=weasy.url_fetcher()).render()
             pdf = _write(document, drawing, tiles, blocks, tables.result())
     try:
-        render._store(path, pdf)
+        render.cache_store(path, pdf)
     except OSError:
         pass  # a cache that cannot be written only costs speed
     return Book(pdf, key)
-
-
-class BookHTML(weasyprint.HTML):
-    """WeasyPrint's HTML with the part of its user-agent stylesheet the book uses.
-
-    templates/book/ua.css copies the rules of WeasyPrint's own for the elements of the book;
-    matching all of the original against every element was a fifth of the layout's time.
-    """
-
-    def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
-        if not _UA:
-            from weasyprint.html import UA_COUNTER_STYLE
-
-            css = (TEMPLATES / "ua.css").read_text()
-            _UA.append(weasyprint.CSS(string=css, counter_style=UA_COUNTER_STYLE))
-        return [_UA[0]]
-
-
-_UA: list[Any] = []
-_FETCHER: list[Any] = []
-
-
-def _fetcher() -> Any:
-    """One URL fetcher for every book, without loading the system's certificates.
-
-    WeasyPrint's default fetcher builds an SSL context with every trusted certificate for each
-    document (0.2 s, seconds on a busy machine); the book fetches nothing over the network.
-    """
-    if not _FETCHER:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # never used: nothing is fetched
-        _FETCHER.append(weasyprint.urls.URLFetcher(ssl_context=context))
-    return _FETCHER[0]
 
 
 def _write(

@@ -228,7 +228,7 @@ def draw_all(sources: Sequence[str]) -> list[bytes]:
                 for (key, _source), pdf in zip(share, pdfs, strict=True):
                     drawn[key] = pdf
                     try:
-                        render._store(render.cache_path(key, "pdf"), pdf)
+                        render.cache_store(render.cache_path(key, "pdf"), pdf)
                     except OSError:
                         pass  # a cache that cannot be written only costs speed
     return [drawn[key] for key in keys]

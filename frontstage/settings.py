@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontstage.middleware.UploadLimitMiddleware",
+    "frontstage.pages.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "frontstage.urls"

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from workspaces.models import Workspace
+from workspaces.models import VisibleQuerySet, Workspace
 
 # --- Workshops: an agenda of activities, groups, participants, notes, votes and outputs. ---
 
@@ -63,6 +63,8 @@ class Workshop(models.Model):
     private_writing = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "title", "id"]

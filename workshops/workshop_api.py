@@ -29,9 +29,6 @@ from workshops.models import (
 from workshops.services import Who
 from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
-WORKSHOP_SCOPE = {"workshop": "workspace__memberships"}
-MEMBERS = "workshop__workspace__memberships"
-
 
 def who_of(request: Request, workshop: Workshop) -> Who:
     user = request.user
@@ -51,7 +48,6 @@ class LocalTimeField(serializers.TimeField):
 
 
 class WorkshopSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     fixed = ("workspace",)
     template = serializers.ChoiceField(
         choices=[("", "—")] + [(key, str(spec["title"])) for key, spec in agenda.TEMPLATES.items()],
@@ -275,7 +271,6 @@ class WorkshopViewSet(ScopedViewSet):
 class WorkshopPartViewSet(ScopedViewSet):
     """A workshop's parts: every write calls its service (workshops/services.py)."""
 
-    memberships = MEMBERS
     filters = {"workshop": "workshop_id"}
 
     def who(self, workshop: Workshop) -> Who:
@@ -283,7 +278,6 @@ class WorkshopPartViewSet(ScopedViewSet):
 
 
 class ActivitySerializer(ScopedSerializer):
-    scoped = WORKSHOP_SCOPE
     fixed = ("workshop",)
 
     class Meta:
@@ -321,7 +315,6 @@ class ActivityViewSet(WorkshopPartViewSet):
 
 
 class GroupSerializer(ScopedSerializer):
-    scoped = {"workshop": "workspace__memberships", "blueprint": "workspace__memberships"}
     fixed = ("workshop",)
 
     class Meta:
@@ -356,7 +349,6 @@ class GroupViewSet(WorkshopPartViewSet):
 
 
 class ParticipantSerializer(ScopedSerializer):
-    scoped = WORKSHOP_SCOPE
     fixed = ("workshop",)
     guest = serializers.BooleanField(source="is_guest", read_only=True)
 
@@ -371,7 +363,6 @@ class ParticipantViewSet(ScopedViewSet):
 
     queryset = Participant.objects.all()
     serializer_class = ParticipantSerializer
-    memberships = MEMBERS
     filters = {"workshop": "workshop_id"}
 
     def perform_create(self, serializer: ParticipantSerializer) -> None:
@@ -399,12 +390,6 @@ class ParticipantViewSet(ScopedViewSet):
 
 
 class NoteSerializer(ScopedSerializer):
-    scoped = {
-        "workshop": "workspace__memberships",
-        "group": "workshop__workspace__memberships",
-        "cluster": "workshop__workspace__memberships",
-        "category": "workspace__memberships",
-    }
     fixed = ("workshop",)
     # A method, not `source="author.name"` with a default: DRF skips defaults on a PATCH,
     # and the field would vanish from the answer for a note without an author.
@@ -446,7 +431,6 @@ class NoteViewSet(ScopedViewSet):
 
     queryset = Note.objects.all()
     serializer_class = NoteSerializer
-    memberships = MEMBERS
     filters = {"workshop": "workshop_id", "group": "group_id", "cluster": "cluster_id"}
 
     def base_queryset(self):  # type: ignore[no-untyped-def]
@@ -479,7 +463,6 @@ class NoteViewSet(ScopedViewSet):
 
 
 class ClusterSerializer(ScopedSerializer):
-    scoped = {"workshop": "workspace__memberships", "group": "workshop__workspace__memberships"}
     fixed = ("workshop",)
 
     class Meta:
@@ -517,8 +500,6 @@ class ClusterViewSet(WorkshopPartViewSet):
 
 
 class VoteSerializer(ScopedSerializer):
-    scoped = {"note": "workshop__workspace__memberships"}
-
     class Meta:
         model = Vote
         fields = ["id", "workshop", "note", "participant", "created_at"]
@@ -531,7 +512,6 @@ class VoteViewSet(ScopedViewSet):
 
     queryset = Vote.objects.all()
     serializer_class = VoteSerializer
-    memberships = MEMBERS
     filters = {"workshop": "workshop_id", "note": "note_id"}
     http_method_names = ["get", "post", "delete", "head", "options"]
 
@@ -553,14 +533,6 @@ class VoteViewSet(ScopedViewSet):
 
 
 class OutputSerializer(ScopedSerializer):
-    scoped = {
-        "workshop": "workspace__memberships",
-        "note": "workshop__workspace__memberships",
-        "cluster": "workshop__workspace__memberships",
-        "step": "blueprint__workspace__memberships",
-        "category": "workspace__memberships",
-        "persona": "workspace__memberships",
-    }
     fixed = ("workshop",)
     persona_name = serializers.SerializerMethodField()
 

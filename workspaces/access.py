@@ -21,7 +21,6 @@ This floor knows no model above it. An object tells which workspace it belongs t
 from typing import Any, Literal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from workspaces.models import Role, Workspace
@@ -158,19 +157,3 @@ def _guest_may_write(user: Any, obj: Any, action: Action) -> bool:
         return False
     grant = guest_blueprints(user).get(blueprint.pk)
     return grant is not None and not grant.workshop.locked
-
-
-def guest_scope(queryset: models.QuerySet, user: Any) -> models.QuerySet:
-    """What a guest's request may name: its blueprint, its rows, the workspace's shared
-    vocabulary a step's details pick from (models marked `guest_reads_workspace`, e.g. actors
-    and channels); nothing else."""
-    ids = list(guest_blueprints(user))
-    model = queryset.model
-    if hasattr(model, "access_blueprint"):
-        return queryset.filter(pk__in=ids)
-    if any(field.name == "blueprint" for field in model._meta.concrete_fields):
-        return queryset.filter(blueprint_id__in=ids)
-    if getattr(model, "guest_reads_workspace", False):
-        grants = guest_blueprints(user).values()
-        return queryset.filter(workspace_id__in={grant.workshop.workspace_id for grant in grants})
-    return queryset.none()

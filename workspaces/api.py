@@ -40,7 +40,6 @@ class MemberSerializer(serializers.Serializer):
 class WorkspaceViewSet(ScopedViewSet):
     queryset = Workspace.objects.all()
     serializer_class = WorkspaceSerializer
-    memberships = "memberships"
 
     def base_queryset(self) -> models.QuerySet:
         user = self.request.user
@@ -95,7 +94,6 @@ class WorkspaceViewSet(ScopedViewSet):
 
 
 class TeamSerializer(ScopedSerializer):
-    scoped = {"workspace": "memberships"}
     fixed = ("workspace",)
 
     class Meta:

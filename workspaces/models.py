@@ -4,9 +4,13 @@ The tables keep the names they had when these models lived in `workshops` (the m
 state-only migration, see migrations/0001_initial.py).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from frontstage import errors
 
 
 class Role(models.TextChoices):
@@ -15,11 +19,73 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
-class WorkspaceQuerySet(models.QuerySet["Workspace"]):
+def workspace_path(model: type[models.Model]) -> str | None:
+    """The path from a model to its workspace ("" for Workspace itself; None: not in one).
+
+    Read off the model's own foreign keys — its `workspace`, else its workshop's, else its
+    blueprint's — unless the model names one as `workspace_path`."""
+    if hasattr(model, "workspace_path"):
+        return model.workspace_path
+    if model._meta.label == "workspaces.Workspace":
+        return ""
+    names = {field.name for field in model._meta.concrete_fields}
+    for owner, path in (
+        ("workspace", "workspace"),
+        ("workshop", "workshop__workspace"),
+        ("blueprint", "blueprint__workspace"),
+    ):
+        if owner in names:
+            return path
+    return None
+
+
+def visible(queryset: models.QuerySet, principal: Any) -> models.QuerySet:
+    """The rows of `queryset` that `principal` may read: one rule for pages and the API.
+
+    A member reads the rows of their workspaces. A workshop guest (a principal that answers
+    `blueprint_grants()`, see workshops/guests.py) reads the blueprint its group works on and
+    that blueprint's rows, plus the workspace's vocabulary a step picks from (models marked
+    `guest_reads_workspace`: actors, channels); nothing else. Anyone else reads nothing.
+    Models outside any workspace (users) are left as they are.
+    """
+    model = queryset.model
+    path = workspace_path(model)
+    if path is None:
+        return queryset
+    if getattr(principal, "is_workshop_guest", False):
+        grants = principal.blueprint_grants()
+        if hasattr(model, "access_blueprint"):
+            return queryset.filter(pk__in=list(grants))
+        if path == "blueprint__workspace":
+            return queryset.filter(blueprint_id__in=list(grants))
+        if getattr(model, "guest_reads_workspace", False):
+            return queryset.filter(
+                workspace_id__in={grant.workshop.workspace_id for grant in grants.values()}
+            )
+        return queryset.none()
+    if principal is None or not principal.is_authenticated:
+        return queryset.none()
+    prefix = f"{path}__" if path else ""
+    return queryset.filter(**{f"{prefix}memberships__user": principal})
+
+
+class VisibleQuerySet(models.QuerySet):
+    def visible_to(self, principal: Any) -> "VisibleQuerySet":
+        """What `principal` (a user or a workshop guest) may read; see `visible`."""
+        return visible(self, principal)
+
+    def visible_one(self, principal: Any, pk: Any) -> Any:
+        """The row `pk` if `principal` may read it; `errors.NotFound` otherwise — the same
+        answer whether it does not exist or belongs to someone else."""
+        found = visible(self, principal).filter(pk=pk).first() if pk is not None else None
+        if found is None:
+            raise errors.NotFound()
+        return found
+
+
+class WorkspaceQuerySet(VisibleQuerySet):
     def for_user(self, user: settings.AUTH_USER_MODEL) -> "WorkspaceQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user)
+        return self.visible_to(user)
 
     def with_role(self, user: settings.AUTH_USER_MODEL) -> "WorkspaceQuerySet":
         """Annotate `user_role`, the user's role in each workspace, in the same query."""
@@ -71,6 +137,8 @@ class Team(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=120)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         db_table = "workshops_team"

@@ -10,6 +10,17 @@ from rest_framework.request import Request
 
 from frontstage.api import ID_PATTERN, IdField, query_id
 from workspaces import access
+from workspaces.models import visible
+
+
+def scope_related_fields(serializer: serializers.Serializer) -> None:
+    """Limit every writable foreign key of `serializer` to what its principal may read."""
+    principal = getattr(serializer.context.get("request"), "user", None)
+    for field in serializer.fields.values():
+        related = getattr(field, "child_relation", field)
+        if field.read_only or getattr(related, "queryset", None) is None:
+            continue
+        related.queryset = visible(related.queryset, principal)
 
 
 class SignedInOrGuest(permissions.BasePermission):
@@ -20,41 +31,25 @@ class SignedInOrGuest(permissions.BasePermission):
         if user is not None and user.is_authenticated:
             return True
         return (
-            getattr(view, "guest_lookup", None) is not None
+            getattr(view, "serves_guests", False)
             and getattr(view, "action", None) != "list"
             and access.is_guest(user)
         )
 
 
-def scope_to_user(queryset: models.QuerySet, user: Any, path: str) -> models.QuerySet:
-    """Objects a foreign key may name: of the user's workspaces, or a guest's blueprint."""
-    if access.is_guest(user):
-        return access.guest_scope(queryset, user)
-    if user is None or not user.is_authenticated:
-        return queryset.none()
-    return queryset.filter(**{f"{path}__user": user})
-
-
 class ScopedSerializer(serializers.ModelSerializer):
-    """Foreign keys only accept objects of the request user's workspaces.
+    """Foreign keys only accept objects the request's principal may read (`visible`): an id
+    of another workspace looks exactly like an id that does not exist.
 
-    `scoped` maps a field to the path from its model to the workspace memberships.
     Fields listed in `fixed` cannot change after creation.
     """
 
     serializer_related_field = IdField
-    scoped: dict[str, str] = {}
     fixed: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        for name, path in self.scoped.items():
-            field = self.fields.get(name)
-            if field is None or field.read_only:
-                continue
-            field.queryset = scope_to_user(field.queryset, user, path)
+        scope_related_fields(self)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
@@ -70,31 +65,26 @@ class ScopedSerializer(serializers.ModelSerializer):
 
 
 class ScopedViewSet(viewsets.ModelViewSet):
-    """A viewset whose objects are limited to the request user's workspaces.
+    """A viewset whose objects are those the request's principal may read (`visible`).
 
-    `memberships` is the path from the model to its workspace's memberships; `filters` maps
-    query parameters to lookups. Every write asks `access.can_write`, the single place of the rules.
+    `filters` maps query parameters to lookups. Every write asks `access.can_write`, the single
+    place of the rules. Guests (workshop guests, see workspaces/access.py) are served only by
+    viewsets that say so (`serves_guests`: the live editor's), and never a list.
     """
 
-    memberships: str = "workspace__memberships"
     filters: dict[str, str] = {}
     lookup_value_regex = ID_PATTERN
     permission_classes = [SignedInOrGuest]
-    # The path from the model to its blueprint's id, on viewsets that serve the live editor
-    # to guests (see access.py); None: guests get nothing here.
-    guest_lookup: str | None = None
+    serves_guests = False
 
     def base_queryset(self) -> models.QuerySet:
         return self.queryset.all()
 
     def get_queryset(self) -> models.QuerySet:
         user = self.request.user
-        queryset = self.base_queryset()
-        if access.is_guest(user) and self.guest_lookup is not None:
-            return queryset.filter(**{f"{self.guest_lookup}__in": access.guest_blueprints(user)})
-        if not user.is_authenticated:
-            return queryset.none()
-        queryset = queryset.filter(**{f"{self.memberships}__user": user})
+        if access.is_guest(user) and not self.serves_guests:
+            return self.queryset.none()
+        queryset = visible(self.base_queryset(), user)
         if self.action == "list":
             for param, lookup in self.filters.items():
                 value = query_id(self.request, param)

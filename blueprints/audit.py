@@ -29,7 +29,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprints.review import BANDS, ReviewBlueprint, ReviewStep
+from blueprints.layout import BANDS
+from blueprints.review import ReviewBlueprint, ReviewStep
 
 WARNING, NOTICE, INFO = "warning", "notice", "info"
 SEVERITIES = (WARNING, NOTICE, INFO)

@@ -32,7 +32,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-BANDS = ("evidence", "customer", "frontstage", "backstage", "support")
+from blueprints.layout import BANDS
+
 # Likely matches. An edit similarity of 0.8 already pairs "checks the case" with "closes the
 # case", and 0.6 of words in common "writes to the case" with "writes to the voucher"; these
 # still pair "opens a case" with "opens a new case" and "calls the hotline" with "the

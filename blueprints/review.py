@@ -8,7 +8,6 @@ memory; `blueprints/review_selectors.py` builds it from the models in a handful 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-BANDS = ("evidence", "customer", "frontstage", "backstage", "support")
 STAGES = ("planned", "collected", "recorded", "synthesised", "communicated")
 
 

@@ -298,3 +298,21 @@ def test_stale_drafts_and_personas_are_archived_or_deleted(world: World) -> None
     assert "Kept" in api.get(f"{url}?archived=1").content.decode()
     api.post(url, {"action": "delete", "persona": kept.pk})
     assert not Persona.objects.exists()
+
+
+def test_drafted_sentences_are_worded_again_in_the_readers_language(world: World) -> None:
+    api = world.client("facilitator")
+    content, _groups = crm_exports.planted_export(per_group=25)
+    imported(api, world, content)
+    api.post(
+        RUNS, {"workspace": world.workspace.pk, "k": 4}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    persona = Persona.objects.filter(workspace=world.workspace).first()
+    assert persona.habits[0].startswith("Gets in touch by ")
+    client = page(world, "facilitator")
+    answer = client.post(
+        f"/personas/{persona.pk}/", {"action": "reword"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+    assert answer.status_code == 302
+    persona.refresh_from_db()
+    assert persona.habits[0].startswith("Contacta por "), persona.habits

@@ -22,7 +22,5 @@ urlpatterns = [
         name="contact-import-errors-csv",
     ),
     path("workspaces/<int:workspace_id>/channels/", views.channels_page, name="channels-review"),
-    path(
-        "workspaces/<int:workspace_id>/protocols/", views.protocols_page, name="protocols-grid"
-    ),
+    path("workspaces/<int:workspace_id>/protocols/", views.protocols_page, name="protocols-grid"),
 ]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from blueprints import events, services, snapshots
 from blueprints.models import (
+    TITLE_MAX,
     Actor,
     Blueprint,
     Channel,
@@ -24,6 +25,7 @@ from blueprints.models import (
     Step,
 )
 from frontstage.api import MAX_ID, IdField
+from workspaces.models import Team
 from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_related_fields
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
@@ -354,6 +356,21 @@ class BlueprintViewSet(ScopedViewSet):
     def perform_destroy(self, instance: Blueprint) -> None:
         services.blueprint_delete(blueprint=instance, actor=self.request.user)
 
+    @extend_schema(request=None, responses={201: BlueprintSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str | None = None) -> Response:
+        """A copy of this blueprint (phases, lanes, steps, links; new ids) for a team: the
+        original's unless `team` says another; optional `title` ("Copy of …" by default)."""
+        original = self.get_object()
+        incoming = DuplicateSerializer(data=request.data, context=self.get_serializer_context())
+        incoming.is_valid(raise_exception=True)
+        team = incoming.validated_data.get("team") or original.team
+        self.check_write(Blueprint(workspace=original.workspace, kind="team", team=team), "create")
+        copy = services.blueprint_duplicate(
+            blueprint=original, actor=request.user, **incoming.validated_data
+        )
+        return Response(BlueprintSerializer(copy, context=self.get_serializer_context()).data, 201)
+
 
 class ScopedInput(serializers.Serializer):
     """An action's input: ids of other workspaces look exactly like ids that do not exist."""
@@ -361,6 +378,11 @@ class ScopedInput(serializers.Serializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         scope_related_fields(self)
+
+
+class DuplicateSerializer(ScopedInput):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=TITLE_MAX)
+    team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
 
 
 class ReorderSerializer(ScopedInput):

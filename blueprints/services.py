@@ -42,6 +42,11 @@ EVERY_ID_ONCE = _("List every id of this blueprint exactly once.")
 CELL_STEPS_ONCE = _("List steps of this blueprint, each once.")
 EVERY_CELL_STEP = _("List every step of this cell.")
 
+COPY_OF = _("Copy of {title}")
+# What a copy takes over besides the place (lane, phase, position), which is mapped.
+LANE_COPY = [n for n in WRITABLE[Lane] if n not in MOVE_FIELDS]
+STEP_COPY = [n for n in WRITABLE[Step] if n not in MOVE_FIELDS]
+
 Actor = Any  # who acts: a user, a workshop guest (see workspaces.access), or None (a script)
 
 
@@ -279,6 +284,62 @@ def blueprint_update(
 
 def blueprint_delete(*, blueprint: Blueprint, actor: Actor) -> None:
     _delete(blueprint, actor=actor)
+
+
+def copy_title(blueprint: Blueprint) -> str:
+    title = str(COPY_OF).format(title=blueprint.display_title)
+    limit = Blueprint._meta.get_field("title").max_length
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+@transaction.atomic
+def blueprint_duplicate(
+    *, blueprint: Blueprint, actor: Actor, title: str = "", team: Any = None
+) -> Blueprint:
+    """A new team blueprint with the same phases, lanes, steps and links, under new ids, for
+    `team` (the original's by default; a copy of the global blueprint needs one). Recorded as
+    the new blueprint's creation; the original is not touched."""
+    values = {
+        "kind": BlueprintKind.TEAM,
+        "team": team or blueprint.team,
+        "title": title or copy_title(blueprint),
+        "description": blueprint.description,
+    }
+    copy = blueprint_create(workspace=blueprint.workspace, values=values, actor=actor)
+    phases = list(Phase.objects.filter(blueprint=blueprint).order_by("position"))
+    new_phases = Phase.objects.bulk_create(
+        Phase(blueprint=copy, name=phase.name, position=phase.position) for phase in phases
+    )
+    phase_of = {old.pk: new for old, new in zip(phases, new_phases, strict=True)}
+    lanes = list(Lane.objects.filter(blueprint=blueprint).order_by("position"))
+    new_lanes = Lane.objects.bulk_create(
+        Lane(blueprint=copy, position=lane.position, **{n: getattr(lane, n) for n in LANE_COPY})
+        for lane in lanes
+    )
+    lane_of = {old.pk: new for old, new in zip(lanes, new_lanes, strict=True)}
+    steps = list(Step.objects.filter(blueprint=blueprint).order_by("pk"))
+    new_steps = Step.objects.bulk_create(
+        Step(
+            blueprint=copy,
+            lane=lane_of[step.lane_id],
+            phase=phase_of[step.phase_id],
+            position=step.position,
+            **{n: getattr(step, n) for n in STEP_COPY},
+        )
+        for step in steps
+    )
+    step_of = {old.pk: new for old, new in zip(steps, new_steps, strict=True)}
+    Link.objects.bulk_create(
+        Link(
+            blueprint=copy,
+            source=step_of[link.source_id],
+            target=step_of[link.target_id],
+            kind=link.kind,
+            label=link.label,
+        )
+        for link in Link.objects.filter(blueprint=blueprint)
+    )
+    return copy
 
 
 # --- phases and lanes ----------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 from django.urls import path
 
-from blueprints import assessment_views, library_views, merge_views, views
+from blueprints import assessment_views, copy_views, library_views, merge_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("blueprints/<int:blueprint_id>/", views.blueprint_page, name="blueprint"),
     path("blueprints/<int:blueprint_id>/board/", views.blueprint_board, name="blueprint-board"),
+    path(
+        "blueprints/<int:blueprint_id>/duplicate/",
+        copy_views.blueprint_duplicate,
+        name="blueprint-duplicate",
+    ),
     path(
         "blueprints/<int:blueprint_id>/save-template/",
         library_views.save_as_template,

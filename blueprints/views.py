@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from blueprints import events, interdependencies
+from blueprints import copy_views, events, interdependencies, services
 from blueprints import render as drawing
 from blueprints.grid import blueprint_grid
 from blueprints.models import (
@@ -177,6 +177,8 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
         "evidence_choices": Evidence.choices,
         "data_stages": [(value, label) for value, label in DataStage.choices if value],
         "title_max": TITLE_MAX,
+        "copy_teams": copy_views.teams_to_copy_into(request.user, blueprint),
+        "copy_title": services.copy_title(blueprint),
         "link_kinds": LinkKind.choices,
         "bands": Band.choices,
         "emotions": [(2, "+2 ☺☺"), (1, "+1 ☺"), (0, "0"), (-1, "−1 ☹"), (-2, "−2 ☹☹")],

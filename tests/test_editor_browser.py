@@ -1,8 +1,8 @@
 """The live blueprint editor in real Chromium, against a real uvicorn server with WebSockets.
 
 Participants of the demo's service-centre team (`participant`, `participant3` and `carlos`,
-added here) edit one blueprint in two browser contexts at once; the facilitator writes through the API; the
-manager watches read-only. Each test gets a blueprint of its own.
+added here) edit one blueprint in two browser contexts at once; the facilitator writes through
+the API; the manager watches read-only. Each test gets a blueprint of its own.
 """
 
 import time
@@ -490,5 +490,32 @@ def test_a_phone_sized_screen_still_edits(browser: Browser, site: Site) -> None:
         expect(watched.page.locator(f"#step-{board.steps[0]['id']}")).to_contain_text("car")
         watched.screenshot("editor-phone")
         assert watched.errors == []
+    finally:
+        ctx.close()
+
+
+def test_a_participant_duplicates_the_blueprint_from_its_page(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    ctx, watched = open_editor(browser, site, "participant3", board)
+    page = watched.page
+    try:
+        page.get_by_text("Duplicate", exact=True).click()
+        page.get_by_label("Title of the copy").fill("Careline, second try")
+        watched.screenshot("editor-duplicate")
+        page.get_by_role("button", name="Make a copy").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Careline, second try")
+        expect(page.locator(".messages")).to_contain_text("This is your copy of")
+        for step in board.steps:
+            expect(page.locator("table.board")).to_contain_text(step["title"])
+        copy_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        assert copy_id != board.id
+        steps = (
+            site.api("facilitator")
+            .get(f"{site.base}/api/v1/steps/?blueprint={copy_id}", timeout=5)
+            .json()["results"]
+        )
+        assert sorted(s["title"] for s in steps) == sorted(s["title"] for s in board.steps)
+        assert not {s["id"] for s in steps} & {s["id"] for s in board.steps}
+        assert watched.page_errors() == []
     finally:
         ctx.close()

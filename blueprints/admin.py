@@ -5,6 +5,7 @@ from blueprints.models import (
     Blueprint,
     BlueprintEvent,
     BlueprintSequence,
+    BlueprintTemplate,
     Channel,
     DismissedStep,
     FindingDismissal,
@@ -114,3 +115,11 @@ class BlueprintEventAdmin(admin.ModelAdmin):
 @admin.register(BlueprintSequence)
 class BlueprintSequenceAdmin(admin.ModelAdmin):
     list_display = ["blueprint", "seq"]
+
+
+@admin.register(BlueprintTemplate)
+class BlueprintTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "created_by", "created_at"]
+    list_filter = ["workspace"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["created_at"]

@@ -96,8 +96,9 @@ def test_a_guests_note_and_vote_cost_a_handful_of_queries(
     with django_assert_max_num_queries(12):
         note = client.post(f"/workshops/{workshop.pk}/notes/", {"text": "4"}, headers=json_please)
     assert note.status_code == 200
-    # Workshop, participant, note, spend, vote, count, read back, sequence, event, dots left.
-    with django_assert_max_num_queries(16):
+    # Workshop, participant, note, the voter locked, spend, vote, count, read back, sequence,
+    # event, dots left.
+    with django_assert_max_num_queries(17):
         vote = client.post(
             f"/workshops/{workshop.pk}/notes/{note.json()['id']}/vote/", headers=json_please
         )
@@ -152,7 +153,27 @@ def test_a_removed_guest_is_out(world: World) -> None:
     services.participant_remove(
         who=Who(world.people["facilitator"], None, True), participant=participant
     )
-    assert client.get(f"/workshops/{workshop.pk}/").status_code == 404
+    page = client.get(f"/workshops/{workshop.pk}/")
+    assert page.status_code == 404
+    assert b"You are no longer in this workshop" in page.content  # said, not "no such workshop"
+    assert b'href="/join/"' in page.content
+
+
+def test_a_code_typed_in_any_case_with_spaces_finds_the_workshop(world: World) -> None:
+    workshop = make_workshop(world)
+    client = Client()
+    form = client.get("/join/")
+    assert form.status_code == 200 and b'<label for="join-code">Code</label>' in form.content
+    typed = " ".join(workshop.join_code.lower()[i : i + 3] for i in range(0, 10, 3))
+    answer = client.post("/join/", {"code": f"  {typed} "})
+    assert answer.status_code == 302 and answer["Location"] == f"/join/{workshop.join_code}/"
+    wrong = client.post("/join/", {"code": "NOPE-NOPE"})
+    assert wrong.status_code == 404 and b"No open workshop has this code" in wrong.content
+    services.join_set_open(
+        who=Who(world.people["facilitator"], None, True), workshop=workshop, is_open=False
+    )
+    closed = client.post("/join/", {"code": workshop.join_code})
+    assert closed.status_code == 404
 
 
 @pytest.fixture

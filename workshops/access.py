@@ -24,6 +24,8 @@ def can_contribute(participant: Any, obj: Any, action: Action) -> bool:
         return False
     if participant.workshop.locked:
         return False
+    if not on_their_board(participant, obj):
+        return False
     if isinstance(obj, Note):
         return action == "create" or obj.author_id == participant.pk
     if isinstance(obj, Vote):
@@ -31,6 +33,25 @@ def can_contribute(participant: Any, obj: Any, action: Action) -> bool:
     if isinstance(obj, Cluster):
         return True  # named, renamed, merged by everyone on the board, like stickies on a wall
     return False
+
+
+def board_group_id(obj: Any) -> int | None:
+    """The group whose board `obj` (a note, cluster or vote) is on; None: everyone's board."""
+    if isinstance(obj, Vote):
+        obj = obj.note
+    return obj.group_id
+
+
+def on_their_board(participant: Any, obj: Any) -> bool:
+    """Groups stay apart: someone in a group works on their group's board and on everyone's
+    (the plenary one), never on another group's; someone in no group, on everyone's only."""
+    group_id = board_group_id(obj)
+    return group_id is None or group_id == participant.group_id
+
+
+def sees_every_group(participant: Any, facilitator: bool) -> bool:
+    """Facilitators and readers of the workspace (no participant row) see every group."""
+    return facilitator or participant is None
 
 
 def may_take_part(user: User, workshop: Any) -> bool:

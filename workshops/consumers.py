@@ -17,7 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from workshops import events, guests, services
+from workshops import access, events, guests, services
 from workshops.models import Workshop
 
 BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
@@ -59,7 +59,8 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
         if result.reload:
             await self.send_json({"type": "reload", "seq": result.seq})
         else:
-            await self.send_json({"type": "catch_up", "seq": result.seq, "events": result.events})
+            shown = [events.shown_to(e, self.group_id, self.sees_all) for e in result.events]
+            await self.send_json({"type": "catch_up", "seq": result.seq, "events": shown})
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
@@ -78,7 +79,14 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def workshop_event(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=message["text"])
+        moved = message.get("moved")
+        if moved is not None and moved[0] == self.participant_id:
+            self.group_id = moved[1]  # the facilitator moved this person to another group
+        group = message.get("group")
+        if group is None or self.sees_all or group == self.group_id:
+            await self.send(text_data=message["text"])
+        else:
+            await self.send(text_data=message["stub"])
 
     @database_sync_to_async
     def may_see(self) -> bool:
@@ -88,7 +96,14 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is not None:
             user.__dict__.pop("_frontstage_roles", None)  # a membership may have ended since
-        return guests.who_is(user, self.scope.get("cookies", {}), workshop) is not None
+        who = guests.who_is(user, self.scope.get("cookies", {}), workshop)
+        if who is None:
+            return False
+        participant = who.participant
+        self.participant_id = participant.pk if participant is not None else None
+        self.group_id = participant.group_id if participant is not None else None
+        self.sees_all = access.sees_every_group(participant, who.facilitator)
+        return True
 
     @database_sync_to_async
     def snapshot(self) -> tuple[int, dict[str, Any]]:

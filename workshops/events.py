@@ -39,6 +39,36 @@ def seq_current(workshop_id: int) -> int:
     return seq[0] if seq else 0
 
 
+# Events of one group's board (its notes, clusters and dots) reach that group and the
+# facilitators; the other groups get a stub that keeps their sequence without a gap.
+GROUP_BOARD_KINDS = ("note.", "cluster.", "vote.")
+ELSEWHERE = "group.elsewhere"
+
+
+def board_group(kind: str, data: dict[str, Any] | None) -> int | None:
+    """The group whose board an event is about; None: everyone may see it."""
+    if data and kind.startswith(GROUP_BOARD_KINDS):
+        return data.get("group")
+    return None
+
+
+def stub(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a member of another group learns of a group's event: that a number went by."""
+    return {
+        "type": "event",
+        "workshop": payload["workshop"],
+        "seq": payload["seq"],
+        "kind": ELSEWHERE,
+    }
+
+
+def shown_to(payload: dict[str, Any], group_id: int | None, sees_all: bool) -> dict[str, Any]:
+    group = board_group(payload["kind"], payload.get("data"))
+    if sees_all or group is None or group == group_id:
+        return payload
+    return stub(payload)
+
+
 def event_payload(event: WorkshopEvent) -> dict[str, Any]:
     return {
         "type": "event",
@@ -57,6 +87,12 @@ def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
     if layer is not None:
         # Encoded once here, not once per connection: a room of 60 gets the same text.
         message = {"type": "workshop.event", "text": json.dumps(payload)}
+        group = board_group(payload["kind"], payload.get("data"))
+        if group is not None:
+            message["group"] = group
+            message["stub"] = json.dumps(stub(payload))
+        if payload["kind"] == "participant.updated":
+            message["moved"] = [payload["id"], (payload.get("data") or {}).get("group")]
         async_to_sync(layer.group_send)(group_name(workshop_id), message)
 
 

@@ -49,6 +49,11 @@ def _signed_id(raw: str | None, workshop_id: int) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def was_here(cookies: dict[str, str], workshop_id: int) -> bool:
+    """This browser carries a genuine guest cookie of the workshop (its participant may be gone)."""
+    return _signed_id(cookies.get(cookie_name(workshop_id)), workshop_id) is not None
+
+
 def participant_from_cookie(raw: str | None, workshop_id: int) -> Participant | None:
     """The participant a (signed) cookie value names, if it still belongs to the workshop."""
     pk = _signed_id(raw, workshop_id)

@@ -207,6 +207,8 @@ class Note(models.Model):
     votes = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    # The key the writer's page sent it with: a retry of the same write finds this note again.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -214,6 +216,11 @@ class Note(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=NoteKind.values), name="note_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["workshop", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="note_client_key_once",
             ),
         ]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,6 +49,7 @@ NOT_IN_WORKSHOP = _("Not part of this workshop.")
 NOT_IN_WORKSPACE = _("Not part of this workspace.")
 ONLY_THE_VOTER = _("Only the voter takes a vote back.")
 NOTE_EMPTY = _("Write something on the note first.")
+OTHER_GROUP = _("This is another group's board: work on your own group's.")
 PICK_FROM_LIST = _("Pick a kind from the list.")
 JOIN_FIRST = _("Join the workshop first.")
 CLUSTER_NAME_MISSING = _("Name the cluster.")
@@ -569,18 +570,58 @@ def join_set_open(*, who: Who, workshop: Workshop, is_open: bool) -> None:
 # --- Running the room --------------------------------------------------------------------------
 
 
+def _activity_seconds(workshop: Workshop) -> int:
+    activity = workshop.current_activity
+    return activity.duration * 60 if activity is not None else 5 * 60
+
+
 @transaction.atomic
 def timer_start(*, who: Who, workshop: Workshop, seconds: int | None = None) -> None:
-    """Start (or resume) the shared countdown; the clients count down from the server's end time."""
+    """Start (or resume) the shared countdown; the clients count down from the server's end time.
+
+    A running timer keeps running ("Start" twice does not restart it); give `seconds` to set
+    it anew.
+    """
     _require_facilitator(who)
+    if seconds is None and workshop.timer_ends_at is not None:
+        return
     if seconds is None:
         seconds = workshop.timer_remaining
     if not seconds:
-        activity = workshop.current_activity
-        seconds = activity.duration * 60 if activity is not None else 5 * 60
+        seconds = _activity_seconds(workshop)
     workshop.timer_ends_at = timezone.now() + datetime.timedelta(seconds=seconds)
     workshop.timer_remaining = None
     _workshop_changed(workshop, who, "timer.started", ["timer_ends_at", "timer_remaining"])
+
+
+TIMER_STEP_MAX = 60 * 60
+
+
+@transaction.atomic
+def timer_adjust(*, who: Who, workshop: Workshop, seconds: int) -> None:
+    """Give the room more time (+60: "+1 min") or less (−60), running or paused."""
+    _require_facilitator(who)
+    if not -TIMER_STEP_MAX <= seconds <= TIMER_STEP_MAX:
+        raise errors.Invalid({"seconds": [_("Change the timer by an hour at most.")]})
+    now = timezone.now()
+    if workshop.timer_ends_at is not None:
+        workshop.timer_ends_at = max(
+            now, workshop.timer_ends_at + datetime.timedelta(seconds=seconds)
+        )
+    else:
+        left = workshop.timer_remaining
+        left = _activity_seconds(workshop) if left is None else left
+        workshop.timer_remaining = max(0, left + seconds)
+    _workshop_changed(workshop, who, "timer.adjusted", ["timer_ends_at", "timer_remaining"])
+
+
+@transaction.atomic
+def timer_reset(*, who: Who, workshop: Workshop) -> None:
+    """Stop the timer and set it back to the current activity's minutes."""
+    _require_facilitator(who)
+    workshop.timer_ends_at = None
+    workshop.timer_remaining = _activity_seconds(workshop)
+    _workshop_changed(workshop, who, "timer.reset", ["timer_ends_at", "timer_remaining"])
 
 
 @transaction.atomic
@@ -678,8 +719,29 @@ def _require_contribute(who: Who, obj: Any, action: Action) -> None:
         return
     if obj.workshop.locked:
         raise errors.Forbidden(LOCKED)
+    if who.participant is not None and not access.on_their_board(who.participant, obj):
+        raise errors.Forbidden(OTHER_GROUP)
     if not access.can_contribute(who.participant, obj, action):
         raise errors.Forbidden(NOT_YOURS)
+
+
+def _same_writer(who: Who, note: Note) -> bool:
+    """A key answers only for its own writer: someone else's key makes a note of its own."""
+    if who.participant is not None:
+        return note.author_id == who.participant.pk
+    return note.author is not None and note.author.user_id == getattr(who.user, "pk", None)
+
+
+def _require_on_board(who: Who, note: Note, cluster: Cluster | None) -> None:
+    """Moving a note between clusters or categories is everyone's on its board, like moving a
+    sticky on a wall (while editing is open)."""
+    if who.facilitator:
+        return
+    if who.participant is None or note.workshop.locked:
+        raise errors.Forbidden(LOCKED)
+    for obj in (note, cluster):
+        if obj is not None and not access.on_their_board(who.participant, obj):
+            raise errors.Forbidden(OTHER_GROUP)
 
 
 @transaction.atomic
@@ -691,7 +753,15 @@ def note_add(
     kind: str = "idea",
     group: Group | None = None,
     cluster: Cluster | None = None,
+    client_key: str = "",
 ) -> Note:
+    """A note on the board. `client_key` (the page's key for this write) makes a retry after a
+    lost answer find the note it already made instead of adding it twice."""
+    client_key = client_key.strip()[:64]
+    if client_key:
+        done = workshop.notes.select_related("author").filter(client_key=client_key).first()
+        if done is not None and _same_writer(who, done):
+            return done
     if not text.strip():
         raise errors.Invalid({"text": [NOTE_EMPTY]})
     if kind not in NoteKind.values:
@@ -716,13 +786,24 @@ def note_add(
         cluster=cluster,
         hidden=workshop.private_writing,
         position=0 if last is None else last + 1,
+        client_key=client_key,
     )
     _require_contribute(who, note, "create")
     # The related objects come checked from the caller; the database guards the constraints.
     note.full_clean(
         exclude=["workshop", "author", "group", "cluster", "category"], validate_constraints=False
     )
-    note.save()
+    if client_key:
+        try:
+            with transaction.atomic():
+                note.save()
+        except IntegrityError:  # the same write, retried while the first was still running
+            done = workshop.notes.select_related("author").filter(client_key=client_key).first()
+            if done is None or not _same_writer(who, done):
+                raise errors.Conflict() from None
+            return done
+    else:
+        note.save()
     event_record(
         workshop_id=workshop.pk,
         kind="note.created",
@@ -744,7 +825,10 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
         .select_related("workshop", "author")
         .get(pk=note.pk)
     )
-    _require_contribute(who, note, "update")
+    if set(changes) <= {"cluster", "category"}:
+        _require_on_board(who, note, changes.get("cluster"))
+    else:
+        _require_contribute(who, note, "update")
     if version is not None and version != note.version:
         raise errors.StaleVersion(current=note_data(note))
     for field, value in changes.items():
@@ -771,13 +855,17 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
 @transaction.atomic
 def note_delete(*, who: Who, note: Note) -> None:
     _require_contribute(who, note, "delete")
-    pk, workshop_id = note.pk, note.workshop_id
+    pk, workshop_id, group_id = note.pk, note.workshop_id, note.group_id
     # Dots on a deleted note go back to the people who spent them.
     for participant_id in note.dots.values_list("participant_id", flat=True):
         Participant.objects.filter(pk=participant_id).update(votes_used=F("votes_used") - 1)
     note.delete()
     event_record(
-        workshop_id=workshop_id, kind="note.deleted", obj_id=pk, data={"id": pk}, actor=who.name
+        workshop_id=workshop_id,
+        kind="note.deleted",
+        obj_id=pk,
+        data={"id": pk, "group": group_id},
+        actor=who.name,
     )
 
 
@@ -814,6 +902,8 @@ def vote_cast(*, who: Who, note: Note) -> Vote:
     """
     participant = _voter_locked(who, note.workshop, join=True)
     vote = Vote(workshop_id=note.workshop_id, note=note, participant=participant)
+    if participant is not None and not access.on_their_board(participant, vote):
+        raise errors.Forbidden(OTHER_GROUP)
     if participant is None or not access.can_contribute(participant, vote, "create"):
         raise errors.Forbidden(LOCKED if note.workshop.locked else _("Join the workshop to vote."))
     budget = note.workshop.vote_budget
@@ -829,7 +919,12 @@ def vote_cast(*, who: Who, note: Note) -> Vote:
         workshop_id=note.workshop_id,
         kind="vote.cast",
         obj_id=note.pk,
-        data={"note": note.pk, "votes": note.votes, "participant": participant.pk},
+        data={
+            "note": note.pk,
+            "votes": note.votes,
+            "participant": participant.pk,
+            "group": note.group_id,
+        },
         actor=participant.name,
     )
     return vote
@@ -856,7 +951,12 @@ def vote_retract(*, who: Who, note: Note) -> None:
         workshop_id=note.workshop_id,
         kind="vote.retracted",
         obj_id=note.pk,
-        data={"note": note.pk, "votes": note.votes, "participant": participant.pk},
+        data={
+            "note": note.pk,
+            "votes": note.votes,
+            "participant": participant.pk,
+            "group": note.group_id,
+        },
         actor=participant.name,
     )
 
@@ -879,6 +979,10 @@ def cluster_add(*, who: Who, workshop: Workshop, name: str, group: Group | None 
     if workshop.locked and not who.facilitator:
         raise errors.Forbidden(LOCKED)
     _in_workshop(workshop, "group", group)
+    if not who.facilitator:
+        group = group if group is not None else who.participant.group
+        if group is not None and group.pk != who.participant.group_id:
+            raise errors.Forbidden(OTHER_GROUP)
     last = workshop.clusters.aggregate(last=Max("position"))["last"]
     cluster = Cluster(
         workshop=workshop,
@@ -932,7 +1036,7 @@ def cluster_delete(*, who: Who, cluster: Cluster) -> None:
         workshop_id=workshop_id,
         kind="cluster.deleted",
         obj_id=pk,
-        data={"id": pk, "notes": notes},
+        data={"id": pk, "notes": notes, "group": cluster.group_id},
         actor=who.name,
     )
 
@@ -954,7 +1058,7 @@ def cluster_merge(*, who: Who, cluster: Cluster, into: Cluster) -> Cluster:
         workshop_id=into.workshop_id,
         kind="cluster.merged",
         obj_id=pk,
-        data={"id": pk, "into": into.pk, "notes": notes},
+        data={"id": pk, "into": into.pk, "notes": notes, "group": into.group_id},
         actor=who.name,
     )
     return into

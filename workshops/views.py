@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -19,13 +20,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Step
 from frontstage import errors, pages
 from frontstage.spreadsheets import safe_cell
 from personas.models import ContactReason, Persona
-from workshops import agenda, guests, services
+from workshops import access as access_rules
+from workshops import agenda, events, guests, selectors, services
 from workshops.models import ActivityKind, Group, Note, NoteKind, Participant, Workshop
 from workshops.services import Who
 from workspaces import access
@@ -42,8 +45,22 @@ def _get_workshop(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Who
     )
     who = guests.who_from_request(request, workshop) if workshop is not None else None
     if who is None:
+        if workshop is not None and guests.was_here(request.COOKIES, workshop.pk):
+            raise Removed(workshop)  # a guest the facilitator removed: say so, not "no such"
         raise Http404("No such workshop")
     return workshop, who
+
+
+class Removed(Exception):
+    """A guest's cookie names a participant who is no longer in the workshop."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+
+
+def removed_answer(request: HttpRequest, workshop: Workshop) -> HttpResponse:
+    context = {"workshop": workshop, "closed": False, "removed": True}
+    return render(request, "workshops/join.html", context, status=404)
 
 
 def _back(request: HttpRequest, workshop: Workshop) -> HttpResponse:
@@ -58,7 +75,12 @@ def workshop_action(view: Handler) -> Handler:
     @functools.wraps(view)
     @require_POST
     def wrapper(request: HttpRequest, workshop_id: int, **ids: int) -> HttpResponse:
-        workshop, who = _get_workshop(request, workshop_id)
+        try:
+            workshop, who = _get_workshop(request, workshop_id)
+        except Removed as gone:
+            if pages.wants_json(request):
+                return JsonResponse({"detail": str(REMOVED)}, status=404)
+            return removed_answer(request, gone.workshop)
         try:
             with transaction.atomic():
                 result = view(request, workshop, who, *ids.values())
@@ -126,6 +148,23 @@ def workspace_workshops(request: HttpRequest, workspace_id: int) -> HttpResponse
 
 # --- Joining -----------------------------------------------------------------------------------
 
+REMOVED = _lazy("The facilitator has taken you out of this workshop.")
+NO_SUCH_CODE = _lazy("No open workshop has this code. Check it with the facilitator.")
+
+
+def join_by_code(request: HttpRequest) -> HttpResponse:
+    """`/join/`: type the code read out in the room (case and spaces do not matter)."""
+    raw = request.POST.get("code", request.GET.get("code", ""))
+    code = "".join(ch for ch in raw.upper() if ch.isalnum())
+    error = ""
+    if raw:
+        workshop = Workshop.objects.filter(join_code=code, join_open=True).first()
+        if workshop is not None:
+            return redirect("workshop-join", code=code)
+        error = NO_SUCH_CODE
+    context = {"ask_code": True, "code": raw.strip()[:40], "error": error}
+    return render(request, "workshops/join.html", context, status=404 if error else 200)
+
 
 def join(request: HttpRequest, code: str) -> HttpResponse:
     workshop = Workshop.objects.filter(join_code=code.upper(), join_open=True).first()
@@ -163,13 +202,18 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
 def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
     groups = list(workshop.groups.select_related("blueprint"))
+    sees_all = access_rules.sees_every_group(who.participant, who.facilitator)
+    if not sees_all:  # groups stay apart: one's own group's board and everyone's
+        groups = [g for g in groups if g.pk == who.participant.group_id]
     raw = request.GET.get("group", "")
     group = next((g for g in groups if raw.isdigit() and g.pk == int(raw)), None)
-    if group is None and not raw and who.participant is not None and not who.facilitator:
+    if group is None and raw != "0" and not sees_all:
         group = who.participant.group
-    notes = workshop.notes.select_related("author", "category")
+    notes = workshop.notes.select_related("author", "category", "group", "category__parent")
     if group is not None:
         notes = notes.filter(group=group)
+    elif not sees_all:
+        notes = notes.filter(group=None)
     me = who.participant.pk if who.participant is not None else None
     visible, private_count = [], 0
     for note in notes:
@@ -177,7 +221,10 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
             private_count += 1
             continue
         visible.append(note)
-    clusters = list(workshop.clusters.filter(group=group) if group else workshop.clusters.all())
+    clusters = workshop.clusters.select_related("group")
+    if group is not None or not sees_all:
+        clusters = clusters.filter(group=group)
+    clusters = list(clusters)
     by_cluster: dict[int | None, list[Note]] = {c.pk: [] for c in clusters}
     loose: list[Note] = []
     for note in visible:
@@ -207,14 +254,35 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
             categories,
             key=lambda c: (c.parent.name if c.parent else c.name, c.parent_id is not None, c.name),
         ),
-        "ranked": services.ranked_notes(workshop)[:10],
-        "ranked_clusters": [c for c in services.ranked_clusters(workshop) if c.total][:5],
+        "results": _results(workshop, groups, group, sees_all),
+        "sees_all": sees_all,
         "editable": who.facilitator or (who.participant is not None and not workshop.locked),
     }
 
 
+def _results(
+    workshop: Workshop, groups: list[Group], group: Group | None, sees_all: bool
+) -> list[dict[str, Any]]:
+    """The ranked notes and clusters of each board in view: the facilitator's "Everyone"
+    compares every group side by side; anyone else sees the board they are on."""
+    boards: list[Group | None] = [group] if group is not None or not sees_all else [*groups, None]
+    ranked = services.ranked_notes(workshop)
+    clusters = services.ranked_clusters(workshop)
+    rows = []
+    for board in boards:
+        board_id = board.pk if board is not None else None
+        notes = [n for n in ranked if n.group_id == board_id and n.votes][:10]
+        tops = [c for c in clusters if c.group_id == board_id and c.total][:5]
+        if notes or tops or board is group:
+            rows.append({"group": board, "notes": notes, "clusters": tops})
+    return rows
+
+
 def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
-    workshop, who = _get_workshop(request, workshop_id)
+    try:
+        workshop, who = _get_workshop(request, workshop_id)
+    except Removed as gone:
+        return removed_answer(request, gone.workshop)
     role = access.role_in(request.user, workshop.workspace_id)
     if who.participant is None and role == Role.PARTICIPANT:
         # A participant of the workspace opening the workshop joins it under their name.
@@ -253,6 +321,7 @@ def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant
     counts: dict[int | None, int] = {}
     for group_id in workshop.notes.values_list("group_id", flat=True):
         counts[group_id] = counts.get(group_id, 0) + 1
+    progress = selectors.blueprint_progress([g.blueprint_id for g in groups])
     rows = []
     for group in [*groups, None]:
         members = [p for p in people if p.group_id == (group.pk if group else None)]
@@ -260,7 +329,9 @@ def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant
             {
                 "group": group,
                 "people": len(members),
+                "names": [p.name for p in members],
                 "notes": counts.get(group.pk if group else None, 0),
+                "progress": progress.get(group.blueprint_id) if group else None,
             }
         )
     return rows
@@ -270,6 +341,26 @@ def board(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The notes board alone, for the page's script to swap in after an event."""
     workshop, who = _get_workshop(request, workshop_id)
     return render(request, "workshops/_board.html", _board_context(request, workshop, who))
+
+
+def events_since(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """`?after=N`: the events after N as the live connection sends them, for a page whose
+    socket cannot connect (static/js/live.js asks here then)."""
+    try:
+        workshop, who = _get_workshop(request, workshop_id)
+    except Removed:
+        raise Http404("No such workshop") from None
+    raw = request.GET.get("after", "")
+    if not raw.isdigit() or len(raw) > 18:
+        bad = errors.Invalid({"after": [_("Send the last event number you have.")]})
+        return pages.error_answer(request, bad, lambda: HttpResponse(status=400))
+    result = events.events_after(workshop.pk, int(raw))
+    if result.reload:
+        return JsonResponse({"type": "reload", "seq": result.seq})
+    sees_all = access_rules.sees_every_group(who.participant, who.facilitator)
+    group_id = who.participant.group_id if who.participant is not None else None
+    shown = [events.shown_to(e, group_id, sees_all) for e in result.events]
+    return JsonResponse({"type": "catch_up", "seq": result.seq, "events": shown})
 
 
 # --- Board actions (everyone who joined) -------------------------------------------------------
@@ -284,6 +375,7 @@ def note_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str,
         kind=request.POST.get("kind", NoteKind.IDEA),
         group=_pick(workshop.groups.all(), request.POST.get("group"), "group"),
         cluster=_pick(workshop.clusters.all(), request.POST.get("cluster"), "cluster"),
+        client_key=request.headers.get("X-Idempotency-Key", ""),
     )
     return services.note_data(note) | {"text": note.text}
 
@@ -306,11 +398,6 @@ def note_edit(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
         changes["text"] = request.POST["text"]
     raw_version = request.POST.get("version", "")
     version = int(raw_version) if raw_version.isdigit() else None
-    # Moving a note between clusters is everyone's, like moving a sticky on a wall.
-    if set(changes) <= {"cluster", "category"} and not who.facilitator:
-        if who.participant is None or workshop.locked:
-            raise errors.Forbidden(services.LOCKED)
-        who = Who(who.user, who.participant, facilitator=True)
     note = services.note_update(who=who, note=note, changes=changes, version=version)
     return services.note_data(note)
 
@@ -341,12 +428,35 @@ def cluster_create(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
     return services.cluster_data(cluster)
 
 
+@workshop_action
+def cluster_edit(
+    request: HttpRequest, workshop: Workshop, who: Who, cluster_id: int
+) -> dict[str, Any]:
+    """Rename a cluster, merge it into another (`into`), or dissolve it (`delete`)."""
+    cluster = workshop.clusters.select_related("workshop").filter(pk=cluster_id).first()
+    if cluster is None:
+        raise errors.NotFound()
+    if request.POST.get("delete"):
+        services.cluster_delete(who=who, cluster=cluster)
+        return {"id": cluster_id, "deleted": True}
+    if "into" in request.POST:
+        into = _pick(workshop.clusters.select_related("workshop"), request.POST["into"], "into")
+        if into is None:
+            raise errors.Invalid({"into": [_("Pick a cluster to merge into.")]})
+        return services.cluster_data(services.cluster_merge(who=who, cluster=cluster, into=into))
+    cluster = services.cluster_update(who=who, cluster=cluster, name=request.POST.get("name", ""))
+    return services.cluster_data(cluster)
+
+
 # --- Facilitator actions -----------------------------------------------------------------------
 
 
 CONTROLS: dict[str, Callable[[Who, Workshop, HttpRequest], Any]] = {
     "start_timer": lambda who, w, r: services.timer_start(who=who, workshop=w),
     "pause_timer": lambda who, w, r: services.timer_pause(who=who, workshop=w),
+    "add_minute": lambda who, w, r: services.timer_adjust(who=who, workshop=w, seconds=60),
+    "remove_minute": lambda who, w, r: services.timer_adjust(who=who, workshop=w, seconds=-60),
+    "reset_timer": lambda who, w, r: services.timer_reset(who=who, workshop=w),
     "next_activity": lambda who, w, r: services.activity_next(who=who, workshop=w),
     "lock": lambda who, w, r: services.workshop_lock(who=who, workshop=w, locked=True),
     "unlock": lambda who, w, r: services.workshop_lock(who=who, workshop=w, locked=False),
@@ -368,6 +478,26 @@ def control(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any
         raise errors.Invalid({"action": [_("Unknown action.")]})
     run(who, workshop, request)
     workshop.refresh_from_db()
+    return services.state_data(workshop)
+
+
+class SettingsForm(forms.Form):
+    """The workshop's settings as the facilitator's form sends them (read, not judged: the
+    service validates)."""
+
+    title = forms.CharField(max_length=200)
+    goal = forms.CharField(max_length=5000, required=False)
+    date = forms.DateField(required=False)
+    start_time = forms.TimeField()
+    vote_budget = forms.IntegerField()
+
+
+@workshop_action
+def settings_edit(request: HttpRequest, workshop: Workshop, who: Who) -> dict[str, Any]:
+    form = SettingsForm(request.POST)
+    if not form.is_valid():
+        raise errors.Invalid(dict(form.errors))
+    services.workshop_update(who=who, workshop=workshop, changes=form.cleaned_data)
     return services.state_data(workshop)
 
 

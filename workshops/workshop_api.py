@@ -115,6 +115,10 @@ class SecondsSerializer(serializers.Serializer):
     seconds = serializers.IntegerField(min_value=1, max_value=8 * 3600, required=False)
 
 
+class AdjustSerializer(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=-3600, max_value=3600)
+
+
 class LockSerializer(serializers.Serializer):
     locked = serializers.BooleanField()
 
@@ -185,6 +189,23 @@ class WorkshopViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"], url_path="pause-timer")
     def pause_timer(self, request: Request, pk: str) -> Response:
         return self.control(request, lambda w, who: services.timer_pause(who=who, workshop=w))
+
+    @extend_schema(request=AdjustSerializer, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="adjust-timer")
+    def adjust_timer(self, request: Request, pk: str) -> Response:
+        """More time (`seconds`: 60 is "+1 min") or less (-60), whether running or paused."""
+        incoming = AdjustSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        seconds = incoming.validated_data["seconds"]
+        return self.control(
+            request, lambda w, who: services.timer_adjust(who=who, workshop=w, seconds=seconds)
+        )
+
+    @extend_schema(request=None, responses=STATE)
+    @action(detail=True, methods=["post"], url_path="reset-timer")
+    def reset_timer(self, request: Request, pk: str) -> Response:
+        """Stop the timer and set it back to the current activity's minutes."""
+        return self.control(request, lambda w, who: services.timer_reset(who=who, workshop=w))
 
     @extend_schema(request=None, responses=STATE)
     @action(detail=True, methods=["post"], url_path="next-activity")

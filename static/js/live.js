@@ -45,7 +45,7 @@ export function csrfToken() {
  * - `onState(state)`: "connecting", "live", "behind" (catching up) or "offline";
  * - `onAlive()` whenever the server has answered (a hello, a catch-up): the outbox flushes.
  */
-export function connectLive({ path, seq = null, ...hooks }) {
+export function connectLive({ path, seq = null, catchUpUrl = null, ...hooks }) {
   const banner = document.querySelector("[data-offline]");
   let socket = null;
   let attempt = 0;
@@ -143,13 +143,34 @@ export function connectLive({ path, seq = null, ...hooks }) {
   // broadcast can be lost (the channel layer down): ask now and then for what was missed; the
   // answer proves the line alive, silence means reconnect.
   setInterval(() => {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      pollOverHttp();
+      return;
+    }
     if (Date.now() - lastHeard > SILENCE_MS) {
       socket.close();
       return;
     }
     catchUp();
   }, HEARTBEAT_MS);
+
+  // No socket (the server's live layer down, a proxy that drops WebSockets) but a network:
+  // ask over plain HTTP, so the page still catches up while the socket keeps retrying.
+  let polling = false;
+  async function pollOverHttp() {
+    if (!catchUpUrl || !navigator.onLine || polling) return;
+    polling = true;
+    try {
+      const url = new URL(catchUpUrl, location.href);
+      url.searchParams.set("after", String(seq ?? 0));
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (response.ok) await receive(await response.json());
+    } catch {
+      // offline after all: the socket's back-off and the next beat try again
+    } finally {
+      polling = false;
+    }
+  }
 
   connect();
   return {
@@ -180,7 +201,13 @@ function encodeBody(body) {
 }
 
 async function sendNow(entry) {
-  const headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
+  // The entry's id travels as the write's key: a retry after an answer lost on the way is
+  // recognised by the server and not done twice.
+  const headers = {
+    Accept: "application/json",
+    "X-CSRFToken": csrfToken(),
+    "X-Idempotency-Key": entry.id,
+  };
   let body;
   if (entry.body?.form) {
     body = new URLSearchParams(entry.body.form);

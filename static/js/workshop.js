@@ -94,6 +94,7 @@ if (root) {
 
   // --- Live events ----------------------------------------------------------------------
   const apply = (event) => {
+    if (event.kind === "group.elsewhere") return; // another group's board: nothing to show
     const data = event.data || {};
     if (data.timer) applyState(data);
     else if (data.state) applyState(data.state);
@@ -117,6 +118,7 @@ if (root) {
   });
   const live = connectLive({
     path: `/ws/workshops/${workshopId}/`,
+    catchUpUrl: `/workshops/${workshopId}/events/`,
     onHello: (message) => applyState(message.state),
     onEvent: apply,
     onCaughtUp: (missed) => missed && refresh(),
@@ -128,6 +130,9 @@ if (root) {
     },
     onAlive: () => outbox.flush(),
   });
+  // The groups' blueprints change without a workshop event: the facilitator's dashboard
+  // (steps, links, who is active) is read again now and then.
+  if (facilitator) setInterval(refresh, 30000);
   // Exposed for tests and the curious: what the page has applied so far.
   window.frontstageWorkshop = { seq: live.seq, socket: live.socket, pending: outbox.pending };
 

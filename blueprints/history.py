@@ -1,4 +1,5 @@
-"""Undo: a person's last change of a blueprint, taken back as an event of its own.
+"""Undo and revert: a person's last change of a blueprint, or any given change, taken back
+as an event of its own.
 
 Undoing again walks further back. A change someone else has built on since (the object changed
 or went away) is refused with a `Conflict` and leaves everything as it is. Every write goes
@@ -20,6 +21,11 @@ from workspaces import access
 NOTHING_TO_UNDO = _("You have no change on this blueprint left to undo.")
 CANNOT_UNDO = _("This change cannot be undone: {kind}.")
 CHANGED_SINCE = _("This was changed since your change; nothing was undone.")
+LATER_CHANGES = _(
+    "Later changes build on this one, so it cannot be reverted on its own; nothing was "
+    "reverted. Revert the later changes first, or edit by hand."
+)
+ALREADY_REVERTED = _("This change was already reverted.")
 
 UNDOABLE = {
     "blueprint": {"updated"},
@@ -28,6 +34,12 @@ UNDOABLE = {
     "step": {"created", "updated", "deleted"},
     "link": {"created", "updated", "deleted"},
 }
+
+
+def changed_fields(event: BlueprintEvent) -> list[str]:
+    """The writable fields an update event changed."""
+    model = MODELS[event.kind.partition(".")[0]]
+    return [n for n in WRITABLE[model] if event.before.get(n) != event.after.get(n)]
 
 
 def unchanged(current: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -68,6 +80,23 @@ def change_undo(*, blueprint: Blueprint, actor: Any) -> BlueprintEvent:
     )
     if event is None:
         raise errors.Conflict(NOTHING_TO_UNDO)
+    return take_back(event, blueprint=blueprint, actor=actor, refusal=CHANGED_SINCE)
+
+
+@transaction.atomic
+def change_revert(*, event: BlueprintEvent, actor: Any) -> BlueprintEvent:
+    """Take back one given change of a blueprint, whoever made it, as a new event. Refused
+    (Conflict, nothing written) when it was taken back already, or when later changes build on
+    it: a field it set was changed again, an object it made was changed, the rows it ordered
+    were moved since."""
+    if event.undo_of_id is not None or BlueprintEvent.objects.filter(undo_of=event).exists():
+        raise errors.Conflict(ALREADY_REVERTED)
+    return take_back(event, blueprint=event.blueprint, actor=actor, refusal=LATER_CHANGES)
+
+
+def take_back(
+    event: BlueprintEvent, *, blueprint: Blueprint, actor: Any, refusal: Any
+) -> BlueprintEvent:
     name, _dot, verb = event.kind.partition(".")
     if verb == "reordered":
         return reorder_undo(event, blueprint=blueprint, actor=actor)
@@ -76,24 +105,32 @@ def change_undo(*, blueprint: Blueprint, actor: Any) -> BlueprintEvent:
     model = MODELS[name]
     current = model.objects.select_for_update().filter(pk=event.object_id).first()
     now = snapshot(current) if current is not None else None
-    if verb in ("created", "updated") and (now is None or not unchanged(now, event.after)):
-        raise errors.Conflict(CHANGED_SINCE, current=now)
+    if verb == "created" and (now is None or not unchanged(now, event.after)):
+        raise errors.Conflict(refusal, current=now)
+    if verb == "updated":
+        if now is None:
+            raise errors.Conflict(refusal)
+        # Field by field: what this change set and nobody changed again goes back.
+        clashes = [field for field in changed_fields(event) if now.get(field) != event.after[field]]
+        if clashes:
+            raise errors.StaleVersion(refusal, current=now, conflicts=clashes)
+        return _update_undo(current, event, now, actor=actor)
     if verb == "created":
         undo = services.change_record(current, "deleted", now, actor=actor, undo_of=event)
         current.delete()
         return undo
-    if verb == "updated":
-        return _update_undo(current, event, now, actor=actor)
     if current is not None:
-        raise errors.Conflict(CHANGED_SINCE, current=now)
+        raise errors.Conflict(refusal, current=now)
     return _delete_undo(model, event, blueprint=blueprint, actor=actor)
 
 
 def _update_undo(
     current: models.Model, event: BlueprintEvent, now: dict[str, Any], *, actor: Any
 ) -> BlueprintEvent:
-    changes = restored_values(type(current), event.before)
-    position = event.before.get("position")
+    fields = changed_fields(event)
+    changes = restored_values(type(current), {n: event.before[n] for n in fields})
+    moved = event.before.get("position") != event.after.get("position")
+    position = event.before.get("position") if moved or {"lane", "phase"} & set(fields) else None
     try:
         with transaction.atomic():
             if isinstance(current, Blueprint | Step):

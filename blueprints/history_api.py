@@ -3,6 +3,8 @@
 - `GET /api/v1/blueprints/{id}/events/?after=SEQ` the events after SEQ, in order, or
   `reload: true` when the client is too far behind to replay them (members);
 - `GET /api/v1/blueprints/{id}/history/` recent changes, newest first, paginated (members);
+- `POST /api/v1/blueprints/{id}/history/{seq}/revert/` take back the change numbered seq,
+  whoever made it (people who may edit; 409 when later changes build on it);
 - `POST /api/v1/blueprints/{id}/undo/` undo the requesting user's last change not yet undone
   (people who may edit the blueprint); the undo is an event of its own.
 """
@@ -33,6 +35,12 @@ BLUEPRINT_ID = OpenApiParameter(
     {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     OpenApiParameter.PATH,
     description="The blueprint.",
+)
+SEQ = OpenApiParameter(
+    "seq",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    OpenApiParameter.PATH,
+    description="The number of the change to revert.",
 )
 AFTER = OpenApiParameter(
     "after",
@@ -154,6 +162,28 @@ class BlueprintEventViewSet(viewsets.GenericViewSet):
         actor = request.user if request.user.is_authenticated else None
         return Response(events.event_payload(event, actor))
 
+    @extend_schema(
+        request=None,
+        parameters=[SEQ],
+        responses={
+            200: EventSerializer,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Already reverted, not revertible, or later changes build on it "
+                "(`conflicts` names the fields changed again, `current` the object now).",
+            ),
+        },
+    )
+    def revert(self, request: Request, id: str, seq: str) -> Response:
+        """Take back the change numbered `seq`, whoever made it, as a new event."""
+        blueprint = self.blueprint(request, id)
+        event = BlueprintEvent.objects.filter(blueprint=blueprint, seq=int(seq)).first()
+        if event is None:
+            raise exceptions.NotFound()
+        undo = history.change_revert(event=event, actor=request.user)
+        actor = request.user if request.user.is_authenticated else None
+        return Response(events.event_payload(undo, actor))
+
 
 _BLUEPRINT = rf"^blueprints/(?P<id>{ID_PATTERN})"
 urlpatterns = [
@@ -166,6 +196,11 @@ urlpatterns = [
         rf"{_BLUEPRINT}/history/$",
         BlueprintEventViewSet.as_view({"get": "history"}),
         name="blueprint-history",
+    ),
+    re_path(
+        rf"{_BLUEPRINT}/history/(?P<seq>{ID_PATTERN})/revert/$",
+        BlueprintEventViewSet.as_view({"post": "revert"}),
+        name="blueprint-revert",
     ),
     re_path(
         rf"{_BLUEPRINT}/undo/$",

@@ -60,6 +60,9 @@ EDITOR_TEXT = {
         "keep; your other changes are saved with them."
     ),
     "nothingChanged": _("Nothing changed."),
+    "revert": _("Revert this change"),
+    "reverted": _("Reverted."),
+    "notReverted": _("Not reverted: {detail}"),
     "someone": _("Someone"),
     "you": _("you"),
     "changedMeanwhile": _("{who} changed this step meanwhile; saving will show both versions."),
@@ -78,6 +81,8 @@ EDITOR_TEXT = {
         "data_captured": _("Data captured"),
         "data_recorded_in": _("Recorded in"),
         "data_stage": _("Stage"),
+        "name": _("Name"),
+        "band": _("Band"),
     },
     # Whole sentences, so that each language words them its own way ({name} is what was named).
     "activity": {

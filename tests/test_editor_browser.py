@@ -519,3 +519,33 @@ def test_a_participant_duplicates_the_blueprint_from_its_page(browser: Browser, 
         assert watched.page_errors() == []
     finally:
         ctx.close()
+
+
+def test_the_history_shows_before_and_after_and_reverts_a_given_change(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    step = board.steps[0]
+    api = site.api("participant")
+    url = f"{site.base}/api/v1/steps/{step['id']}/"
+    assert api.patch(url, json={"title": "Dials the number on the can"}, timeout=5).ok
+    assert api.patch(url, json={"description": "Angry"}, timeout=5).ok
+    ctx, watched = open_editor(browser, site, "participant3", board)
+    page = watched.page
+    try:
+        rename = page.locator("[data-activity] > li", has_text="on the can").filter(
+            has=page.locator("del", has_text="Dials the careline")
+        )
+        expect(rename).to_contain_text("Title: Dials the careline → Dials the number on the can")
+        watched.screenshot("editor-history")
+        rename.get_by_role("button", name="Revert this change").click()
+        expect(page.locator("[data-toasts]")).to_contain_text("Reverted")
+        expect(page.locator(f"#step-{step['id']}")).to_contain_text("Dials the careline")
+        saved = step_in_api(site, step["id"])
+        assert (saved["title"], saved["description"]) == ("Dials the careline", "Angry")
+        # Reverting it again is refused, with the reason.
+        rename.get_by_role("button", name="Revert this change").click()
+        expect(page.locator("[data-toasts]")).to_contain_text("already reverted")
+        assert [e for e in watched.errors if "409 (Conflict)" not in e] == []
+    finally:
+        ctx.close()

@@ -63,6 +63,49 @@ export function install(editor) {
     return { who, text: event.undo_of ? `${T.undid} ${sentence}` : sentence };
   }
 
+  // Before → after of each field an update changed, as the person reads them.
+  const SHOWN = ["title", "name", "description", "kind", "channel", "actor", "emotion", "evidence", "data_captured", "data_recorded_in", "data_stage", "band"];
+  const REVERTIBLE = /^(step|lane|phase|link)\.(created|updated|deleted)$|^blueprint\.updated$|\.reordered$/;
+  const shown = (field, value) => {
+    const text = editor.fieldText ? editor.fieldText(field, value) : value === null || value === "" ? "—" : String(value);
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  };
+  function changeList(event) {
+    if (!event.kind.endsWith(".updated") || !event.before || !event.after) return null;
+    const fields = SHOWN.filter((field) => field in event.after && JSON.stringify(event.before[field]) !== JSON.stringify(event.after[field]));
+    if (!fields.length) return null;
+    const list = document.createElement("ul");
+    list.className = "activity-changes";
+    for (const field of fields) {
+      const line = document.createElement("li");
+      const label = document.createElement("span");
+      label.className = "field";
+      label.textContent = `${T.fields[field] || field}: `;
+      const before = document.createElement("del");
+      before.textContent = shown(field, event.before[field]);
+      const after = document.createElement("ins");
+      after.textContent = shown(field, event.after[field]);
+      line.append(label, before, " → ", after);
+      list.append(line);
+    }
+    return list;
+  }
+
+  $("[data-activity]")?.addEventListener("click", async (click) => {
+    const button = click.target.closest("[data-revert]");
+    if (!button) return;
+    button.disabled = true;
+    const result = await editor.api("POST", `/api/v1/blueprints/${ID}/history/${button.dataset.revert}/revert/`);
+    button.disabled = false;
+    if (result.ok) {
+      editor.toast(T.reverted);
+      return editor.refreshBoard();
+    }
+    const fields = (result.data?.conflicts || []).map((field) => T.fields[field] || field);
+    const detail = editor.problem(result) + (fields.length ? ` (${fields.join(", ")})` : "");
+    editor.toast(format(T.notReverted, { detail }));
+  });
+
   function addActivity(event, fresh) {
     const list = $("[data-activity]");
     const { who, text } = describe(event);
@@ -82,6 +125,16 @@ export function install(editor) {
       minute: "2-digit",
     });
     item.append(person, what, " ", when);
+    const changes = changeList(event);
+    if (changes) item.append(changes);
+    if (config.canEdit && REVERTIBLE.test(event.kind) && !event.undo_of) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.dataset.revert = event.seq;
+      button.textContent = T.revert;
+      item.append(button);
+    }
     list.querySelector(".empty")?.remove();
     if (fresh) list.prepend(item);
     else list.append(item);

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints import events, ordering
 from blueprints.models import (
+    Band,
     Blueprint,
     BlueprintEvent,
     BlueprintKind,
@@ -26,6 +27,7 @@ from blueprints.models import (
     Link,
     Phase,
     Step,
+    StepKind,
 )
 from blueprints.snapshots import MOVE_FIELDS, WRITABLE, deleted_snapshot, snapshot
 from frontstage import errors
@@ -46,6 +48,9 @@ COPY_OF = _("Copy of {title}")
 # What a copy takes over besides the place (lane, phase, position), which is mapped.
 LANE_COPY = [n for n in WRITABLE[Lane] if n not in MOVE_FIELDS]
 STEP_COPY = [n for n in WRITABLE[Step] if n not in MOVE_FIELDS]
+
+# A new card's kind when none is given: what its lane's band holds.
+KIND_BY_BAND = {Band.EVIDENCE: StepKind.TOUCHPOINT}
 
 Actor = Any  # who acts: a user, a workshop guest (see workspaces.access), or None (a script)
 
@@ -419,6 +424,8 @@ def step_create(
     pk: int | None = None,
 ) -> Step:
     check_in_blueprint(blueprint, values)
+    if "kind" not in values and values.get("lane") is not None:
+        values = {"kind": KIND_BY_BAND.get(values["lane"].band, StepKind.ACTION), **values}
     return _ordered_create(Step(blueprint=blueprint, **values), position, actor=actor, pk=pk)
 
 

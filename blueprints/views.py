@@ -19,7 +19,9 @@ from blueprints.models import (
     Channel,
     DataStage,
     Evidence,
+    Lane,
     LinkKind,
+    Step,
     StepKind,
 )
 from workspaces import access
@@ -60,6 +62,7 @@ EDITOR_TEXT = {
         "keep; your other changes are saved with them."
     ),
     "nothingChanged": _("Nothing changed."),
+    "tooLong": _("{count} of {max} characters: {over} too many. Shorten it to save."),
     "revert": _("Revert this change"),
     "reverted": _("Reverted."),
     "notReverted": _("Not reverted: {detail}"),
@@ -114,6 +117,17 @@ def _text(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _text(item) for key, item in value.items()}
     return str(value)
+
+
+def text_limits() -> dict[str, int]:
+    """The server's limit of each text the editor's forms take: the fields count against them."""
+    return {
+        "title": TITLE_MAX,
+        "name": Lane._meta.get_field("name").max_length,
+        "text": Step._meta.get_field("description").max_length,
+        "data_captured": Step._meta.get_field("data_captured").max_length,
+        "data_recorded_in": Step._meta.get_field("data_recorded_in").max_length,
+    }
 
 
 @login_required
@@ -182,6 +196,7 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
         "evidence_choices": Evidence.choices,
         "data_stages": [(value, label) for value, label in DataStage.choices if value],
         "title_max": TITLE_MAX,
+        "limits": text_limits(),
         "copy_teams": copy_views.teams_to_copy_into(request.user, blueprint),
         "copy_title": services.copy_title(blueprint),
         "link_kinds": LinkKind.choices,

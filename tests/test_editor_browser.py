@@ -549,3 +549,71 @@ def test_the_history_shows_before_and_after_and_reverts_a_given_change(
         assert [e for e in watched.errors if "409 (Conflict)" not in e] == []
     finally:
         ctx.close()
+
+
+def test_keyboard_only_goes_from_card_to_card_and_links_with_enter(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    first, second = board.steps
+    ctx, watched = open_editor(browser, site, "participant", board)
+    page = watched.page
+    try:
+        page.locator(f"#step-{first['id']}").focus()
+        page.keyboard.press("ArrowDown")
+        expect(page.locator(f"#step-{second['id']}")).to_be_focused()
+        page.keyboard.press("ArrowUp")
+        expect(page.locator(f"#step-{first['id']}")).to_be_focused()
+        page.keyboard.press("l")
+        expect(page.locator("[data-link-banner]")).to_be_visible()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        dialog = page.get_by_role("dialog", name="New link")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_label("Kind of link")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
+        expect(page.locator("[data-link-id], .links-list, #links")).not_to_have_count(0)
+        links = (
+            site.api("facilitator")
+            .get(f"{site.base}/api/v1/links/?blueprint={board.id}", timeout=5)
+            .json()["results"]
+        )
+        assert [(link["source"], link["target"]) for link in links] == [(first["id"], second["id"])]
+        assert watched.page_errors() == []
+    finally:
+        ctx.close()
+
+
+def test_a_long_paste_is_counted_not_cut_and_limits_match_the_server(
+    browser: Browser, site: Site
+) -> None:
+    board = new_board(site)
+    ctx, watched = open_editor(browser, site, "participant", board)
+    page = watched.page
+    try:
+        page.locator("[data-act=lane-add][data-band=evidence]").click()
+        name = page.get_by_role("dialog").get_by_label("Lane name")
+        long_name = "Receipt, bottle label and the careline number printed on the can " * 6
+        name.fill(long_name)
+        assert name.input_value() == long_name  # nothing silently cut
+        dialog = page.get_by_role("dialog")
+        expect(dialog.locator(".limit-counter")).to_contain_text(f"{len(long_name)} of 120")
+        watched.screenshot("editor-long-paste")
+        dialog.get_by_role("button", name="Save lane").click()
+        expect(dialog).to_be_visible()  # not sent while too long
+        name.fill("Receipt and label")
+        expect(dialog.locator(".limit-counter")).to_have_count(0)
+        dialog.get_by_role("button", name="Save lane").click()
+        expect(page.locator("tr[data-lane]", has_text="Receipt and label")).to_be_visible()
+        # A new card in the physical-evidence lane is a touchpoint.
+        lane = page.locator("tr[data-lane]", has_text="Receipt and label")
+        lane.locator("[data-act=step-add]").first.click()
+        page.get_by_label("Title of the new step").fill("Printed receipt")
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-step]", has_text="Printed receipt")).to_contain_text(
+            "Touchpoint", ignore_case=True
+        )
+        assert watched.page_errors() == []
+    finally:
+        ctx.close()

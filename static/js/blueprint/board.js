@@ -207,5 +207,39 @@ export function install(editor) {
   window.addEventListener("load", drawArrows);
   document.fonts?.ready.then(drawArrows);
 
+  // Arrow keys move the focus to the nearest card that way (Alt/Ctrl+arrows move the card
+  // itself, editing.js): reading the board by keyboard without tabbing through every control.
+  function nearestCard(from, key) {
+    const origin = from.getBoundingClientRect();
+    const [dx, dy] = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[key];
+    const cx = origin.left + origin.width / 2;
+    const cy = origin.top + origin.height / 2;
+    let best = null;
+    let bestScore = Infinity;
+    for (const card of $$("[data-step]", canvas())) {
+      if (card === from) continue;
+      const box = card.getBoundingClientRect();
+      const x = box.left + box.width / 2 - cx;
+      const y = box.top + box.height / 2 - cy;
+      const along = x * dx + y * dy; // how far in the direction asked
+      if (along <= 1) continue;
+      const across = Math.abs(x * dy) + Math.abs(y * dx);
+      const score = along + across * 3; // stay in the row (column) before jumping across
+      if (score < bestScore) [best, bestScore] = [card, score];
+    }
+    return best;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!event.key.startsWith("Arrow") || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const card = event.target.closest?.("[data-step]");
+    if (!card || event.target !== card) return;
+    const next = nearestCard(card, event.key);
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
+
   Object.assign(editor, { refreshBoard, applyZoom, drawArrows });
 }

@@ -161,7 +161,7 @@ export function install(editor) {
     const card = event.target.closest?.("[data-step]");
     if (!card || event.target !== card) return;
     const id = card.dataset.step;
-    if (event.altKey && event.key.startsWith("Arrow")) {
+    if ((event.altKey || event.ctrlKey) && event.key.startsWith("Arrow")) {
       event.preventDefault();
       editor.keyboardMove(card, event.key);
     } else if (event.key === "Enter" || event.key === " ") {

@@ -11,7 +11,7 @@ export function install(editor) {
     form.className = "inline-edit";
     const input = document.createElement("input");
     input.setAttribute("aria-label", label);
-    input.maxLength = $("[data-title-max]")?.maxLength || 200; // the server's limit
+    input.dataset.limit = $("[data-title-max]")?.dataset.limit || 200; // the server's limit, never cut
     input.value = value;
     const error = document.createElement("p");
     error.className = "error";
@@ -33,6 +33,7 @@ export function install(editor) {
       document.querySelector(".toolbar").after(form);
     }
     error.textContent ||= inline.error || "";
+    editor.checkLimit(input);
     inline.form = form;
     inline.input = input;
     form.addEventListener("submit", (event) => {

@@ -40,5 +40,13 @@ export function install(editor) {
     editor.refreshBoard();
   }
 
+  // Enter on the kind (a select) creates the link, as on any other field of the dialog.
+  const linkDialog = $("dialog[data-dialog=link]");
+  linkDialog?.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.target.tagName !== "SELECT") return;
+    event.preventDefault();
+    $("form", linkDialog).requestSubmit($("button[value=ok]", linkDialog));
+  });
+
   Object.assign(editor, { startLink, stopLink, finishLink });
 }

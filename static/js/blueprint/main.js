@@ -16,6 +16,7 @@ import * as board from "./board.js";
 import * as dialogs from "./dialogs.js";
 import * as editing from "./editing.js";
 import * as inline from "./inline.js";
+import * as limits from "./limits.js";
 import * as links from "./links.js";
 import * as live from "./live.js";
 import * as moving from "./moving.js";
@@ -41,7 +42,7 @@ const editor = {
   },
 };
 
-for (const part of [api, board, dialogs, inline, panels, links, moving, live]) part.install(editor);
+for (const part of [api, board, dialogs, limits, inline, panels, links, moving, live]) part.install(editor);
 if (config.canEdit) editing.install(editor);
 
 editor.applyZoom();

@@ -14,6 +14,11 @@ blueprints of 50, 200 and 500 steps (tests/factories.py `make_blueprint_of_size`
 - HTTP, cached: `GET /api/v1/blueprints/{id}/diagram.svg` through the whole middleware stack
   with the drawing cached (access check and session included), for the record.
 
+Then the drawings themselves (issue 17), measured on their SVG by
+blueprints/drawing_metrics.py: the demo's global blueprint (seed_demo and a merge) and its team
+blueprints, ours next to the layout before issue 17 (blueprints/layout.py as of commit
+BEFORE_LAYOUT, read from git and run on the same blueprints in the same run).
+
 Targets: cold ≤ 1.5 × plain dot + 0.1 s; cached ≤ 50 ms. Medians; runs interleave ours and
 the baseline so that a busy machine slows both alike. The script always exits 0: it is a
 measurement, the verdict is printed.
@@ -117,6 +122,72 @@ def measure(size: int, blueprint_id: int, client: Client) -> dict[str, Any]:
     }
 
 
+BEFORE_LAYOUT = "ca5ffe1"  # the last commit that let dot route the links
+
+
+def layout_before() -> Any:
+    """blueprints/layout.py as it was before issue 17, or None without git history."""
+    import types
+
+    done = subprocess.run(
+        ["git", "show", f"{BEFORE_LAYOUT}:blueprints/layout.py"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return None
+    module = types.ModuleType("layout_before")
+    exec(compile(done.stdout, "layout_before.py", "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def drawing_figures() -> None:
+    import dataclasses
+    import io
+
+    from blueprints import drawing_metrics, layout, merging, render
+    from blueprints.models import Blueprint
+
+    call_command("seed_demo", stdout=io.StringIO())
+    workspace = Blueprint.objects.filter(kind="team").first().workspace
+    if not Blueprint.objects.filter(workspace=workspace, kind="global").exists():
+        merging.blueprint_merge(workspace=workspace, user=None)
+    before = layout_before()
+    print()
+    print("The demo's drawings, measured on their SVG (crossing pairs of links; a link's length")
+    print("over the straight line between its cards; label to its line; links through a card):")
+    header = f"{'blueprint':<34} {'steps':>5} {'links':>5}  {'layout':<7} figures"
+    print(header)
+    print("-" * len(header))
+    for blueprint in Blueprint.objects.filter(workspace=workspace).order_by("kind", "id"):
+        data = render.blueprint_data(blueprint)
+        name = (blueprint.title or blueprint.kind)[:34]
+        svg = render.render(layout.blueprint_dot(data, "en"), "svg")
+        rows = [("ours", drawing_metrics.measure(svg))]
+        if before is not None:
+            old = before.BlueprintData(
+                **{
+                    f.name: getattr(data, f.name)
+                    for f in dataclasses.fields(before.BlueprintData)
+                    if hasattr(data, f.name)
+                }
+                | {
+                    "phases": [before.PhaseData(**dataclasses.asdict(p)) for p in data.phases],
+                    "lanes": [before.LaneData(**dataclasses.asdict(x)) for x in data.lanes],
+                    "steps": [before.StepData(**dataclasses.asdict(x)) for x in data.steps],
+                    "links": [before.LinkData(**dataclasses.asdict(x)) for x in data.links],
+                }
+            )
+            drawn = subprocess.run(
+                ["dot", "-Tsvg"], input=before.blueprint_dot(old, "en").encode(),
+                capture_output=True, check=True,
+            ).stdout  # fmt: skip
+            rows.append(("before", drawing_metrics.measure(drawn)))
+        for label, figures in rows:
+            print(f"{name:<34} {len(data.steps):>5} {len(data.links):>5}  {label:<7} "
+                  f"{figures.line()}")  # fmt: skip
+            name = ""
+
+
 def build() -> tuple[Any, list[tuple[int, int]]]:
     from tests.factories import make_blueprint_of_size, make_team, make_user, make_workspace
 
@@ -156,6 +227,7 @@ def main() -> None:
         f"Targets: cold ≤ {COLD_FACTOR} × plain dot + {COLD_SLACK_S:g} s, cached ≤ "
         f"{CACHED_TARGET_MS:g} ms. {'All within target.' if all(verdicts) else 'Not all within.'}"
     )
+    drawing_figures()
 
 
 if __name__ == "__main__":

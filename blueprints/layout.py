@@ -3,14 +3,23 @@
 No ORM and no HTTP here, so the drawing can be tested and benchmarked on its own
 (`blueprints/render.py` builds the input from the models and runs `dot`).
 
-The drawing is a grid. Every lane is one rank (`rank=same`): its label node on the left, then
-one node per phase holding that cell's cards stacked in an HTML-like table. The phase headers
-are the first rank; the three lines (interaction, visibility, internal interaction) are ranks
-of dashed rules between the bands they separate. Heavy invisible edges inside a `group` run down
-every column, so columns stay straight; invisible flat edges along every rank keep the column
-order (a flat edge without its constraint lets the order flip). Links are drawn last, with
-`constraint=false`, so they never move the grid. Every cell of a row gets the row's height and
-width, so the cells line up as a table; cards sit at the top of their cell.
+The drawing is a grid that this module places itself, and Graphviz only draws (`layout=nop2`:
+every node has its `pos`, every link its `pos` spline and its label's `lp`). The phase headers
+are the first row; every lane is a row (its label node on the left, a band-coloured strip under
+it, then one node per phase holding that cell's cards stacked in an HTML-like table); the three
+lines (interaction, visibility, internal interaction) are rows of dashed rules between the bands
+they separate. Every cell of a row gets the row's height, cards sit at the top of their cell, so
+the position of every card is known here.
+
+Links are routed like a drawn blueprint (`_plan_route`, `_choose_ways`, `_place`): a link
+leaves its card by a side, runs down a gutter between two columns, along at most one corridor
+between two rows and down another gutter, and enters its target card by a side, so it never
+crosses a card or a header; between cards stacked in one column it is a straight line. Links
+that share a gutter or corridor get parallel tracks, ordered so that they cross as few others as
+can be, and a gutter or corridor is as wide as the links that pass it at once. A label sits on
+white in a corridor its line passes, next to the line. (dot routed the links itself before: on
+the demo's global blueprint 333 pairs of links crossed and one ran 10× its straight line;
+bench/bench_render.py measures both.)
 
 Sizes are points (1/72 inch); text widths come from the metrics of the font fontconfig picks
 for FONT (`font_widths`), or Helvetica's when there is none to read (Graphviz measures the real
@@ -602,10 +611,24 @@ def lane_label(lane: LaneData, name: str, band_label: str) -> tuple[str, float]:
 
 
 @dataclass
-class Row:
-    """One rank of the grid: node names, the label column first, then one per phase."""
+class Node:
+    """A node of the drawing: its attributes and size (points); `_place` gives its position."""
 
-    nodes: list[str]
+    name: str
+    attrs: dict[str, str | float]
+    width: float
+    height: float
+    x: float = 0.0  # left edge, once placed
+    y: float = 0.0  # top edge, top-down
+
+
+@dataclass
+class Row:
+    """One row of the grid: the label column first, then one node per phase."""
+
+    nodes: list[Node]
+    card_heights: list[list[float]] = field(default_factory=list)  # per phase, per card
+    background: Node | None = None  # a lane's band, drawn under its cells and gutters
 
 
 def _node(name: str, attrs: Mapping[str, str | float]) -> str:
@@ -647,42 +670,61 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
 
     out = [
         "digraph blueprint {",
-        f"  graph [rankdir=TB newrank=true splines=true nodesep=0.03 ranksep=0.22 pad=0.3 "
-        f'bgcolor=white fontname="{FONT}" labelloc=t labeljust=l outputorder=nodesfirst];',
+        # nop2: every node and every link is placed here (`_place`, `_route`); Graphviz only
+        # draws. dot's own routing sent links along lane borders and across each other.
+        f'  graph [layout=nop2 pad=0.3 bgcolor=white fontname="{FONT}" labelloc=t labeljust=l '
+        f"outputorder=nodesfirst];",
         f'  node [fontname="{FONT}" shape=box style="filled,rounded" penwidth=1 margin=0];',
         # Attributes some edges set are declared for all first: dot 2.43 misreads them otherwise.
         f'  edge [fontname="{FONT}" arrowsize=0.7 arrowtail=none dir=forward];',
         f"  label=<{_heading(blueprint, labels, team_colours)}>;",
     ]
     rows: list[Row] = []
-    header = Row(["corner"] + [f"h{c}" for c in range(len(phases))])
-    rows.append(header)
-    out.append(_node("corner", {"style": "invis", "width": inches(LABEL_W), "label": ""}))
+    header = Row([Node("corner", {"style": "invis", "label": ""}, LABEL_W, 0)])
     for c, phase in enumerate(phases):
         name = wrap(f"{c + 1}. {clean(phase.name)}", CELL_W - 16, 11, bold=True)
-        out.append(
-            _node(
-                f"h{c}",
-                {
-                    "label": f'<FONT POINT-SIZE="11" COLOR="white"><B>{multiline(name)}</B></FONT>',
-                    "fillcolor": INK,
-                    "color": INK,
-                    "width": inches(CELL_W),
-                    "height": inches(len(name) * line_height(11) + 14),
-                },
-            )
-        )
+        attrs = {
+            "label": f'<FONT POINT-SIZE="11" COLOR="white"><B>{multiline(name)}</B></FONT>',
+            "fillcolor": INK,
+            "color": INK,
+        }
+        header.nodes.append(Node(f"h{c}", attrs, CELL_W, len(name) * line_height(11) + 14))
+    rows.append(header)
     previous_band = ""
+    lane_rows: list[int] = []
+    card_spans: dict[int, tuple[int, float, float]] = {}  # step: (row, top, bottom) in its row
     for r, lane in enumerate(lanes):
         if previous_band and lane.band != previous_band:
             for line in lines_between(previous_band, lane.band):
-                rows.append(_rule_row(out, line, labels[f"line.{line}"], len(phases)))
+                rows.append(_rule_row(line, labels[f"line.{line}"], len(phases)))
         previous_band = lane.band
-        rows.append(_lane_row(out, r, lane, cells[r], labels, code, team_colours, url))
-    out.extend(_grid_edges(rows))
-    for link in blueprint.links:
-        if link.source in where and link.target in where and link.source != link.target:
-            out.append(_link_edge(link, where, labels))
+        lane_rows.append(len(rows))
+        row = _lane_row(r, lane, cells[r], labels, code, team_colours, url)
+        rows.append(row)
+        top = float(CARD_GAP)
+        for c, steps in enumerate(cells[r]):
+            top = float(CARD_GAP)
+            for step, height in zip(steps, row.card_heights[c], strict=True):
+                card_spans[step.id] = (len(rows) - 1, top, top + height)
+                top += height + CARD_GAP
+    drawn_links = [
+        link
+        for link in blueprint.links
+        if link.source in where and link.target in where and link.source != link.target
+    ]
+    routes = [_plan_route(link, where, cells, lane_rows) for link in drawn_links]
+    _choose_ways(routes, where, lane_rows)
+    _assign_ports(routes, where)
+    link_labels = [_link_label(link) for link in drawn_links]
+    for route, (lines, _) in zip(routes, link_labels, strict=True):
+        route.label_h = len(lines) * line_height(SMALL_PT) if lines else 0.0
+        route.label_w = max((text_width(line, SMALL_PT) for line in lines), default=0.0)
+    grid = _place(rows, routes, card_spans)
+    for row in rows:
+        out.extend(_node(node.name, node.attrs | grid.pos(node)) for node in row.nodes)
+    placed: list[tuple[float, float, float, float]] = []
+    for link, route, label in zip(drawn_links, routes, link_labels, strict=True):
+        out.append(_link_edge(link, route, grid, where, labels, label, placed))
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -732,7 +774,6 @@ def _heading(blueprint: BlueprintData, labels: dict[str, str], team_colours: dic
 
 
 def _lane_row(
-    out: list[str],
     r: int,
     lane: LaneData,
     row_cells: list[list[StepData]],
@@ -749,91 +790,567 @@ def _lane_row(
     drawn = []
     for cell in cards:
         # A filler row tops every cell up to the row's height: the label then fills its node
-        # exactly (with a shorter label, dot would misplace the ports of the cards).
+        # exactly (with a shorter label, dot would misplace the cards).
         filler = height - (sum(h for _, h in cell) + CARD_GAP * (len(cell) + 2))
         inner = "".join(f"<TR>{html_}</TR>" for html_, _ in cell)
         drawn.append(
             f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="{CARD_GAP}" CELLPADDING="0">{inner}'
             f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{CARD_W}" HEIGHT="{filler:.1f}"></TD></TR></TABLE>'
         )
-    common = {"fillcolor": fill, "height": inches(height)}
-    name = f"l{r}"
-    out.append(
-        _node(
-            name,
-            {"label": label, "color": accent, "width": inches(LABEL_W), "penwidth": 1.5} | common,
-        )
-    )
-    nodes = [name]
+    common = {"fillcolor": fill}
+    nodes = [
+        Node(f"l{r}", {"label": label, "color": accent, "penwidth": 1.5} | common, LABEL_W, height)
+    ]
     for c, table in enumerate(drawn):
-        cell = f"c{r}_{c}"
-        attrs = {"label": table, "color": fill, "width": inches(CELL_W)}
-        out.append(_node(cell, attrs | common))
-        nodes.append(cell)
-    return Row(nodes)
+        attrs = {"label": table, "color": fill} | common
+        nodes.append(Node(f"c{r}_{c}", attrs, CELL_W, height))
+    band = Node(f"b{r}", {"label": "", "color": fill, "style": "filled"} | common, 0, height)
+    return Row(nodes, [[h for _, h in cell] for cell in cards], band)
 
 
-def _rule_row(out: list[str], line: str, text: str, phases: int) -> Row:
+def _rule_row(line: str, text: str, phases: int) -> Row:
     """A dashed rule across the whole drawing, its name at the left."""
     rule = (
         'BORDER="2" SIDES="T" STYLE="dashed" COLOR="#7b8499" CELLBORDER="0" CELLSPACING="0" '
         'CELLPADDING="0"'
     )
-    nodes = []
     label = (
         f'<TABLE {rule}><TR><TD ALIGN="LEFT" VALIGN="TOP" WIDTH="{LABEL_W + GUTTER}" '
         f'HEIGHT="{RULE_H}" CELLPADDING="4"><FONT POINT-SIZE="{SMALL_PT}" COLOR="#4a5470"><B>'
         f"{esc(text.upper())}</B></FONT></TD></TR></TABLE>"
     )
     name = f"r{line}"
-    out.append(_node(f"{name}_l", {"shape": "plain", "style": "", "label": label}))
-    nodes.append(f"{name}_l")
-    segment = (
-        f'<TABLE {rule}><TR><TD WIDTH="{CELL_W + GUTTER}" HEIGHT="{RULE_H}"></TD></TR></TABLE>'
-    )
+    plain = {"shape": "plain", "style": ""}
+    nodes = [Node(f"{name}_l", plain | {"label": label}, LABEL_W + GUTTER, RULE_H)]
     for c in range(phases):
-        out.append(_node(f"{name}_{c}", {"shape": "plain", "style": "", "label": segment}))
-        nodes.append(f"{name}_{c}")
+        # The segment's width is set when the gutters are known (`_place`).
+        nodes.append(Node(f"{name}_{c}", plain | {"label": "rule"}, CELL_W, RULE_H))
     return Row(nodes)
 
 
-def _grid_edges(rows: list[Row]) -> list[str]:
-    out = []
-    columns = len(rows[0].nodes)
+def _rule_segment(width: float) -> str:
+    rule = (
+        'BORDER="2" SIDES="T" STYLE="dashed" COLOR="#7b8499" CELLBORDER="0" CELLSPACING="0" '
+        'CELLPADDING="0"'
+    )
+    return f'<TABLE {rule}><TR><TD WIDTH="{width:.0f}" HEIGHT="{RULE_H}"></TD></TR></TABLE>'
+
+
+# --- routing links in the gutters ------------------------------------------------------------
+#
+# Columns are separated by vertical gutters (gutter c is left of phase c; the last one is right
+# of the last phase) and rows by horizontal corridors (corridor i is above row i of the grid;
+# the last one below the last row). A link leaves its card by a side, runs along gutters and at
+# most one corridor, and enters its target card by a side: never through a card or a header.
+# Links that share a gutter or corridor get parallel tracks; links whose spans do not overlap
+# share a track, so a gutter is only as wide as the links that pass at once.
+
+Point = tuple[float, float]
+ARROW = 7.0  # arrowsize 0.7 of Graphviz's 10 points
+TRACK = 5.0  # between parallel links
+CHANNEL_PAD = 7.0  # between the outer tracks and the cards
+LABEL_ROOM = 3.0  # between a label and its line
+
+
+@dataclass
+class Route:
+    """Where a link runs: the sides it leaves and enters by, and the gutters/corridor it uses."""
+
+    source: int  # step ids
+    target: int
+    out_side: str  # "e", "w", "s" (down), "n" (up)
+    in_side: str
+    gutters: list[int]  # one or two gutters (first after leaving, last before entering)
+    corridor: int | None  # the corridor of the horizontal stretch, when there is one
+    tracks: dict[int, int] = field(default_factory=dict)  # per gutter
+    corridor_track: int = 0
+    label_h: float = 0.0
+    label_w: float = 0.0
+    label_corridor: int | None = None  # where the label of a link without a corridor sits
+    out_port: int = 0  # the how-many-th link on its side of its card
+    in_port: int = 0
+
+
+def _plan_route(
+    link: LinkData,
+    where: Mapping[int, tuple[int, int]],
+    cells: list[list[list[StepData]]],
+    lane_rows: list[int],
+) -> Route:
+    (r1, c1), (r2, c2) = where[link.source], where[link.target]
+    order1 = [s.id for s in cells[r1][c1]].index(link.source)
+    order2 = [s.id for s in cells[r2][c2]].index(link.target)
+    if c1 == c2:
+        below = r2 > r1 or (r1 == r2 and order2 > order1)
+        first, last = (order1, order2) if below else (order2, order1)
+        top_r, bottom_r = (r1, r2) if below else (r2, r1)
+        between = top_r != bottom_r and (
+            first == len(cells[top_r][c1]) - 1
+            and last == 0
+            and all(not cells[r][c1] for r in range(top_r + 1, bottom_r))
+        )
+        if between:  # nothing but the gap between them: straight down (or up)
+            return Route(link.source, link.target, *("sn" if below else "ns"), [], None)
+        return Route(link.source, link.target, "e", "e", [c1 + 1], None)
+    if c2 > c1:
+        gutters = [c1 + 1] if c2 == c1 + 1 else [c1 + 1, c2]
+        sides = ("e", "w")
+    else:
+        gutters = [c1] if c2 == c1 - 1 else [c1, c2 + 1]
+        sides = ("w", "e")
+    corridor = None
+    if len(gutters) == 2:
+        # The corridor just above the lower of the two rows: nearest both ends.
+        corridor = lane_rows[max(r1, r2)] if r1 != r2 else lane_rows[r1]
+    return Route(link.source, link.target, *sides, gutters, corridor)
+
+
+@dataclass
+class Grid:
+    """Where `_place` put the columns, rows, cards and each link's tracks."""
+
+    gutter_x: list[float]  # left edge of each gutter
+    column_x: list[float]  # left edge of each phase column
+    row_y: list[float]  # top of each row
+    corridor_y: list[float]  # top of each corridor
+    card_spans: dict[int, tuple[int, float, float]]
+    height: float
+    label_room: dict[int, float] = field(default_factory=dict)  # per corridor
+
+    def pos(self, node: Node) -> dict[str, str]:
+        cx, cy = node.x + node.width / 2, self.height - (node.y + node.height / 2)
+        if node.attrs.get("shape") == "plain":  # sized by its table
+            return {"pos": f"{cx:.1f},{cy:.1f}"}
+        return {
+            "pos": f"{cx:.1f},{cy:.1f}",
+            "width": inches(node.width),
+            "height": inches(node.height),
+            "fixedsize": "true",
+        }
+
+    def card_y(self, step: int, side: str, port: int) -> float:
+        """Where a link leaves or enters a card's side: spread down the card, one per link."""
+        row, top, bottom = self.card_spans[step]
+        y0 = self.row_y[row]
+        if side == "s":
+            return y0 + bottom
+        if side == "n":
+            return y0 + top
+        return y0 + min(top + 16 + 9 * port, max(top + 16, bottom - 8))
+
+    def card_x(self, column: int, side: str, port: int) -> float:
+        left = self.column_x[column] + (CELL_W - CARD_W) / 2
+        if side == "e":
+            return left + CARD_W
+        if side == "w":
+            return left
+        return left + CARD_W / 2 + (port - 1) * 12
+
+    def gutter_track(self, gutter: int, track: int) -> float:
+        return self.gutter_x[gutter] + CHANNEL_PAD + track * TRACK
+
+    def corridor_track(self, corridor: int, track: int) -> float:
+        return (
+            self.corridor_y[corridor]
+            + self.label_room.get(corridor, 0.0)
+            + CHANNEL_PAD
+            + (track * TRACK)
+        )
+
+
+def _tracks(spans: list[tuple[float, float, int]]) -> dict[int, int]:
+    """Greedy interval colouring: each span's track, shared by spans that do not overlap."""
+    ends: list[float] = []
+    assigned = {}
+    for low, high, key in sorted(spans):
+        for track, end in enumerate(ends):
+            if end + TRACK < low:
+                ends[track] = high
+                assigned[key] = track
+                break
+        else:
+            assigned[key] = len(ends)
+            ends.append(high)
+    return assigned
+
+
+@dataclass
+class _Stretch:
+    """A link's vertical stretch in one gutter, and where it turns off at both ends."""
+
+    low: float
+    high: float
+    index: int
+    ends: list[tuple[bool, float]]  # (turns to the right, y)
+
+
+def _crossings_if_left(a: _Stretch, b: _Stretch) -> int:
+    """How many times a and b cross when a runs left of b: b's turns to the left inside a's
+    reach, and a's turns to the right inside b's."""
+    return sum(1 for right, y in b.ends if not right and a.low < y < a.high) + sum(
+        1 for right, y in a.ends if right and b.low < y < b.high
+    )
+
+
+def _gutter_tracks(
+    spans: list[tuple[float, float, int]], routes: list[Route], gutter: int, grid: "Grid"
+) -> dict[int, int]:
+    """Tracks in one gutter, ordered so that links cross as few others as can be.
+
+    Two stretches cross only where one turns off towards the other inside its reach, so the
+    cost of an order is the sum over pairs: a linear ordering, improved by moving one stretch
+    at a time to its best place. Stretches that do not overlap then share tracks.
+    """
+    stretches = []
+    for low, high, index in spans:
+        route = routes[index]
+        ys = _route_ys(route, index, grid)
+        ends = []
+        for end in range(2):
+            own = route.gutters[0] if end == 0 else route.gutters[-1]
+            if own == gutter:  # the end at a card
+                side = route.out_side if end == 0 else route.in_side
+                ends.append((side == "w", ys[end]))
+            else:  # the corridor's end: towards the route's other gutter
+                ends.append((own > gutter, ys[2]))
+        stretches.append(_Stretch(low, high, index, ends))
+    order = sorted(
+        stretches,
+        key=lambda s: (sum(1 if right else -1 for right, _ in s.ends), s.high - s.low),
+    )
+    n = len(order)
+    cost = {
+        (a.index, b.index): _crossings_if_left(a, b) for a in order for b in order if a is not b
+    }
+    for _ in range(8):  # rarely more than two or three rounds before nothing improves
+        improved = False
+        for i in range(n):
+            moving = order[i]
+            rest = order[:i] + order[i + 1 :]
+            best, best_at = None, i
+            for at in range(n):
+                total = sum(cost[(x.index, moving.index)] for x in rest[:at]) + sum(
+                    cost[(moving.index, x.index)] for x in rest[at:]
+                )
+                if best is None or total < best:
+                    best, best_at = total, at
+            if best_at != i:
+                current = sum(cost[(x.index, moving.index)] for x in rest[:i]) + sum(
+                    cost[(moving.index, x.index)] for x in rest[i:]
+                )
+                if best is not None and best < current:
+                    order = rest[:best_at] + [moving] + rest[best_at:]
+                    improved = True
+        if not improved:
+            break
+    tracks: dict[int, int] = {}
+    for i, stretch in enumerate(order):
+        before = [
+            tracks[other.index]
+            for other in order[:i]
+            if not (stretch.high + TRACK < other.low or other.high + TRACK < stretch.low)
+        ]
+        tracks[stretch.index] = max(before, default=-1) + 1
+    return tracks
+
+
+def _width_of(tracks: Iterable[int]) -> float:
+    return 2 * CHANNEL_PAD + max(tracks, default=-1) * TRACK + TRACK
+
+
+def _place(
+    rows: list[Row], routes: list[Route], card_spans: dict[int, tuple[int, float, float]]
+) -> Grid:
+    """Positions for every node and track: columns as wide as their cells, gutters and
+    corridors as wide as the links running in them at once."""
+    phases = len(rows[0].nodes) - 1
+    # Rows first (corridor heights need tracks, whose spans need x — but only their order,
+    # which the column index already gives).
+    corridor_spans: dict[int, list[tuple[float, float, int]]] = {}
+    for index, route in enumerate(routes):
+        if route.corridor is not None:
+            low, high = sorted(route.gutters)
+            corridor_spans.setdefault(route.corridor, []).append((low, high + 0.5, index))
+    corridor_tracks = {c: _tracks(spans) for c, spans in corridor_spans.items()}
+    for tracks in corridor_tracks.values():
+        for index, track in tracks.items():
+            routes[index].corridor_track = track
+    label_room: dict[int, float] = {}
+    for route in routes:
+        if route.label_h and route.corridor is None:
+            # A label beside a vertical stretch sits in a corridor it passes, on white.
+            a, b = sorted((card_spans[route.source][0], card_spans[route.target][0]))
+            if a < b:
+                route.label_corridor = (a + 1 + b) // 2
+        corridor = route.corridor if route.corridor is not None else route.label_corridor
+        if corridor is not None and route.label_h:
+            room = route.label_h + LABEL_ROOM
+            label_room[corridor] = max(label_room.get(corridor, 0.0), room)
+    y = 0.0
+    row_y, corridor_y = [], []
+    for i, row in enumerate(rows):
+        corridor_y.append(y)
+        if i:
+            y += max(12.0, _width_of(corridor_tracks.get(i, {}).values())) + label_room.get(i, 0)
+        row_y.append(y)
+        for node in row.nodes:
+            node.y = y
+        y += max(node.height for node in row.nodes)
+    corridor_y.append(y)
+    y += _width_of(corridor_tracks.get(len(rows), {}).values())
+    height = y
+    # Then the gutters: a link's vertical stretch in a gutter spans from its card (or
+    # corridor) to its other card (or corridor).
+    grid = Grid([], [], row_y, corridor_y, card_spans, height, label_room)
+    gutter_spans: dict[int, list[tuple[float, float, int]]] = {}
+    for index, route in enumerate(routes):
+        for g in route.gutters:
+            gutter_spans.setdefault(g, []).append((*_gutter_span(route, index, grid), index))
+    gutter_tracks = {g: _gutter_tracks(spans, routes, g, grid) for g, spans in gutter_spans.items()}
+    for g, tracks in gutter_tracks.items():
+        for index, track in tracks.items():
+            routes[index].tracks[g] = track
+    x = 0.0
+    label_node = rows[0].nodes[0]
     for row in rows:
-        out.append(f"  {{rank=same; {'; '.join(row.nodes)};}}")
-    # One chain of flat edges fixes the column order; the heavy column edges carry it down.
-    out.append(f"  {' -> '.join(rows[0].nodes)} [style=invis];")
-    for c in range(columns):
-        group = "gl" if c == 0 else f"g{c - 1}"
-        chain = [row.nodes[c] for row in rows]
-        out.extend(f"  {node} [group={group}];" for node in chain)
-        out.append(f"  {' -> '.join(chain)} [style=invis weight=10];")
-    return out
+        row.nodes[0].x = 0.0
+    x = max(row.nodes[0].width for row in rows if not row.nodes[0].name.startswith("r"))
+    x = max(x, label_node.width)
+    for c in range(phases + 1):
+        grid.gutter_x.append(x)
+        x += max(GUTTER * 0.6, _width_of(gutter_tracks.get(c, {}).values()))
+        if c < phases:
+            grid.column_x.append(x)
+            x += CELL_W
+    for row in rows:
+        for c, node in enumerate(row.nodes[1:]):
+            node.x = grid.column_x[c]
+            if node.attrs.get("label") == "rule":
+                # The dashed rule runs on through the gutter after its column.
+                node.x = grid.gutter_x[c]
+                node.width = grid.gutter_x[c + 1] - grid.gutter_x[c]
+                node.attrs["label"] = _rule_segment(node.width)
+        if row.background is not None:
+            row.background.x, row.background.y = LABEL_W, row.nodes[0].y
+            row.background.width = x - LABEL_W
+            row.nodes.insert(0, row.background)
+    for node in (n for row in rows for n in row.nodes):
+        if node.name.startswith("r") and node.name.endswith("_l"):
+            node.x = 0.0
+    return grid
 
 
-def _link_edge(link: LinkData, where: Mapping[int, tuple[int, int]], labels: dict[str, str]) -> str:
+def _gutter_span(route: Route, index: int, grid: Grid) -> tuple[float, float]:
+    """The vertical reach of a route in its gutters (top-down), before x is known."""
+    ys = [route_y for route_y in _route_ys(route, index, grid)]
+    return min(ys), max(ys)
+
+
+def _route_ys(route: Route, index: int, grid: Grid) -> list[float]:
+    ys = [
+        grid.card_y(route.source, route.out_side, route.out_port),
+        grid.card_y(route.target, route.in_side, route.in_port),
+    ]
+    if route.corridor is not None:
+        ys.append(grid.corridor_track(route.corridor, route.corridor_track))
+    return ys
+
+
+def _assign_ports(routes: list[Route], where: Mapping[int, tuple[int, int]]) -> None:
+    """Links on one side of one card leave (or enter) it one below the other, in the order of
+    where they go, so they do not cross on their way out."""
+    sides: dict[tuple[int, str], list[tuple[tuple[int, int], Route, bool]]] = {}
+    for route in routes:
+        sides.setdefault((route.source, route.out_side), []).append(
+            (where[route.target], route, True)
+        )
+        sides.setdefault((route.target, route.in_side), []).append(
+            (where[route.source], route, False)
+        )
+    for ends in sides.values():
+        for port, (_, route, leaving) in enumerate(sorted(ends, key=lambda end: end[0])):
+            if leaving:
+                route.out_port = port
+            else:
+                route.in_port = port
+
+
+def _link_label(link: LinkData) -> tuple[list[str], str]:
+    text = clean(link.label)
+    return (shorten(wrap(text, 110, SMALL_PT), 3) if text else []), text
+
+
+def _route_points(route: Route, grid: Grid, where: Mapping[int, tuple[int, int]]) -> list[Point]:
+    """The corners of a link's line, top-down points, from its card to its target's."""
+    (_, c1), (_, c2) = where[route.source], where[route.target]
+    start = (
+        grid.card_x(c1, route.out_side, route.out_port),
+        grid.card_y(route.source, route.out_side, route.out_port),
+    )
+    end = (
+        grid.card_x(c2, route.in_side, route.in_port),
+        grid.card_y(route.target, route.in_side, route.in_port),
+    )
+    if not route.gutters:
+        return [start, (start[0], end[1])]
+    points = [start]
+    first = grid.gutter_track(route.gutters[0], route.tracks[route.gutters[0]])
+    points.append((first, start[1]))
+    if route.corridor is not None:
+        y = grid.corridor_track(route.corridor, route.corridor_track)
+        last = grid.gutter_track(route.gutters[-1], route.tracks[route.gutters[-1]])
+        points += [(first, y), (last, y), (last, end[1])]
+    else:
+        points.append((first, end[1]))
+    points.append(end)
+    return points
+
+
+def _spline(points: list[Point], grid: Grid, head: bool, tail: bool) -> str:
+    """A Graphviz edge `pos`: straight cubic pieces through `points`, arrow ends cut back."""
+    points = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+
+    def back(tip: Point, towards: Point) -> Point:
+        dx, dy = towards[0] - tip[0], towards[1] - tip[1]
+        length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+        step = min(ARROW, length * 0.8)
+        return tip[0] + dx / length * step, tip[1] + dy / length * step
+
+    line = list(points)
+    prefix = []  # dot 2.43 reads the start before the end, whatever the documentation says
+    if tail:
+        prefix.append(("s", points[0]))
+        line[0] = back(points[0], points[1])
+    if head:
+        prefix.append(("e", points[-1]))
+        line[-1] = back(points[-1], points[-2])
+    cubic = [line[0]]
+    for p, q in zip(line, line[1:], strict=False):
+        cubic += [p, q, q]
+
+    def fmt(p: Point) -> str:
+        return f"{p[0]:.1f},{grid.height - p[1]:.1f}"
+
+    return " ".join([*(f"{k},{fmt(p)}" for k, p in prefix), *(fmt(p) for p in cubic)])
+
+
+def _label_place(
+    route: Route,
+    points: list[Point],
+    grid: Grid,
+    placed: list[tuple[float, float, float, float]],
+) -> Point:
+    """The centre of a link's label: in its corridor above its horizontal stretch, else beside
+    its longest stretch; moved along so it does not cover a label placed before."""
+    w, h = route.label_w + 4, route.label_h + 2
+    line_x: float | None = None  # of a vertical line the label sits beside
+    if route.corridor is not None:
+        (x1, y), (x2, _) = points[2], points[3]
+        x, y = (x1 + x2) / 2, y - CHANNEL_PAD - h / 2
+        slide = (1.0, 0.0)
+    elif route.label_corridor is not None:
+        vertical = [(a, b) for a, b in zip(points, points[1:], strict=False) if a[0] == b[0]]
+        line_x = max(vertical, key=lambda ab: abs(ab[0][1] - ab[1][1]))[0][0]
+        x = line_x + LABEL_ROOM + w / 2
+        y = grid.corridor_y[route.label_corridor] + CHANNEL_PAD / 2 + h / 2
+        slide = (1.0, 0.0)
+    else:
+        pieces = list(zip(points, points[1:], strict=False))
+        (ax, ay), (bx, by) = max(
+            pieces, key=lambda ab: abs(ab[0][0] - ab[1][0]) + abs(ab[0][1] - ab[1][1])
+        )
+        if ax == bx:  # vertical: beside it
+            line_x = ax
+            x, y = ax + LABEL_ROOM + w / 2, (ay + by) / 2
+            slide = (0.0, 1.0)
+        else:  # horizontal: above it
+            x, y = (ax + bx) / 2, ay - LABEL_ROOM - h / 2
+            slide = (1.0, 0.0)
+    # Beside the line on either side, or slid along it a little: the first place free of the
+    # labels placed before, else the first (a label never strays from its line).
+    flip = (2 * line_x - x) if line_x is not None else x
+    candidates = [(x, y), (flip, y)] + [
+        (x + slide[0] * step, y + slide[1] * step) for step in (-8, 8, -16, 16, -24, 24)
+    ]
+    for cx, cy in candidates:
+        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        if not any(
+            box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+            for other in placed
+        ):
+            x, y = cx, cy
+            break
+    placed.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    return x, y
+
+
+def _link_edge(
+    link: LinkData,
+    route: Route,
+    grid: Grid,
+    where: Mapping[int, tuple[int, int]],
+    labels: dict[str, str],
+    label: tuple[list[str], str],
+    placed: list[tuple[float, float, float, float]],
+) -> str:
     (r1, c1), (r2, c2) = where[link.source], where[link.target]
     style = LINK_STYLES.get(link.kind, LINK_STYLES["handoff"])
     attrs = [f'{key}="{value}"' for key, value in style.items()]
-    attrs.append("constraint=false")
+    lines, text = label
     kind = labels.get(f"link.{link.kind}", link.kind)
-    text = clean(link.label)
     attrs.append(f"tooltip={quoted(kind + (': ' + text if text else ''))}")
-    if text:
-        lines = shorten(wrap(text, 110, SMALL_PT), 3)
+    points = _route_points(route, grid, where)
+    attrs.append(f'pos="{_spline(points, grid, True, style.get("dir") == "both")}"')
+    if lines:
+        # On white, so a label that crosses a card or a line stays legible.
         attrs.append(
-            f'label=<<FONT POINT-SIZE="{SMALL_PT}" COLOR="{style["color"]}">'
-            f"{multiline(lines)}</FONT>>"
+            f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" CELLSPACING="0" '
+            f'BGCOLOR="white"><TR><TD><FONT POINT-SIZE="{SMALL_PT}" COLOR="{style["color"]}">'
+            f"{multiline(lines)}</FONT></TD></TR></TABLE>>"
         )
-    # Leave and enter cards by their sides, towards each other; within one column, both on
-    # the right, so the arrow runs down the gutter instead of across the cards below.
-    out_side, in_side = ("w", "e") if c2 < c1 else ("e", "w") if c2 > c1 else ("e", "e")
-    tail = f"c{r1}_{c1}:s{link.source}:{out_side}"
-    head = f"c{r2}_{c2}:s{link.target}:{in_side}"
-    if r1 == r2 and abs(c1 - c2) == 1:
-        # Between neighbouring cells of one lane, dot 2.43 lays out an edge with ports in a
-        # cloned graph whose attributes it mixes up (labels end up as arrowheads): the arrow
-        # joins the two cells instead of the two cards.
-        tail, head = f"c{r1}_{c1}", f"c{r2}_{c2}"
-    return f"  {tail} -> {head} [{' '.join(attrs)}];"
+        x, y = _label_place(route, points, grid, placed)
+        attrs.append(f'lp="{x:.1f},{grid.height - y:.1f}"')
+    attrs.append(f'id="link-{link.source}-{link.target}"')
+    return f"  c{r1}_{c1} -> c{r2}_{c2} [{' '.join(attrs)}];"
+
+
+def _choose_ways(
+    routes: list[Route], where: Mapping[int, tuple[int, int]], lane_rows: list[int]
+) -> None:
+    """Pick, for each link, the corridor (and for a link within one column, the gutter) that
+    makes its vertical stretches pass the fewest places where other links meet their cards:
+    every such place a stretch passes is a crossing."""
+    for _ in range(2):
+        stubs: dict[int, list[int]] = {}
+        for route in routes:
+            if route.gutters:
+                stubs.setdefault(route.gutters[0], []).append(lane_rows[where[route.source][0]])
+                stubs.setdefault(route.gutters[-1], []).append(lane_rows[where[route.target][0]])
+
+        def passed(gutter: int, a: float, b: float, stubs: dict[int, list[int]] = stubs) -> int:
+            low, high = min(a, b), max(a, b)
+            return sum(1 for row in stubs.get(gutter, ()) if low < row < high)
+
+        for route in routes:
+            (r1, c1), (r2, _) = where[route.source], where[route.target]
+            a, b = lane_rows[r1], lane_rows[r2]
+            if route.corridor is not None:
+                if a != b:
+                    candidates = list(range(min(a, b) + 1, max(a, b) + 1))
+                else:
+                    candidates = [a, a + 1]
+                g1, g2 = route.gutters
+                costs = [
+                    (passed(g1, a, k - 0.5) + passed(g2, k - 0.5, b), abs(k - max(a, b)), k)
+                    for k in candidates
+                ]
+                route.corridor = min(costs)[2]
+            elif route.out_side == route.in_side and route.gutters:
+                right = passed(c1 + 1, a, b)
+                left = passed(c1, a, b)
+                if left < right:
+                    route.out_side = route.in_side = "w"
+                    route.gutters = [c1]
+                else:
+                    route.out_side = route.in_side = "e"
+                    route.gutters = [c1 + 1]

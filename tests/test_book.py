@@ -314,7 +314,9 @@ def test_the_diagram_is_vector_graphics_on_a3_landscape_in_the_colours_of_the_bo
     slot = (0.03, 0.1, 0.97, 0.95)
     assert drawn.share(near(layout.BAND_FILLS["customer"]), slot) > 0.01
     assert drawn.share(near(layout.BAND_FILLS["backstage"]), slot) > 0.01
-    assert drawn.share(near(layout.KIND_COLOURS["pain_point"], 30), slot) > 0.0005
+    # The kind strip of the one pain point (a few pixels at 40 dpi, fewer since the gutters
+    # between phases hold the links).
+    assert drawn.share(near(layout.KIND_COLOURS["pain_point"], 30), slot) > 0.0003
     assert drawn.share(dark, slot) > 0.005
 
 

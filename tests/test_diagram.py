@@ -22,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from blueprints import interdependencies, layout, render
+from blueprints import drawing_metrics, interdependencies, layout, merging, render
 from blueprints.models import BAND_ORDER, LINES, Actor, Band, Blueprint, Channel, Lane, Step
 from tests import factories
 from tests.conftest import World
@@ -368,6 +368,47 @@ def test_dot_draws_every_demo_blueprint_without_a_warning(db: None) -> None:
         )
         done = subprocess.run(["dot", "-Tsvg"], input=network.encode(), capture_output=True)
         assert done.returncode == 0 and done.stderr == b"", (blueprint.title, done.stderr)
+
+
+def test_the_demo_blueprints_are_drawn_without_spaghetti(db: None) -> None:
+    # Measured on what Graphviz drew: links run in the gutters between columns and rows, so
+    # they neither pass through a card nor wander far from the straight line between their
+    # cards, cross few others, and keep their labels next to them (issue 17: the global one
+    # had 333 crossing pairs for 45 links and a link 10x its straight line).
+    call_command("seed_demo", stdout=io.StringIO())
+    workspace = Blueprint.objects.filter(kind="team").first().workspace
+    if not Blueprint.objects.filter(workspace=workspace, kind="global").exists():
+        merging.blueprint_merge(workspace=workspace, user=None)
+    for blueprint in Blueprint.objects.filter(workspace=workspace):
+        data = render.blueprint_data(blueprint)
+        svg = render.render(layout.blueprint_dot(data, "en"), "svg")
+        measured = drawing_metrics.measure(svg)
+        assert measured.links == len(data.links), blueprint.title
+        per_link = 1.6 if blueprint.kind == "global" else 0.5
+        assert measured.crossings_per_link <= per_link, (blueprint.title, measured.line())
+        assert measured.length_ratio_max <= 3, (blueprint.title, measured.line())
+        assert measured.label_distance_max <= 30, (blueprint.title, measured.line())
+        assert measured.through_cards == 0, (blueprint.title, measured.line())
+
+
+def test_the_measure_sees_crossings_detours_and_far_labels() -> None:
+    # Two cards side by side and two links between them: one straight, one looping far out
+    # across the other with its label far away.
+    svg = """<svg xmlns="http://www.w3.org/2000/svg"><g>
+      <g id="a_step-1"><polygon points="0,0 100,0 100,50 0,50 0,0"/></g>
+      <g id="a_step-2"><polygon points="200,0 300,0 300,50 200,50 200,0"/></g>
+      <g class="edge"><path d="M100,25C150,25 150,25 193,25"/>
+        <polygon points="193,22 200,25 193,28 193,22"/></g>
+      <g class="edge"><path d="M50,50C50,400 150,400 150,-100 150,-100 250,-100 250,-7"/>
+        <polygon points="247,-7 250,0 253,-7 247,-7"/>
+        <text x="600" y="300" font-size="8">far</text></g>
+    </g></svg>"""
+    measured = drawing_metrics.measure(svg)
+    assert measured.links == 2
+    assert measured.crossings == 1
+    assert measured.length_ratio_max > 3
+    assert measured.label_distance_max > 300
+    assert measured.through_cards == 0
 
 
 def test_links_inside_one_lane_draw_without_a_warning() -> None:

@@ -19,6 +19,7 @@ from personas import api as persona_api
 from workshops import urls as workshop_urls
 from workshops import workshop_api as workshop_live_api
 from workspaces import api as workspace_api
+from workspaces import views as workspace_views
 
 handler400 = "frontstage.rest.bad_request"
 handler404 = "frontstage.rest.not_found"
@@ -67,4 +68,5 @@ urlpatterns = [
     path("", include(workshop_urls.urlpatterns)),
     path("", include("blueprints.urls")),
     path("", include("personas.urls")),
+    path("workspaces/new/", workspace_views.workspace_new, name="workspace-new"),
 ]

@@ -170,3 +170,45 @@ def spanish_workbook(customers: int = 20) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def rebuilt_workbook(content: bytes, replace: dict[str, bytes]) -> bytes:
+    """A workbook with some parts replaced or added."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for member in source.infolist():
+            target.writestr(member.filename, replace.get(member.filename, source.read(member)))
+        for name, data in replace.items():
+            if name not in source.namelist():
+                target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def shared_strings_bomb(megabytes: int = 300) -> bytes:
+    """A small XLSX whose shared strings unpack to `megabytes` MB."""
+    filler = b"<si><t>" + b"A" * (1024 * 1024 - 15) + b"</t></si>"
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + filler * megabytes
+        + b"</sst>"
+    )
+    return rebuilt_workbook(spanish_workbook(3), {"xl/sharedStrings.xml": body})
+
+
+def endless_sheet(rows: int = 3_000_000) -> bytes:
+    """A sheet declaring `rows` rows, most of them empty."""
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1:C%d"/><sheetData>' % rows
+    )
+    cells = b'<row r="1"><c r="A1" t="inlineStr"><is><t>Cliente</t></is></c></row>'
+    tail = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (rows, rows)
+    return rebuilt_workbook(
+        spanish_workbook(3),
+        {"xl/worksheets/sheet1.xml": head + cells + tail + b"</sheetData></worksheet>"},
+    )

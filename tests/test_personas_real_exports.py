@@ -17,6 +17,7 @@ from blueprints.models import Channel
 from personas import services
 from personas.models import (
     Contact,
+    ContactImport,
     ContactReason,
     ImportRowError,
     Persona,
@@ -316,3 +317,16 @@ def test_drafted_sentences_are_worded_again_in_the_readers_language(world: World
     assert answer.status_code == 302
     persona.refresh_from_db()
     assert persona.habits[0].startswith("Contacta por "), persona.habits
+
+
+def test_crafted_workbooks_are_refused_before_anything_is_parsed(world: World) -> None:
+    api = world.client("facilitator")
+    for content, message in [
+        (crm_exports.shared_strings_bomb(80), "unpacks to more than 64 MB"),
+        (crm_exports.endless_sheet(3_000_000), "claims 3,000,000 rows, more than Excel allows"),
+    ]:
+        file = SimpleUploadedFile("crafted.xlsx", content)
+        answer = api.post(URL, {"workspace": world.workspace.pk, "file": file}, format="multipart")
+        assert answer.status_code == 400
+        assert message in answer.json()["file"][0]
+    assert not ContactImport.objects.exists()

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from workspaces import access
+from workspaces import access, services
 from workspaces.models import Membership, Role, Team, Workspace
 from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
@@ -47,11 +47,9 @@ class WorkspaceViewSet(ScopedViewSet):
             return Workspace.objects.all()
         return Workspace.objects.with_role(user)
 
-    @transaction.atomic
     def perform_create(self, serializer: WorkspaceSerializer) -> None:
-        workspace = serializer.save()
-        Membership.objects.create(
-            workspace=workspace, user=self.request.user, role=Role.FACILITATOR
+        serializer.instance = services.workspace_create(
+            user=self.request.user, **serializer.validated_data
         )
 
     def check_object_permissions(self, request: Request, obj: Any) -> None:

@@ -1029,7 +1029,9 @@ def _import_rows(
 
 def import_errors(contact_import: ContactImport, limit: int | None = None) -> list[dict]:
     """The rows an import rejected, in the reader's language: line, message, raw content."""
-    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by("line", "id")
+    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by(
+        models.F("line").asc(nulls_first=True), "id"
+    )
     if limit is not None:
         rows = rows[:limit]
     return [
@@ -1046,7 +1048,9 @@ def import_errors_csv(contact_import: ContactImport) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([gettext("Line"), gettext("Problem"), gettext("Row as in the file")])
-    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by("line", "id")
+    rows = ImportRowError.objects.filter(contact_import=contact_import).order_by(
+        models.F("line").asc(nulls_first=True), "id"
+    )
     values = rows.values_list("line", "message", "params", "raw")
     for line, message, params, raw in values.iterator(chunk_size=2000):
         writer.writerow(["" if line is None else line, row_error_text(message, params),
@@ -1085,7 +1089,8 @@ def contact_import_delete(*, contact_import: ContactImport) -> None:
     contact_import.file.delete(save=False)
     contact_import.delete()
     for pk in sorted(reasons, reverse=True):  # subcategories were added after their category
-        node = ContactReason.objects.filter(pk=pk, children__isnull=True).first()
+        # A node a person reviewed since is theirs now: it stays.
+        node = ContactReason.objects.filter(pk=pk, children__isnull=True, reviewed=False).first()
         if (
             node is None
             or Contact.objects.filter(
@@ -1098,7 +1103,8 @@ def contact_import_delete(*, contact_import: ContactImport) -> None:
 
     for pk in channels:
         if (
-            Contact.objects.filter(channel_id=pk).exists()
+            ChannelEntry.objects.filter(channel_id=pk, reviewed=True).exists()
+            or Contact.objects.filter(channel_id=pk).exists()
             or Step.objects.filter(channel_id=pk).exists()
             or ServiceProtocol.objects.filter(
                 models.Q(channel_id=pk) | models.Q(preferred_channel_id=pk)

@@ -55,9 +55,12 @@ def test_editors_get_every_editing_control(world: World, who: str, edits: bool) 
 def test_others_get_the_page_with_no_editing_control_at_all(world: World, who: str) -> None:
     html = page_client(world, who).get(f"/blueprints/{world.a.blueprint.pk}/").content.decode()
     assert editor_config(html)["canEdit"] is False
-    assert "data-act=" not in html
+    assert re.findall(r'data-act="([^"]+)"', html) == ["panel-close"]
     assert 'draggable="true"' not in html
-    assert "<dialog" not in html and "data-panel" not in html
+    assert "<dialog" not in html
+    # The details panel opens to read a card: every field, none to change, nothing to send.
+    panel = re.search(r"<aside class=\"step-panel\".*?</aside>", html, re.S)
+    assert panel and 'type="submit"' not in panel.group(0) and "Delete step" not in panel.group(0)
     assert "Read-only" in html
 
 
@@ -99,7 +102,7 @@ def test_the_step_form_allows_what_the_server_keeps_and_offers_each_choice_once(
     from blueprints.models import TITLE_MAX
 
     html = page_client(world, "alice").get(f"/blueprints/{world.a.blueprint.pk}/").content.decode()
-    assert f'id="f-title" name="title" required maxlength="{TITLE_MAX}"' in html
+    assert f'id="f-title" name="title" required data-limit="{TITLE_MAX}"' in html
     stage = re.search(r'<select id="f-data-stage".*?</select>', html, re.S)
     assert stage, "the panel has no data stage"
     options = re.findall(r"<option[^>]*>([^<]*)</option>", stage.group(0))

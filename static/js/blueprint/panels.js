@@ -13,9 +13,12 @@ export function install(editor) {
   function fillPanel(step) {
     state.panelStep = step.id;
     state.panelVersion = step.version;
-    for (const name of PANEL_FIELDS) panelForm.elements[name].value = step[name] ?? "";
+    for (const name of PANEL_FIELDS) {
+      panelForm.elements[name].value = step[name] ?? "";
+      panelForm.elements[name].disabled = !config.canEdit; // read-only viewers read every field
+    }
     state.panelSaved = panelValues(); // what the person started from: only their changes are sent
-    $("[data-panel-error]").textContent = "";
+    if ($("[data-panel-error]")) $("[data-panel-error]").textContent = "";
     $("[data-panel-notice]").hidden = true;
   }
 
@@ -26,7 +29,8 @@ export function install(editor) {
     panel.hidden = false;
     $$(".step.selected").forEach((card) => card.classList.remove("selected"));
     document.getElementById(`step-${stepId}`)?.classList.add("selected");
-    panelForm.elements.title.focus();
+    if (config.canEdit) panelForm.elements.title.focus();
+    else $("[data-act=panel-close]", panel).focus();
   }
 
   function closePanel() {
@@ -77,6 +81,23 @@ export function install(editor) {
     editor.toast(T.saved);
     editor.refreshBoard();
   });
+
+  if (!config.canEdit && panel) {
+    // Read-only viewers open a card to read it; editors do through editing.js.
+    document.addEventListener("click", (event) => {
+      if (event.target.closest("[data-act=panel-close]")) return closePanel();
+      const card = event.target.closest("[data-step]");
+      if (card) openPanel(card.dataset.step);
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && panelOpen()) return closePanel();
+      const card = event.target.closest?.("[data-step]");
+      if (card && event.target === card && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();
+        openPanel(card.dataset.step);
+      }
+    });
+  }
 
   // A field's value as the person reads it: the option's label for a choice, "—" for none.
   function fieldText(name, value) {

@@ -193,8 +193,9 @@ def test_the_workshop_page_links_the_guest_to_their_blueprint(world: World, gues
     page = client.get(f"/workshops/{workshop.pk}/")
     assert page.status_code == 200
     assert (
-        f'href="/blueprints/{world.a.blueprint.pk}/" data-open-blueprint'.encode() in page.content
-    )
+        f'href="/blueprints/{world.a.blueprint.pk}/?workshop={workshop.pk}" data-open-blueprint'
+        in page.content.decode()
+    )  # the editor opened from the workshop shows the workshop bar
     editor = client.get(f"/blueprints/{world.a.blueprint.pk}/")
     assert b'"canEdit": true' in editor.content, editor.content.decode()[-3000:]
     assert "＋ New actor" not in editor.content.decode()
@@ -331,7 +332,8 @@ def test_a_guest_joins_by_code_and_edits_live_beside_a_member(
         manage(database_url, "shell", "-c", INTO_THE_GROUP.format(workshop=workshop_id))
         guest.page.reload()
         guest.page.get_by_role("link", name="Open blueprint").click()
-        guest.page.wait_for_url(f"{base}/blueprints/{blueprint_id}/")
+        guest.page.wait_for_url(f"{base}/blueprints/{blueprint_id}/?workshop={workshop_id}")
+        expect(guest.page.locator("[data-workshop-bar]")).to_be_visible()
         expect(guest.page.locator("[data-connection]")).to_have_attribute("data-state", "live")
 
         member = WatchedPage(member_context.new_page())

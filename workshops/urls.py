@@ -13,6 +13,7 @@ urlpatterns = [
     path("workshops/<int:workshop_id>/", views.workshop_page, name="workshop"),
     path("workshops/<int:workshop_id>/board/", views.board, name="workshop-board"),
     path("workshops/<int:workshop_id>/events/", views.events_since, name="workshop-events"),
+    path("workshops/<int:workshop_id>/bar/", views.bar, name="workshop-bar"),
     path("workshops/<int:workshop_id>/notes/", views.note_create, name="workshop-note-create"),
     path(
         "workshops/<int:workshop_id>/notes/<int:note_id>/",

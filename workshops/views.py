@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Step
@@ -148,8 +148,8 @@ def workspace_workshops(request: HttpRequest, workspace_id: int) -> HttpResponse
 
 # --- Joining -----------------------------------------------------------------------------------
 
-REMOVED = _lazy("The facilitator has taken you out of this workshop.")
-NO_SUCH_CODE = _lazy("No open workshop has this code. Check it with the facilitator.")
+REMOVED = gettext_lazy("The facilitator has taken you out of this workshop.")
+NO_SUCH_CODE = gettext_lazy("No open workshop has this code. Check it with the facilitator.")
 
 
 def join_by_code(request: HttpRequest) -> HttpResponse:
@@ -335,6 +335,17 @@ def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant
             }
         )
     return rows
+
+
+def bar(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The workshop bar for a page opened from the workshop (static/js/workshop_bar.js)."""
+    try:
+        workshop, who = _get_workshop(request, workshop_id)
+    except Removed:
+        raise Http404("No such workshop") from None
+    state = services.state_data(workshop)
+    context = {"workshop": workshop, "who": who, "state": state, "state_json": json.dumps(state)}
+    return render(request, "workshops/_bar.html", context)
 
 
 def board(request: HttpRequest, workshop_id: int) -> HttpResponse:

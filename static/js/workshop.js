@@ -2,6 +2,7 @@
 // reconnect (static/js/live.js), forms sent without leaving the page and kept while offline,
 // notes dragged between clusters.
 import { connectLive, createOutbox } from "./live.js";
+import { createTimer } from "./workshop_timer.js";
 
 const root = document.querySelector("[data-workshop]");
 
@@ -16,32 +17,12 @@ if (root) {
     live: statusEl.dataset.live || "Live",
     reconnecting: statusEl.dataset.reconnecting || "Reconnecting…",
   };
-  let state = JSON.parse(root.dataset.state);
-  let offset = 0; // server clock minus this browser's clock, in ms
-
   // --- The shared timer -----------------------------------------------------------------
-  const format = (seconds) => {
-    const s = Math.max(0, Math.ceil(seconds));
-    return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-  };
-  const tick = () => {
-    const timer = state.timer;
-    let left = null;
-    if (timer.running) left = (Date.parse(timer.ends_at) - (Date.now() + offset)) / 1000;
-    else if (timer.remaining !== null && timer.remaining !== undefined) left = timer.remaining;
-    timerEl.textContent = left === null ? "--:--" : format(left);
-    timerEl.classList.toggle("running", Boolean(timer.running) && left > 0);
-    timerEl.classList.toggle("over", left !== null && left <= 0);
-    timerEl.dataset.seconds = left === null ? "" : String(Math.max(0, Math.ceil(left)));
-  };
+  const timer = createTimer(timerEl, JSON.parse(root.dataset.state));
   const applyState = (next) => {
-    state = next;
-    offset = Date.parse(next.timer.server_now) - Date.now();
     if (next.current_activity) activityEl.textContent = next.current_activity.title;
-    tick();
+    timer.apply(next);
   };
-  applyState(state);
-  setInterval(tick, 250);
 
   // --- Refreshing what changed ----------------------------------------------------------
   const flash = (message) => {

@@ -396,6 +396,11 @@ def parse_gender(value: Any) -> str | None:
     text = cell_text(value)
     if not text:
         return ""
+    return _gender_of_text(text)
+
+
+@lru_cache(maxsize=4096)  # a column holds a handful of values, a million times
+def _gender_of_text(text: str) -> str | None:
     return _GENDER.get(normalized(text))
 
 
@@ -425,7 +430,12 @@ def parse_age_or_band(value: Any) -> tuple[int | None, str]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
         return (int(number), "") if number.is_integer() and 0 <= number <= 120 else (None, "")
-    return _parse_age_text(normalized_age(cell_text(value)))
+    return _age_of_text(cell_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _age_of_text(text: str) -> tuple[int | None, str]:
+    return _parse_age_text(normalized_age(text))
 
 
 def normalized_age(text: str) -> str:

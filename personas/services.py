@@ -856,7 +856,11 @@ def contact_builder(
         age, age_band, age_raw = None, "", ""
         raw_age = get("age")
         if tabular.cell_text(raw_age):
-            chosen = mapped_age.get(tabular.normalized(tabular.cell_text(raw_age)))
+            chosen = (
+                mapped_age.get(tabular.normalized(tabular.cell_text(raw_age)))
+                if mapped_age
+                else None
+            )
             age, age_band = tabular.parse_age_or_band(chosen if chosen is not None else raw_age)
             if age is None and not age_band and not tabular.is_not_said(raw_age) and not chosen:
                 age_raw = not_recognised("age", raw_age)

@@ -132,11 +132,13 @@ def _label_distance(text: ET.Element, points: list[Point]) -> float:
     x, y = float(text.get("x", 0)), float(text.get("y", 0))
     left = {"start": x, "end": x - width}.get(text.get("text-anchor", ""), x - width / 2)
     box = (left, y - size, left + width, y)
-    samples = [
-        (a[0] + (b[0] - a[0]) * k / 8, a[1] + (b[1] - a[1]) * k / 8)
-        for a, b in zip(points, points[1:], strict=False)
-        for k in range(9)
-    ]
+    samples = []
+    for a, b in zip(points, points[1:], strict=False):
+        pieces = max(1, math.ceil(math.dist(a, b) / 2))  # a sample every 2 points or less
+        samples += [
+            (a[0] + (b[0] - a[0]) * k / pieces, a[1] + (b[1] - a[1]) * k / pieces)
+            for k in range(pieces + 1)
+        ]
     return min(_distance_to_rect(point, box) for point in samples)
 
 

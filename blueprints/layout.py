@@ -27,6 +27,7 @@ text; ours only decides where lines wrap and how tall a row is).
 """
 
 import functools
+import hashlib
 import html
 import re
 import subprocess
@@ -89,6 +90,9 @@ LINK_STYLES = {
 LINK_SAMPLES = {"handoff": "━━━▶", "information": "╍╍╍▶", "trigger": "●━━▶", "dependency": "┈┈┈▷"}
 TEAM_COLOURS = ("#2952cc", "#d9730d", "#8e44ad", "#1f7a45", "#c2185b", "#00838f", "#8d6e00")
 
+# Part of the key of every cached drawing (render.drawing_key): bump when the drawing of the
+# same data changes.
+DRAWING_VERSION = "2"
 FONT = "Helvetica,Arial,sans-serif"
 _FAMILY = FONT.split(",")[0]  # the family fontconfig is asked for, to measure text
 LABEL_W = 150  # the lane label column
@@ -415,6 +419,13 @@ def font_widths(family: str, bold: bool) -> dict[str, int] | None:
         }
     except (OSError, ValueError, KeyError, ImportError, subprocess.SubprocessError):
         return None
+
+
+@functools.cache
+def text_metrics_id() -> str:
+    """Which font metrics measure the text here (another font wraps lines elsewhere)."""
+    widths = [font_widths(_FAMILY, bold) for bold in (False, True)]
+    return hashlib.sha256(repr(widths).encode()).hexdigest()[:16]
 
 
 class _Measure:
@@ -848,6 +859,7 @@ def _rule_segment(width: float) -> str:
 Point = tuple[float, float]
 ARROW = 7.0  # arrowsize 0.7 of Graphviz's 10 points
 TRACK = 5.0  # between parallel links
+EMPTY_CORRIDOR = 6.0  # between two rows when no link runs along
 CHANNEL_PAD = 7.0  # between the outer tracks and the cards
 LABEL_ROOM = 3.0  # between a label and its line
 
@@ -916,6 +928,12 @@ class Grid:
     card_spans: dict[int, tuple[int, float, float]]
     height: float
     label_room: dict[int, float] = field(default_factory=dict)  # per corridor
+    right: float = 0.0  # of the last gutter
+
+    def cut_lines(self) -> list[float]:
+        """The middles of the gutters: where the book may cut the drawing between phases."""
+        ends = [*self.column_x, self.right]
+        return [(g + end) / 2 for g, end in zip(self.gutter_x, ends, strict=True)]
 
     def pos(self, node: Node) -> dict[str, str]:
         cx, cy = node.x + node.width / 2, self.height - (node.y + node.height / 2)
@@ -1091,7 +1109,9 @@ def _place(
     for i, row in enumerate(rows):
         corridor_y.append(y)
         if i:
-            y += max(12.0, _width_of(corridor_tracks.get(i, {}).values())) + label_room.get(i, 0)
+            tracks = corridor_tracks.get(i, {}).values()
+            # An empty corridor is a thin white line between two bands.
+            y += (_width_of(tracks) if tracks else EMPTY_CORRIDOR) + label_room.get(i, 0)
         row_y.append(y)
         for node in row.nodes:
             node.y = y
@@ -1122,6 +1142,7 @@ def _place(
         if c < phases:
             grid.column_x.append(x)
             x += CELL_W
+    grid.right = x
     for row in rows:
         for c, node in enumerate(row.nodes[1:]):
             node.x = grid.column_x[c]
@@ -1267,11 +1288,22 @@ def _label_place(
             x, y = (ax + bx) / 2, ay - LABEL_ROOM - h / 2
             slide = (1.0, 0.0)
     # Beside the line on either side, or slid along it a little: the first place free of the
-    # labels placed before, else the first (a label never strays from its line).
+    # labels placed before and of the middles of the gutters (where the book cuts between
+    # phases), else the first (a label never strays from its line).
+    cuts = grid.cut_lines()
     flip = (2 * line_x - x) if line_x is not None else x
+    if route.corridor is not None:  # whole in one column's span, above the stretch
+        inside = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= x <= b]
+        if inside:
+            a, b = inside[0]
+            x = min(max(x, a + w / 2 + 1), b - w / 2 - 1)
     candidates = [(x, y), (flip, y)] + [
         (x + slide[0] * step, y + slide[1] * step) for step in (-8, 8, -16, 16, -24, 24)
     ]
+    crossing_a_cut = [
+        (cx, cy) for cx, cy in candidates if any(cx - w / 2 < c < cx + w / 2 for c in cuts)
+    ]
+    candidates = [c for c in candidates if c not in crossing_a_cut] + crossing_a_cut
     for cx, cy in candidates:
         box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
         if not any(

@@ -49,7 +49,7 @@ CARD_MARGIN = 2.0  # points kept clear around a card when cutting between cards
 FORMAT = "book-diagram"  # part of the cache key: the drawing plus its geometry
 DOT_ARGUMENTS = ("-Gmargin=0",)
 # Part of the cache key of a drawing and its geometry: bump when geometry_of changes.
-GEOMETRY_VERSION = "2"
+GEOMETRY_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -257,17 +257,26 @@ def plan(geometry: Geometry, width: float, height: float) -> list[Tile]:
     scale = max(scale, MIN_SCALE)
     room = height / scale - header_h
     tiles = []
+    slices = math.ceil(body_h / room - 0.01)
     for first, last in groups:
-        cuts = _cuts(geometry, first, last, room)
+        cuts = _cuts(geometry, first, last, room, body_h / slices)
         for part, (top, bottom) in enumerate(cuts, start=1):
             tiles.append(Tile(first, last, bottom, top, part, len(cuts), scale))
     return tiles
 
 
-def _cuts(geometry: Geometry, first: int, last: int, room: float) -> list[tuple[float, float]]:
-    """(top, bottom) of each slice of the body, top to bottom, each at most `room` high."""
+def _cuts(
+    geometry: Geometry, first: int, last: int, room: float, share: float
+) -> list[tuple[float, float]]:
+    """(top, bottom) of each slice of the body, top to bottom, each at most `room` high and
+    as near `share` high as the lanes allow, so the pages are alike rather than the last one
+    holding a remainder."""
     top, end = geometry.header_bottom, geometry.bounds.bottom
-    gaps = [(a[0] + b[1]) / 2 for a, b in zip(geometry.ranks, geometry.ranks[1:], strict=False)]
+    # Just above the lower lane: the corridor between two lanes holds labels and links that
+    # run along it, and they stay whole on the upper slice.
+    gaps = [
+        min(b[1] + 1.0, a[0]) for a, b in zip(geometry.ranks, geometry.ranks[1:], strict=False)
+    ]
     blocked = sorted(
         (low - CARD_MARGIN, high + CARD_MARGIN)
         for column in geometry.cards[first : last + 1]
@@ -276,9 +285,9 @@ def _cuts(geometry: Geometry, first: int, last: int, room: float) -> list[tuple[
     slices = []
     while top - end > room + 0.5:
         limit = top - room
-        between_lanes = [gap for gap in gaps if limit <= gap < top - room * 0.6]
+        between_lanes = [gap for gap in gaps if limit <= gap < top - min(room * 0.6, share)]
         if between_lanes:
-            cut = min(between_lanes)
+            cut = min(between_lanes, key=lambda gap: abs(top - share - gap))
         else:
             cut = _lowest_free(blocked, limit, top - room * 0.25)
         slices.append((top, cut))

@@ -169,8 +169,21 @@ class DiagramView(DrawingView):
         page = request.build_absolute_uri(reverse("blueprint", args=[blueprint.pk]))
         language = requested_language(request)
         data = render.blueprint_data(blueprint, url=page, language=layout.language_of(language))
-        source = layout.blueprint_dot(data, language)
-        return drawing_response(request, source, fmt, file_name(blueprint, f".{fmt}"))
+        if fmt == "dot":
+            source = layout.blueprint_dot(data, language)
+            return drawing_response(request, source, fmt, file_name(blueprint, f".{fmt}"))
+        # Keyed by the data: an unchanged drawing is answered without building its DOT.
+        try:
+            etag = render.drawing_key(data, language, fmt)
+            unchanged = not_modified(request, etag)
+            if unchanged is not None:
+                return unchanged
+            content = render.drawing(data, language, fmt, etag)
+        except render.RenderError as error:
+            raise RenderingUnavailable(CANNOT_DRAW.format(reason=error)) from error
+        return file_response(
+            request, content, render.CONTENT_TYPES[fmt], etag, file_name(blueprint, f".{fmt}")
+        )
 
 
 class InterdependencyMatrixSerializer(serializers.Serializer):

@@ -16,7 +16,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from blueprints.layout import BlueprintData, LaneData, LinkData, PhaseData, StepData
+from blueprints.layout import (
+    DRAWING_VERSION,
+    BlueprintData,
+    LaneData,
+    LinkData,
+    PhaseData,
+    StepData,
+    blueprint_dot,
+    text_metrics_id,
+)
 from blueprints.models import Blueprint, Step
 
 # Extra `dot` arguments per output format; they are part of the cache key. PNGs are sharp
@@ -73,6 +82,45 @@ def content_hash(dot_source: str, fmt: str) -> str:
     return digest.hexdigest()
 
 
+def drawing_key(data: BlueprintData, language: str, fmt: str) -> str:
+    """The key (and ETag) of a blueprint's drawing, from its plain data: no DOT is built.
+
+    It changes with the data, the language, the format, Graphviz, the text metrics and the
+    code that lays the drawing out (layout.DRAWING_VERSION), so an unchanged blueprint is a
+    file read however large it is.
+    """
+    parts = [fmt, language, DRAWING_VERSION, text_metrics_id()]
+    if fmt in FORMATS:
+        parts += [graphviz_version(dot_program()), *FORMATS[fmt]]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(repr(data).encode())
+    return "d" + digest.hexdigest()[1:]
+
+
+def drawing(data: BlueprintData, language: str, fmt: str, key: str | None = None) -> bytes:
+    """The blueprint drawn as `fmt` (svg, png, pdf or its dot source), cached by `drawing_key`:
+    a cached drawing is read without building its DOT source."""
+    if fmt == "dot":
+        return blueprint_dot(data, language).encode()
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}.")
+    path = cache_path(key or drawing_key(data, language, fmt), fmt)
+    try:
+        drawn = path.read_bytes()
+        os.utime(path)
+        return drawn
+    except FileNotFoundError:
+        pass
+    except OSError:
+        logger.warning("Cannot read the render cache at %s", path, exc_info=True)
+    drawn = run_dot(blueprint_dot(data, language), FORMATS[fmt])
+    _keep(path, drawn)
+    return drawn
+
+
 def cache_path(key: str, fmt: str) -> Path:
     return Path(settings.RENDER_CACHE_DIR) / key[:2] / f"{key}.{fmt}"
 
@@ -93,6 +141,11 @@ def render(dot_source: str, fmt: str) -> bytes:
     except OSError:
         logger.warning("Cannot read the render cache at %s", path, exc_info=True)
     drawn = run_dot(dot_source, FORMATS[fmt])
+    _keep(path, drawn)
+    return drawn
+
+
+def _keep(path: Path, drawn: bytes) -> None:
     try:
         cache_store(path, drawn)
         global _stored
@@ -102,7 +155,6 @@ def render(dot_source: str, fmt: str) -> bytes:
     except OSError:
         # A cache that cannot be written only costs speed: the drawing is still answered.
         logger.warning("Cannot write the render cache at %s", path, exc_info=True)
-    return drawn
 
 
 PRUNE_EVERY = 50  # renders stored between two looks at the cache's size

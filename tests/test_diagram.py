@@ -484,6 +484,25 @@ def test_a_cached_render_is_the_same_bytes_read_from_the_cache(
     assert len(list(render_cache.rglob("*.png"))) == 1
 
 
+def test_a_cached_drawing_is_answered_without_building_its_dot(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17: the key comes from the blueprint's plain data, so a cached drawing is a file
+    # read (building the DOT of 2,000 steps took 76 ms).
+    client = world.client("manager")
+    first = client.get(diagram_url(world.a.blueprint))
+    assert first.status_code == 200
+
+    def no_dot(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("the DOT source was built for a cached drawing")
+
+    monkeypatch.setattr(render, "blueprint_dot", no_dot)
+    second = client.get(diagram_url(world.a.blueprint))
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    again = client.get(diagram_url(world.a.blueprint), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
 def test_the_cache_forgets_the_least_recently_used_renders_beyond_its_limit(
     render_cache: Path,
 ) -> None:

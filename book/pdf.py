@@ -37,7 +37,7 @@ from book import review, sections, weasy
 from book import tables as book_tables
 from workspaces.models import Team
 
-BOOK_VERSION = "5"  # part of the cache key: bump when templates or layout change
+BOOK_VERSION = "6"  # part of the cache key: bump when templates or layout change
 # The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
 SLOT_WIDTH_MM = 396.0
 SLOT_HEIGHT_MM = 252.0

@@ -559,6 +559,8 @@ def content_key(context: dict[str, Any], data: layout.BlueprintData) -> str:
     shown = {key: value for key, value in context.items() if key != "blueprint"}
     parts = [
         BOOK_VERSION,
+        layout.DRAWING_VERSION,  # the drawing's layout changes the book too
+        book_diagram.GEOMETRY_VERSION,
         weasyprint.__version__,
         render.graphviz_version(render.dot_program()),
         repr(data),

@@ -37,6 +37,9 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Frontstage is at http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
+	@# The task worker runs beside the server and stops with it (Ctrl+C stops both).
+	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(DEV_ENV) $(VENV)/bin/uvicorn frontstage.asgi:application --host 127.0.0.1 --port $(PORT)
 
 # One test process per core (pytest-xdist; TEST_WORKERS=0 runs in this process); modules that

@@ -10,7 +10,7 @@ memory (`ru_maxrss`) is its own:
 
 1. upload: detection as `POST /api/v1/contact-imports/` does it (format, encoding over the
    whole file, delimiter, columns, preview, suggested mapping);
-2. import: `personas.services.contact_import_run` into a throwaway SQLite database (or
+2. import: `personas.runs.contact_import_run` into a throwaway SQLite database (or
    ``BENCH_DATABASE_URL``): parse, validate, map onto the taxonomy, bulk insert in batches;
 3. baseline: `pandas.read_csv` of the same file with the same delimiter and encoding (parsing
    only: no validation, no database). Skipped, with a note, if pandas is not installed.
@@ -89,7 +89,7 @@ def child_import(path: Path) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from personas import services, tabular
+    from personas import runs, tabular
     from personas.models import Contact, ContactImport
     from workspaces.models import Workspace
 
@@ -109,7 +109,7 @@ def child_import(path: Path) -> dict:
         status="running",
     )
     began = time.perf_counter()
-    services.contact_import_run(contact_import_id=contact_import.pk)
+    runs.contact_import_run(contact_import_id=contact_import.pk)
     seconds = time.perf_counter() - began
     contact_import.refresh_from_db()
     return {

@@ -9,7 +9,7 @@ The file is bench/bench_import.py's (a Spanish Excel export: semicolons, Windows
 throwaway SQLite database (or ``BENCH_DATABASE_URL``); then each measurement runs in a fresh
 subprocess so that its peak memory (`ru_maxrss`) is its own:
 
-1. segmentation: `personas.services.segmentation_run`, the background task behind
+1. segmentation: `personas.runs.segmentation_run`, the background task behind
    `POST /api/v1/segmentations/`: read the contacts from the database, describe every customer
    by their mix of reasons and channels, choose k in 3–12 (bootstrap ARI + silhouette), fit,
    describe the segments, store segments and each customer's segment, draft personas;
@@ -43,7 +43,7 @@ def child_segment(path: Path) -> dict:
     django.setup()
     from django.utils import timezone
 
-    from personas import services
+    from personas import runs, services
     from personas.models import Persona, Segmentation
     from workspaces.models import Workspace
 
@@ -52,7 +52,7 @@ def child_segment(path: Path) -> dict:
         workspace=workspace, status="running", started_at=timezone.now(), seed=1
     )
     began, cpu = time.perf_counter(), time.process_time()
-    services.segmentation_run(segmentation_id=run.pk)
+    runs.segmentation_run(segmentation_id=run.pk)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     run.refresh_from_db()
     return {

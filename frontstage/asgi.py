@@ -10,12 +10,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from blueprints.routing import websocket_urlpatterns  # noqa: E402
+from frontstage.bodylimit import BodyLimitMiddleware  # noqa: E402
 from workshops.middleware import GuestWebSocketMiddleware  # noqa: E402
 from workshops.routing import websocket_urlpatterns as workshop_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(
                 GuestWebSocketMiddleware(URLRouter(websocket_urlpatterns + workshop_websockets))

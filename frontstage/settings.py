@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_tasks_db",
     "workspaces",
     "workshops",
     "blueprints",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontstage.middleware.UploadLimitMiddleware",
+    "frontstage.throttle.LoginThrottleMiddleware",
     "frontstage.pages.DomainErrorMiddleware",
 ]
 
@@ -81,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -103,6 +108,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The sign-in counts (frontstage/throttle.py) are shared by every server process through Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CHANNELS_REDIS_PREFIX", "asgi") + "-throttle",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -167,18 +186,31 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"
+# Failed sign-ins (login page and API token) per account and per address within the window;
+# past either, no password is checked until the window has passed (frontstage/throttle.py).
+AUTHENTICATION_BACKENDS = ["frontstage.throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))  # seconds
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Uploads (CRM files) are capped; larger bodies answer 413 before they are read.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+# Write requests of people not signed in (login, token, joining a workshop) carry small bodies.
+MAX_ANONYMOUS_BODY_BYTES = int(os.environ.get("MAX_ANONYMOUS_BODY_BYTES", str(64 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded files (CRM exports) are kept here, never served.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
-# Long work (CRM imports) runs as Django tasks; by default in a thread of the web process
-# (frontstage/tasks.py). TASKS_BACKEND names another backend, e.g. a database-backed worker.
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")}}
+# Long work (CRM imports, segmentations) runs as Django tasks, queued in the database and run
+# by `manage.py db_worker` (django-tasks-db): any number of workers, on any machines, against
+# the one database. TASKS_BACKEND=frontstage.tasks.ThreadBackend runs them in a thread of the
+# web process instead (the test suite does). A running task beats a heartbeat every
+# TASK_LEASE_SECONDS / 6; one silent for TASK_LEASE_SECONDS is failed and cleaned up
+# (personas/runs.py).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "30"))
 
 # Blueprint diagrams: Graphviz renders are cached by content hash (see blueprints/render.py).
 GRAPHVIZ_DOT = os.environ.get("GRAPHVIZ_DOT", "dot")
@@ -193,6 +225,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS, for deployments behind a proxy that terminates TLS (README: Production). The proxy
+# must set the header SECURE_PROXY_SSL_HEADER names (e.g. X-Forwarded-Proto: https) and strip it
+# from what clients send.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):  # e.g. "HTTP_X_FORWARDED_PROTO=https"
+    _header, _, _value = os.environ["SECURE_PROXY_SSL_HEADER"].partition("=")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+
+# Content-Security-Policy on every answer: scripts only from this site (ES modules under
+# static/js; an inline script would need {{ csp_nonce }}), never inline handlers or eval.
+# Inline style attributes stay allowed: the charts' bar widths and colours are data.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

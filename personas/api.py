@@ -32,7 +32,7 @@ from blueprints.models import Channel
 from frontstage import errors
 from frontstage.api import ID_PATTERN, MAX_ID, IdField, query_id
 from frontstage.schema import ErrorSerializer
-from personas import evidence, services, tabular
+from personas import evidence, runs, services, tabular
 from personas.models import (
     K_MAX,
     K_MIN,
@@ -225,6 +225,10 @@ class ContactImportViewSet(ScopedViewSet):
     filters = {"workspace": "workspace_id"}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    def base_queryset(self) -> Any:
+        runs.imports_reap()  # a dead worker's import shows failed, never running
+        return self.queryset.all()
+
     @extend_schema(
         request={"multipart/form-data": ContactImportUploadSerializer},
         responses={201: ContactImportSerializer},
@@ -256,7 +260,7 @@ class ContactImportViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
         contact_import = self.get_object()
-        services.contact_import_start(contact_import=contact_import)
+        runs.contact_import_start(contact_import=contact_import)
         contact_import.refresh_from_db()
         return Response(self.get_serializer(contact_import).data, status=status.HTTP_202_ACCEPTED)
 
@@ -438,6 +442,7 @@ class SegmentationViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def base_queryset(self) -> Any:
+        runs.segmentations_reap()  # a dead worker's run shows failed, never running
         return self.queryset.defer("assignments").prefetch_related("segments__personas")
 
     @extend_schema(
@@ -459,7 +464,7 @@ class SegmentationViewSet(ScopedViewSet):
             exclude_demo=data.get("exclude_demo", False),
             contact_import=data.get("contact_import"),
         )
-        run = services.segmentation_start(
+        run = runs.segmentation_start(
             workspace=data["workspace"],
             user=request.user,
             contact_import=data.get("contact_import"),

@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where it is used
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
-STALE_AFTER = timedelta(minutes=10)
 
 MERGE_INTO_ITSELF = _("Choose another node to merge into.")
 MERGE_INTO_OWN_CHILD = _("A category cannot merge into one of its own subcategories.")
@@ -197,37 +196,6 @@ def taxonomy_seed(*, workspace: Workspace) -> int:
             )
             added += 1
     return added
-
-
-@transaction.atomic
-def demo_seed(*, workspace: Workspace) -> str:
-    """The personas part of `seed_demo` (idempotent); lines for its output.
-
-    The synthetic contacts, a segmentation of them and the personas it drafts (refined as
-    in the demo) come only once: a workspace that has contacts or segmentations keeps them.
-    """
-    added = taxonomy_seed(workspace=workspace)
-    total = ContactReason.objects.filter(workspace=workspace).count()
-    lines = [f"Contact-reason taxonomy: {total} nodes ({added} added)."]
-    if not settings.DEMO_CONTACTS:
-        # Tests that need only the blueprints of the demo (most of them) skip the 27,000
-        # contacts and their segmentation: several seconds per seed.
-        return "\n".join(lines)
-    if not Contact.objects.filter(workspace=workspace).exists():
-        count = demo_contacts_seed(workspace=workspace)
-        lines.append(f"Demo contacts: {count:,} added.")
-    if not Segmentation.objects.filter(workspace=workspace).exists():
-        run = Segmentation.objects.create(
-            workspace=workspace,
-            seed=DEFAULT_SEED,
-            status=ImportStatus.RUNNING,
-            started_at=timezone.now(),
-        )
-        segmentation_run(segmentation_id=run.pk)
-        run.refresh_from_db()
-        demo_personas_refine(workspace=workspace)
-        lines.append(f"Segmentation: {run.k} segments; {run.personas_count()} personas.")
-    return "\n".join(lines)
 
 
 def demo_contacts_seed(*, workspace: Workspace, customers: int = demo_data.DEMO_CUSTOMERS) -> int:
@@ -710,39 +678,8 @@ def contact_import_update(*, contact_import: ContactImport, changes: dict[str, A
 
 def is_stale(contact_import: ContactImport) -> bool:
     beat = contact_import.heartbeat_at or contact_import.started_at
-    return beat is None or timezone.now() - beat > STALE_AFTER
-
-
-def contact_import_start(*, contact_import: ContactImport) -> None:
-    """Check the mapping, reset the counters and queue the run (a background task)."""
-    from personas import tasks  # the task module imports this one
-
-    with transaction.atomic():
-        current = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
-        if current.status == ImportStatus.DONE:
-            raise errors.Conflict(ALREADY_DONE)
-        if current.status == ImportStatus.RUNNING and not is_stale(current):
-            raise errors.Conflict(ALREADY_RUNNING)
-        missing = [name for name in tabular.REQUIRED_FIELDS if not current.mapping.get(name)]
-        if missing:
-            raise errors.Invalid({"mapping": [MAPPING_MISSING.format(fields=", ".join(missing))]})
-        # Leftovers of a run that stopped (its process died) go before the new run.
-        Contact.objects.filter(contact_import=current).delete()
-        ImportRowError.objects.filter(contact_import=current).delete()
-        now = timezone.now()
-        ContactImport.objects.filter(pk=current.pk).update(
-            status=ImportStatus.RUNNING,
-            progress=0.0,
-            rows_total=0,
-            rows_imported=0,
-            errors=[],
-            errors_total=0,
-            unrecognised={},
-            started_at=now,
-            heartbeat_at=now,
-            finished_at=None,
-        )
-    tasks.run_contact_import.enqueue(contact_import.pk)
+    lease = timedelta(seconds=settings.TASK_LEASE_SECONDS)  # see personas.runs
+    return beat is None or timezone.now() - beat > lease
 
 
 class RowProblem(ValueError):
@@ -905,130 +842,6 @@ def short(value: Any) -> str:
 def raw_row(values: list[Any], delimiter: str) -> str:
     """A rejected row's content as the file had it (near enough), for the error list."""
     return (delimiter or ";").join(tabular.cell_text(value) for value in values)[:2000]
-
-
-def contact_import_run(*, contact_import_id: int) -> None:
-    """Import the rows: batches of BATCH_SIZE commit with the progress; bad rows are reported.
-
-    If anything fails, the contacts, taxonomy nodes and channels this run added are removed
-    and the import is marked failed: nothing half-written stays. While it runs, its contacts
-    are not visible (`Contact.objects.visible()`).
-    """
-    contact_import = ContactImport.objects.filter(
-        pk=contact_import_id, status=ImportStatus.RUNNING
-    ).first()
-    if contact_import is None:
-        return
-    if connection.vendor == "sqlite":
-        # Seven indexes grow with every batch; SQLite's default 2 MB page cache makes each
-        # insert re-read them from disk (bench/bench_import.py: a third of the time).
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
-    taxonomy = Taxonomy(contact_import.workspace_id)
-    channels = Channels(contact_import.workspace_id)
-    counts = {"rows_total": 0, "rows_imported": 0, "errors_total": 0}
-    unrecognised: dict[str, dict[str, int]] = {}
-    try:
-        with contact_import.file.open("rb") as stream:
-            reader = tabular.RowReader(
-                stream,
-                format=contact_import.format,
-                encoding=contact_import.encoding,
-                delimiter=contact_import.delimiter,
-            )
-            build = contact_builder(contact_import, taxonomy, channels, unrecognised)
-            _import_rows(contact_import, reader, build, counts, unrecognised)
-    except Exception as error:
-        logger.exception("Contact import %s failed", contact_import_id)
-        contact_import_fail(
-            contact_import_id, IMPORT_CRASHED, {"error": type(error).__name__}, counts
-        )
-        Contact.objects.filter(contact_import_id=contact_import_id).delete()
-        taxonomy.remove_created()
-        channels.remove_created()
-        return
-    if counts["rows_total"] == 0:
-        contact_import_fail(contact_import_id, HEADER_ONLY, {}, counts)
-        return
-    ContactImport.objects.filter(pk=contact_import_id).update(
-        status=ImportStatus.DONE,
-        progress=1.0,
-        unrecognised=unrecognised,
-        created_reasons=taxonomy.created,
-        created_channels=channels.created,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        **counts,
-    )
-
-
-def contact_import_fail(
-    contact_import_id: int, message: str, params: dict[str, Any], counts: dict[str, int]
-) -> None:
-    ImportRowError.objects.create(
-        contact_import_id=contact_import_id, line=None, message=message, params=params
-    )
-    ContactImport.objects.filter(pk=contact_import_id).update(
-        status=ImportStatus.FAILED,
-        rows_total=counts["rows_total"],
-        rows_imported=0,
-        errors_total=counts["errors_total"] + 1,
-        finished_at=timezone.now(),
-    )
-
-
-def _import_rows(
-    contact_import: ContactImport,
-    reader: tabular.RowReader,
-    build: Callable[[list[Any]], tuple],
-    counts: dict[str, int],
-    unrecognised: dict[str, dict[str, int]],
-) -> None:
-    batch: list[tuple] = []
-    problems: list[ImportRowError] = []
-    delimiter = contact_import.delimiter
-
-    def report(line: int, problem: RowProblem, values: list[Any]) -> None:
-        counts["errors_total"] += 1
-        problems.append(
-            ImportRowError(
-                contact_import_id=contact_import.pk,
-                line=line,
-                message=problem.message,
-                params=problem.params,
-                raw=raw_row(values, delimiter),
-            )
-        )
-
-    def flush() -> None:
-        with transaction.atomic():
-            insert_contacts(batch)
-            ImportRowError.objects.bulk_create(problems, batch_size=1000)
-            counts["rows_imported"] += len(batch)
-            ContactImport.objects.filter(pk=contact_import.pk).update(
-                progress=min(reader.fraction, 0.99),
-                unrecognised=unrecognised,
-                heartbeat_at=timezone.now(),
-                **counts,
-            )
-        batch.clear()
-        problems.clear()
-
-    rows = iter(reader)
-    next(rows, None)  # the header
-    for line, values, problem in rows:
-        counts["rows_total"] += 1
-        if problem:
-            report(line, RowProblem(ROW_UNREADABLE, error=problem), values)
-            continue
-        try:
-            batch.append(build(values))
-        except RowProblem as error:
-            report(line, error, values)
-            continue
-        if len(batch) >= BATCH_SIZE or len(problems) >= BATCH_SIZE:
-            flush()
-    flush()
 
 
 def import_errors(contact_import: ContactImport, limit: int | None = None) -> list[dict]:
@@ -1455,108 +1268,6 @@ def segmentation_contacts(
         customer=rank[as_array(columns["customer"])] if found else as_array(columns["customer"]),
         customer_ids=[found[index] for index in order],
         columns=coded,
-    )
-
-
-def segmentation_start(
-    *,
-    workspace: Workspace,
-    user: Any,
-    contact_import: ContactImport | None = None,
-    k: int | None = None,
-    use_demographics: bool = False,
-    seed: int | None = None,
-    scope: dict[str, Any] | None = None,
-) -> Segmentation:
-    """Record the run and queue it (a background task); one run at a time per workspace."""
-    from personas import tasks  # the task module imports this one
-
-    if contact_import is not None and contact_import.status != ImportStatus.DONE:
-        raise errors.Invalid({"contact_import": [IMPORT_NOT_DONE]})
-    with transaction.atomic():
-        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
-        running = Segmentation.objects.filter(workspace=workspace, status=ImportStatus.RUNNING)
-        if any(not is_stale(run) for run in running):
-            raise errors.Conflict(SEGMENTATION_RUNNING)
-        now = timezone.now()
-        run = Segmentation.objects.create(
-            workspace=workspace,
-            contact_import=contact_import,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-            requested_k=k,
-            use_demographics=use_demographics,
-            scope=scope or {},
-            seed=DEFAULT_SEED if seed is None else seed,
-            language=translation.get_language() or "",
-            status=ImportStatus.RUNNING,
-            started_at=now,
-            heartbeat_at=now,
-        )
-    tasks.run_segmentation.enqueue(run.pk)
-    return run
-
-
-def segmentation_run(*, segmentation_id: int) -> None:
-    """Segment the customers, store segments and assignments, draft or re-match personas.
-
-    All results are written in one transaction at the end: a run that fails leaves nothing.
-    """
-    run = Segmentation.objects.filter(pk=segmentation_id, status=ImportStatus.RUNNING).first()
-    if run is None:
-        return
-    # A worker has no request: the drafts are worded in the language of who started the run.
-    with translation.override(run.language or settings.LANGUAGE_CODE):
-        _segmentation_run(run)
-
-
-def _segmentation_run(run: Segmentation) -> None:
-    import time
-
-    from personas import segmentation
-
-    segmentation_id = run.pk
-    last = [0.0]
-
-    def progress(fraction: float) -> None:
-        if time.monotonic() - last[0] < PROGRESS_EVERY and fraction < 1:
-            return
-        last[0] = time.monotonic()
-        Segmentation.objects.filter(pk=segmentation_id).update(
-            progress=min(0.99, 0.2 + 0.7 * fraction), heartbeat_at=timezone.now()
-        )
-
-    if connection.vendor == "sqlite":
-        # One assignment per customer goes into an indexed table (see contact_import_run).
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
-    try:
-        contacts = segmentation_contacts(
-            workspace_id=run.workspace_id,
-            contact_import_id=run.contact_import_id,
-            scope=run.scope,
-        )
-        Segmentation.objects.filter(pk=segmentation_id).update(
-            progress=0.2, heartbeat_at=timezone.now()
-        )
-        result = segmentation.segment(
-            contacts,
-            k=run.requested_k,
-            seed=run.seed,
-            demographics_forming=("gender", "age_band") if run.use_demographics else (),
-            progress=progress,
-        )
-        with transaction.atomic():
-            segmentation_save(run=run, result=result, customer_ids=contacts.customer_ids)
-    except segmentation.SegmentationError as error:
-        segmentation_fail(segmentation_id, str(error))
-    except Exception as error:
-        logger.exception("Segmentation %s failed", segmentation_id)
-        segmentation_fail(segmentation_id, SEGMENTATION_CRASHED.format(error=type(error).__name__))
-
-
-def segmentation_fail(segmentation_id: int, message: str) -> None:
-    Segmentation.objects.filter(pk=segmentation_id).update(
-        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
     )
 
 

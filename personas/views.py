@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Channel, Step
 from frontstage import errors, pages
-from personas import evidence, services, tabular
+from personas import evidence, runs, services, tabular
 from personas.models import (
     K_MAX,
     K_MIN,
@@ -404,7 +404,7 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
                     channels=list(data["channels"]),
                     exclude_demo=data["exclude_demo"],
                 )
-                services.segmentation_start(
+                runs.segmentation_start(
                     workspace=workspace,
                     user=request.user,
                     k=data["k"],
@@ -425,9 +425,10 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
         .prefetch_related("preferred_channels", "protocols")
         .order_by("-matched", "segment__number", "name")
     )
-    runs = list(Segmentation.objects.filter(workspace=workspace).defer("assignments")[:5])
+    runs.segmentations_reap(workspace_id=workspace.pk)  # a dead worker's run shows failed
+    recent = list(Segmentation.objects.filter(workspace=workspace).defer("assignments")[:5])
     contacts = workspace.contacts.visible().count()
-    latest = next((run for run in runs if run.status == ImportStatus.DONE), None)
+    latest = next((run for run in recent if run.status == ImportStatus.DONE), None)
     context = {
         "workspace": workspace,
         "can_edit": can_edit,
@@ -435,7 +436,7 @@ def personas_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
             (persona, evidence.size_summary(persona.evidence) if persona.evidence else "")
             for persona in personas
         ],
-        "runs": runs,
+        "runs": recent,
         "latest": latest,
         "segments": list(latest.segments.all()) if latest else [],
         "form": form,
@@ -605,6 +606,8 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
     contact_import = ContactImport.objects.select_related("workspace").filter(pk=import_id).first()
     if contact_import is None or not access.can_read(request.user, contact_import):
         raise Http404("No such import")
+    if runs.imports_reap(workspace_id=contact_import.workspace_id):
+        contact_import.refresh_from_db()
     can_edit = access.can_manage(request.user, contact_import.workspace_id)
     if request.method == "POST" and request.POST.get("action") == "delete":
         _require_manager(request, contact_import.workspace_id)
@@ -646,7 +649,7 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             services.contact_import_update(
                 contact_import=contact_import, changes={"mapping": mapping}
             )
-            services.contact_import_start(contact_import=contact_import)
+            runs.contact_import_start(contact_import=contact_import)
         except errors.DomainError as error:
             return pages.error_answer(request, error, back)
         return back()

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.db.backends.signals import connection_created
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
@@ -27,6 +29,10 @@ from workspaces.models import Team, Workspace
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in the same
 # tests are still synchronous, so Django's async-safety guard does not apply to them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Background work runs in a thread of the process that enqueued it (the servers' too), the
+# same run code as under `db_worker`; tests/test_task_worker.py runs real worker processes.
+os.environ.setdefault("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")
+settings.TASKS = {"default": {"BACKEND": os.environ["TASKS_BACKEND"]}}
 
 PEOPLE = ["facilitator", "alice", "bob", "manager", "outsider", "anonymous"]
 
@@ -149,6 +155,12 @@ def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
 def fast_password_hashing(settings: Any) -> None:
     # Real hashing costs a third of a second per user: far too slow for hundreds of tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_failed_sign_ins_yet() -> None:
+    # The failed sign-in counts (frontstage/throttle.py) live in this process's memory.
+    caches["throttle"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from personas import demo_data, services
+from personas import demo_data, runs, services
 from personas.models import Contact, ContactImport, Persona, Segmentation
 from tests.conftest import World
 
@@ -199,6 +199,6 @@ def test_the_drafts_are_worded_in_the_language_of_who_started_the_run(
     assert response.status_code == 202, response.json()
     assert Segmentation.objects.get(pk=response.json()["id"]).language == "es"
     with translation.override(None):  # the worker's thread: no language active
-        services.segmentation_run(segmentation_id=response.json()["id"])
+        runs.segmentation_run(segmentation_id=response.json()["id"])
     needs = [need for p in Persona.objects.filter(workspace=world.workspace) for need in p.needs]
     assert needs and all(need.startswith("Ayuda con «") for need in needs), needs[:3]

@@ -29,7 +29,7 @@ from blueprints.models import (
     PhaseMapping,
     Step,
 )
-from personas.services import demo_seed as seed_personas
+from personas.runs import demo_seed as seed_personas
 from workshops.demo_data import seed_demo_workshop
 from workspaces.models import Membership, Team, Workspace
 

@@ -1,0 +1,110 @@
+"""Failed sign-ins are limited per account and per address, before the password is checked.
+
+Every password check costs a fraction of a second of CPU on purpose (the hasher's work
+factor), so an attacker's guesses also slow everyone else down. The limit therefore counts an
+attempt *before* its password is checked — parallel guesses cannot all slip past the count —
+and a successful sign-in takes its own attempt back: only failures count. Past the limit the
+password is not checked at all, the right one included, until the window has passed; the
+answer is 429 with Retry-After (`LoginThrottleMiddleware`).
+
+Both the login page and `POST /api/v1/auth/token/` authenticate through
+`ThrottledModelBackend`, so one rule covers both. The counts live in the "throttle" cache:
+Redis when REDIS_URL is set (shared by every server process), else this process's memory.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+TOO_MANY = _("Too many failed sign-ins. Try again in {minutes} minutes.")
+
+
+def address_of(request: HttpRequest) -> str:
+    """The client's address as the server sees it (behind a proxy, set the proxy to pass it
+    through as uvicorn's --proxy-headers expects)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def attempt_keys(username: str, address: str) -> list[tuple[str, int]]:
+    return [
+        (f"login:account:{username.strip().casefold()[:150]}", settings.LOGIN_FAILURES_PER_ACCOUNT),
+        (f"login:address:{address}", settings.LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def reserve(keys: list[tuple[str, int]]) -> bool:
+    """Count one attempt against every key; False if any is over its limit."""
+    cache = caches["throttle"]
+    allowed = True
+    for key, limit in keys:
+        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+            count = 1
+        allowed = allowed and count <= limit
+    return allowed
+
+
+def release(keys: list[tuple[str, int]]) -> None:
+    """A successful sign-in: its attempt does not count."""
+    cache = caches["throttle"]
+    for key, _limit in keys:
+        try:
+            if cache.decr(key) < 0:
+                cache.set(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
+        except ValueError:
+            pass
+
+
+class ThrottledModelBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: Any,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if request is None or username is None:
+            return super().authenticate(request, username, password, **kwargs)
+        plain = getattr(request, "_request", request)  # DRF's Request wraps Django's
+        keys = attempt_keys(username, address_of(plain))
+        if not reserve(keys):
+            plain.login_throttled = True
+            raise PermissionDenied  # no other backend tries; the password is not checked
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is not None:
+            release(keys)
+        return user
+
+
+class LoginThrottleMiddleware:
+    """Turns a refused sign-in into 429 with Retry-After: JSON under /api/, the login page
+    with the reason elsewhere."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "login_throttled", False):
+            return response
+        window = settings.LOGIN_FAILURE_WINDOW
+        message = TOO_MANY.format(minutes=max(1, round(window / 60)))
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=429)
+        else:
+            from django.contrib.auth.forms import AuthenticationForm
+
+            form = AuthenticationForm(request)
+            context = {"form": form, "throttled": message, "next": request.GET.get("next", "")}
+            response = render(request, "registration/login.html", context, status=429)
+        response["Retry-After"] = str(int(window))
+        return response

@@ -595,6 +595,12 @@ def test_keyboard_only_goes_from_card_to_card_and_links_with_enter(
             .json()["results"]
         )
         assert [(link["source"], link["target"]) for link in links] == [(first["id"], second["id"])]
+        expect(page.locator("[data-arrows] path[data-arrow]")).to_have_count(1)
+        legend = page.locator("[data-arrow-legend] li")
+        expect(legend).to_have_count(4)
+        expect(legend.first).to_contain_text("Handoff")
+        assert legend.first.locator("svg").count() == 1
+        watched.screenshot("editor-links")
         assert watched.page_errors() == []
     finally:
         ctx.close()

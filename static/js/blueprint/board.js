@@ -241,5 +241,25 @@ export function install(editor) {
     next.scrollIntoView({ block: "nearest", inline: "nearest" });
   });
 
+  // The legend: each kind of link drawn as its arrows are (the colours are said once, above).
+  for (const item of $$("[data-arrow-legend] [data-kind]")) {
+    const style = ARROW_STYLE[item.dataset.kind] || ARROW_STYLE.handoff;
+    const swatch = document.createElementNS(SVG, "svg");
+    swatch.setAttribute("width", "34");
+    swatch.setAttribute("height", "10");
+    swatch.setAttribute("aria-hidden", "true");
+    const line = document.createElementNS(SVG, "path");
+    line.setAttribute("d", "M1,5 L26,5");
+    line.setAttribute("stroke", style.color);
+    line.setAttribute("stroke-width", "2");
+    if (style.dash) line.setAttribute("stroke-dasharray", style.dash);
+    const head = document.createElementNS(SVG, "path");
+    head.setAttribute("d", "M25,1 L33,5 L25,9 z");
+    head.setAttribute("fill", item.dataset.kind === "dependency" ? "white" : style.color);
+    head.setAttribute("stroke", style.color);
+    swatch.append(line, head);
+    item.prepend(swatch);
+  }
+
   Object.assign(editor, { refreshBoard, applyZoom, drawArrows });
 }

@@ -152,7 +152,8 @@ def drawing_figures() -> None:
     from blueprints.models import Blueprint
 
     call_command("seed_demo", stdout=io.StringIO())
-    workspace = Blueprint.objects.filter(kind="team").first().workspace
+    demo = Blueprint.objects.filter(kind="team").exclude(workspace__name="Bench Beverages")
+    workspace = demo.first().workspace
     if not Blueprint.objects.filter(workspace=workspace, kind="global").exists():
         merging.blueprint_merge(workspace=workspace, user=None)
     before = layout_before()

@@ -675,9 +675,10 @@ def test_the_overview_counts_agree_and_read_as_plain_counts(world: World, langua
                 ("step", "steps", 12),
             ]
         ]
+        # A count before a label, never "1 marked as pain points" (issue 17).
         hurt = _(
-            "Steps that hurt: %(marked)s marked as pain points and %(felt)s more where "
-            "the customer feels bad."
+            "Steps that hurt — marked as pain points: %(marked)s; more where the customer "
+            "feels bad: %(felt)s."
         )
     for count, label in zip([6, 6, 12], tiles, strict=True):
         assert label.split()[0].lower() not in ARTICLES, label

@@ -16,6 +16,7 @@ Always exits 0.
 """
 
 import asyncio
+import math
 import os
 import statistics
 import subprocess
@@ -60,7 +61,7 @@ SHOWS = """([id, title]) => new Promise((resolve) => {
 
 def summary(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return statistics.median(ordered), ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
 
 
 async def first_load(context: Any, url: str, ready: str) -> float:

@@ -281,6 +281,8 @@ def test_protocols_for_a_reason_on_a_channel_and_a_readable_refusal(world: World
     assert neither.json() == {"detail": str(services.REASON_OR_CHANNEL)}
     grid = page(world, "manager").get(f"/workspaces/{world.workspace.pk}/protocols/")
     assert "Complaints on WhatsApp" in grid.content.decode()
+    html = page(world, "manager").get(f"/personas/{persona.pk}/").content.decode()
+    assert 'Complaints <span class="badge">WhatsApp</span>' in html
 
 
 def test_stale_drafts_and_personas_are_archived_or_deleted(world: World) -> None:

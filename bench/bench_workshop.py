@@ -13,6 +13,11 @@ The baseline, in the same run, is a bare Channels `group_send` of 120 messages f
 process to the same group and clients through the rooms' layer (Redis pub/sub, see
 CHANNEL_LAYERS["workshops"]): the transport alone. Target: p95 ≤ 500 ms. The machine's load
 average is printed with the figures. Exits 0.
+
+Then the same room split into 6 groups (BENCH_GROUPS), in a workshop of its own: each guest
+writes on their group's board, and each event must reach its own group in full and everyone
+else only as a numbered stub (`group.elsewhere`, no text): the figure is the latency within the
+group, the number of events that leaked to another group (target 0) and the stubs per client.
 """
 
 import asyncio
@@ -40,6 +45,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 GUESTS = int(os.environ.get("BENCH_GUESTS", "60"))
 WINDOW = 10.0  # seconds in which every guest writes
 TARGET = 0.500
+GROUPS = int(os.environ.get("BENCH_GROUPS", "6"))
 
 
 def free_port() -> int:
@@ -76,6 +82,127 @@ def start_server(tmp: str, prefix: str) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("the server did not start")
+
+
+def facilitator_headers(address: str) -> dict[str, str]:
+    form = {"username": "facilitator", "password": "frontstage"}
+    token = requests.post(f"http://{address}/api/v1/auth/token/", data=form, timeout=5).json()
+    return {"Authorization": f"Token {token['token']}"}
+
+
+def grouped_workshop(address: str, guests: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """A new workshop of the demo workspace with GROUPS groups; returns it and, per guest name,
+    the group that guest will be put in (round robin)."""
+    headers = facilitator_headers(address)
+    api = f"http://{address}/api/v1"
+    workspace = requests.get(f"{api}/workspaces/", headers=headers, timeout=5).json()["results"][0]
+    workshop = requests.post(
+        f"{api}/workshops/",
+        json={"workspace": workspace["id"], "title": "Groups", "vote_budget": 5},
+        headers=headers,
+        timeout=5,
+    ).json()
+    groups = [
+        requests.post(
+            f"{api}/groups/",
+            json={"workshop": workshop["id"], "name": f"Group {g + 1}"},
+            headers=headers,
+            timeout=5,
+        ).json()["id"]
+        for g in range(GROUPS)
+    ]
+    return workshop, {f"Guest {i}": groups[i % GROUPS] for i in range(guests)}
+
+
+def put_in_groups(address: str, wid: int, plan: dict[str, int]) -> None:
+    headers = facilitator_headers(address)
+    api = f"http://{address}/api/v1"
+    people = requests.get(
+        f"{api}/participants/?workshop={wid}&page_size=1000", headers=headers, timeout=10
+    ).json()["results"]
+    for person in people:
+        requests.patch(
+            f"{api}/participants/{person['id']}/",
+            json={"group": plan[person["name"]]},
+            headers=headers,
+            timeout=10,
+        ).raise_for_status()
+
+
+async def listen_grouped(
+    page: Any, own: int, total: int, arrivals: dict[Any, float], tally: dict[str, int]
+) -> None:
+    """Until `total` events went by: record own-group arrivals, count stubs and leaks."""
+    seen = 0
+    while seen < total:
+        message = json.loads(await asyncio.wait_for(page.recv(), timeout=30))
+        if message.get("type") != "event":
+            continue
+        seen += 1
+        if message["kind"] == "group.elsewhere":
+            tally["stubs"] += 1
+            continue
+        key = event_key(message)
+        if key is None:
+            continue
+        if message["data"].get("group") != own:
+            tally["leaks"] += 1
+        arrivals[key] = time.monotonic()
+
+
+async def measure_groups(address: str) -> None:
+    """The room in GROUPS groups: each event reaches only its group (the others get a stub)."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=GUESTS + 4))
+    workshop, plan = await asyncio.to_thread(grouped_workshop, address, GUESTS)
+    wid, code = workshop["id"], workshop["join_code"]
+    guests: list[requests.Session] = []
+    while len(guests) < GUESTS:
+        batch = range(len(guests), min(GUESTS, len(guests) + 10))
+        guests += await asyncio.gather(
+            *(asyncio.to_thread(join, address, code, f"Guest {i}") for i in batch)
+        )
+    await asyncio.to_thread(put_in_groups, address, wid, plan)
+    pages = []
+    for guest in guests:
+        cookie = "; ".join(f"{k}={v}" for k, v in guest.cookies.items())
+        pages.append(
+            await websockets.connect(
+                f"ws://{address}/ws/workshops/{wid}/",
+                origin=f"http://{address}",
+                additional_headers={"Cookie": cookie},
+                max_queue=None,
+            )
+        )
+    await asyncio.gather(*(drain(page) for page in pages))
+    total = 2 * GUESTS
+    arrivals: list[dict[Any, float]] = [{} for _ in pages]
+    tallies = [{"stubs": 0, "leaks": 0} for _ in pages]
+    cookies = [dict(guest.cookies) for guest in guests]
+    listeners = [
+        listen_grouped(page, plan[f"Guest {i}"], total, arrivals[i], tallies[i])
+        for i, page in enumerate(pages)
+    ]
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        writing = asyncio.get_running_loop().run_in_executor(pool, write_all, address, wid, cookies)
+        (started, writes, failures), *_ = await asyncio.gather(writing, *listeners)
+    for page in pages:
+        await page.close()
+    members = {gid: sum(1 for g in plan.values() if g == gid) for gid in set(plan.values())}
+    complete = all(len(arrivals[i]) == 2 * members[plan[f"Guest {i}"]] for i in range(len(pages)))
+    live = [got[key] - started[key] for got in arrivals for key in got]
+    p50, p95 = summary(live)
+    leaks = sum(t["leaks"] for t in tallies)
+    stubs = [t["stubs"] for t in tallies]
+    print(f"Workshop in {GROUPS} groups: {GUESTS} guests, {total} events")
+    print(f"  each client got its own group's events in full: {complete}; events leaked to "
+          f"another group: {leaks}; stubs per client {min(stubs)}–{max(stubs)}; "
+          f"failed writes: {len(failures)}")  # fmt: skip
+    print(f"  {'note/vote → own group':28}{p50 * 1000:8.0f}ms{p95 * 1000:8.0f}ms (p50, p95)")
+    write_p50, write_p95 = summary(writes)
+    print(f"  {'HTTP answer to the writer':28}{write_p50 * 1000:8.0f}ms{write_p95 * 1000:8.0f}ms")
+    print(f"  load average (1 min) after the run {os.getloadavg()[0]:.2f}")
+    verdict = "met" if p95 <= TARGET and leaks == 0 and complete else "NOT met"
+    print(f"  target p95 ≤ {TARGET * 1000:.0f} ms, no leak: {verdict}")
 
 
 def demo_workshop(address: str) -> dict[str, Any]:
@@ -259,6 +386,8 @@ def main() -> None:
         server, address = start_server(tmp, prefix)
         try:
             asyncio.run(measure(address, prefix))
+            if GROUPS:
+                asyncio.run(measure_groups(address))
         finally:
             server.terminate()
             server.wait(timeout=10)

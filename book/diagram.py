@@ -274,9 +274,7 @@ def _cuts(
     top, end = geometry.header_bottom, geometry.bounds.bottom
     # Just above the lower lane: the corridor between two lanes holds labels and links that
     # run along it, and they stay whole on the upper slice.
-    gaps = [
-        min(b[1] + 1.0, a[0]) for a, b in zip(geometry.ranks, geometry.ranks[1:], strict=False)
-    ]
+    gaps = [min(b[1] + 1.0, a[0]) for a, b in zip(geometry.ranks, geometry.ranks[1:], strict=False)]
     blocked = sorted(
         (low - CARD_MARGIN, high + CARD_MARGIN)
         for column in geometry.cards[first : last + 1]

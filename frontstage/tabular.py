@@ -1,8 +1,8 @@
 """Reading the tables people bring: detection of format, encoding and delimiter, rows by line.
 
 Pure: takes binary file objects and strings, returns plain data; no models. Used by every
-import of a spreadsheet (a blueprint's steps; contact imports read the same way, in
-personas/tabular.py, which predates this module and should come to use it).
+import of a spreadsheet: a blueprint's steps (blueprints/steps_csv.py) and contact imports
+(personas/tabular.py adds the contact fields and how their values are read).
 
 - Encoding: a UTF-8 BOM means `utf-8-sig`; a file that decodes as UTF-8 throughout is `utf-8`;
   otherwise `windows-1252` (what Excel writes in Western Europe), or `latin-1` when the file
@@ -28,6 +28,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from frontstage import errors
+
 DELIMITERS = (",", ";", "\t")
 ENCODINGS = ("utf-8", "utf-8-sig", "windows-1252", "latin-1")
 PREVIEW_ROWS = 5
@@ -47,8 +49,11 @@ _UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
-class Unreadable(ValueError):
-    """The file cannot be read as a table; the message is for people."""
+class Unreadable(errors.Invalid):
+    """The file cannot be read as a table; the message is for people, about `field`."""
+
+    def __init__(self, message: Any, *, field: str = "file") -> None:
+        super().__init__({field: [message]})
 
 
 @dataclass
@@ -171,12 +176,56 @@ def column_names(header: list[Any]) -> list[str]:
     return names
 
 
+# An upload is only looked at in the request: the workbook's members are measured before
+# anything is parsed, and detection reads a bounded number of rows. A workbook whose parts
+# unpack to more than this is refused (a "zip bomb" of shared strings parsed in the request
+# took 55 s and 324 MB); its rows are read in the background task only.
+MAX_XLSX_MEMBER = 256 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS = 64 * 1024 * 1024
+MAX_XLSX_TOTAL = 512 * 1024 * 1024
+MAX_XLSX_ROWS = 1_048_576  # what Excel itself can hold
+DETECT_ROWS_SCANNED = 10_000
+XLSX_TOO_BIG = _(
+    "This Excel file unpacks to more than {limit} MB; save it as CSV (or split it) and upload that."
+)
+XLSX_TOO_MANY_ROWS = _("This Excel sheet claims {rows} rows, more than Excel allows.")
+NO_ROWS_AT_START = _(
+    "The first {count} rows of the sheet are empty; put the column names on the first rows."
+)
+
+
+def check_xlsx(stream: IO[bytes]) -> None:
+    """Measure a workbook's parts from the archive's directory, parsing nothing."""
+    import zipfile
+
+    stream.seek(0)
+    try:
+        members = zipfile.ZipFile(stream).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise Unreadable(BAD_WORKBOOK) from error
+    total = 0
+    for member in members:
+        total += member.file_size
+        limit = (
+            MAX_XLSX_SHARED_STRINGS
+            if member.filename.lower().endswith("sharedstrings.xml")
+            else MAX_XLSX_MEMBER
+        )
+        if member.file_size > limit or total > MAX_XLSX_TOTAL:
+            shown = min(limit, MAX_XLSX_TOTAL) // (1024 * 1024)
+            raise Unreadable(XLSX_TOO_BIG.format(limit=shown))
+    stream.seek(0)
+
+
 def _detect_xlsx(stream: IO[bytes]) -> Detected:
+    check_xlsx(stream)
     rows = []
-    for _number, values in iter_xlsx_rows(stream):
+    for _number, values in iter_xlsx_rows(stream, scan=DETECT_ROWS_SCANNED):
         rows.append(values)
         if len(rows) > PREVIEW_ROWS:
             break
+    if not rows:
+        raise Unreadable(NO_ROWS_AT_START.format(count=f"{DETECT_ROWS_SCANNED:,}"))
     return _with_rows(Detected("xlsx"), rows)
 
 
@@ -230,7 +279,9 @@ class RowReader:
                 text.detach()
 
 
-def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+def iter_xlsx_rows(stream: IO[bytes], scan: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(line, values) of the first sheet's non-empty rows; with `scan`, only among its first
+    `scan` rows."""
     import openpyxl  # imported here: only Excel files need it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -245,11 +296,18 @@ def iter_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise Unreadable(EMPTY_FILE)
+        if (sheet.max_row or 0) > MAX_XLSX_ROWS:
+            raise Unreadable(XLSX_TOO_MANY_ROWS.format(rows=f"{sheet.max_row:,}"))
         for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if scan is not None and line > scan:
+                return
             if any(value not in (None, "") for value in values):
                 yield line, list(values)
     finally:
         workbook.close()
+
+
+# --- values --------------------------------------------------------------------------------
 
 
 # --- values --------------------------------------------------------------------------------

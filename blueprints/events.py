@@ -10,12 +10,12 @@ them back by number (`events_after`), or reload the snapshot when too far behind
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from blueprints.models import BlueprintEvent, BlueprintSequence
+from frontstage import broadcast as broadcasting
 from frontstage.sequences import sequence_next
 from workspaces import access
 
@@ -83,7 +83,7 @@ def broadcast(blueprint_id: int, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         message = {"type": "blueprint.event", "event": payload}
-        async_to_sync(layer.group_send)(group_name(blueprint_id), message)
+        broadcasting.group_send(layer, group_name(blueprint_id), message)
 
 
 @transaction.atomic

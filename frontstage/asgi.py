@@ -11,15 +11,18 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from blueprints.routing import websocket_urlpatterns  # noqa: E402
 from frontstage.bodylimit import BodyLimitMiddleware  # noqa: E402
+from frontstage.origins import SameOriginValidator  # noqa: E402
 from workshops.middleware import GuestWebSocketMiddleware  # noqa: E402
 from workshops.routing import websocket_urlpatterns as workshop_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": BodyLimitMiddleware(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
-                GuestWebSocketMiddleware(URLRouter(websocket_urlpatterns + workshop_websockets))
+        "websocket": SameOriginValidator(
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(
+                    GuestWebSocketMiddleware(URLRouter(websocket_urlpatterns + workshop_websockets))
+                )
             )
         ),
     }

@@ -108,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a live event may take to reach Redis before it is dropped (frontstage/broadcast.py).
+BROADCAST_TIMEOUT = float(os.environ.get("BROADCAST_TIMEOUT", "1"))
 # The sign-in counts (frontstage/throttle.py) are shared by every server process through Redis.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -116,7 +118,8 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CHANNELS_REDIS_PREFIX", "asgi") + "-throttle",
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+            # A hung Redis must not hold sign-ins: past this, they go on unthrottled.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}

@@ -12,6 +12,7 @@ Both the login page and `POST /api/v1/auth/token/` authenticate through
 Redis when REDIS_URL is set (shared by every server process), else this process's memory.
 """
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+logger = logging.getLogger(__name__)
 TOO_MANY = _("Too many failed sign-ins. Try again in {minutes} minutes.")
 
 
@@ -39,7 +41,16 @@ def attempt_keys(username: str, address: str) -> list[tuple[str, int]]:
 
 
 def reserve(keys: list[tuple[str, int]]) -> bool:
-    """Count one attempt against every key; False if any is over its limit."""
+    """Count one attempt against every key; False if any is over its limit. Without its
+    cache (Redis down or hung) sign-ins go on unthrottled rather than not at all."""
+    try:
+        return _reserve(keys)
+    except Exception as error:  # the cache's own errors vary by backend
+        logger.warning("Sign-in throttle unavailable: %s: %s", type(error).__name__, error)
+        return True
+
+
+def _reserve(keys: list[tuple[str, int]]) -> bool:
     cache = caches["throttle"]
     allowed = True
     for key, limit in keys:
@@ -60,8 +71,10 @@ def release(keys: list[tuple[str, int]]) -> None:
         try:
             if cache.decr(key) < 0:
                 cache.set(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
-        except ValueError:
+        except ValueError:  # expired meanwhile: nothing to take back
             pass
+        except Exception:  # the cache is down: nothing to take back either
+            return
 
 
 class ThrottledModelBackend(ModelBackend):

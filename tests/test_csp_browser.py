@@ -83,6 +83,6 @@ def test_every_page_works_under_the_policy(
         assert "script-src" in answer.headers["content-security-policy"], path
         page.wait_for_load_state("load")
         if path == "/api/docs/":  # Swagger UI set itself up from its own script file
-            expect(page.locator(".swagger-ui .info")).to_be_visible()
+            expect(page.locator(".swagger-ui .info")).to_be_visible(timeout=30000)
     assert violations == []
     assert watched.page_errors() == []

@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from frontstage import broadcast as broadcasting
 from frontstage.sequences import sequence_next
 from workshops.models import WorkshopEvent, WorkshopSequence
 
@@ -93,7 +93,7 @@ def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
             message["stub"] = json.dumps(stub(payload))
         if payload["kind"] == "participant.updated":
             message["moved"] = [payload["id"], (payload.get("data") or {}).get("group")]
-        async_to_sync(layer.group_send)(group_name(workshop_id), message)
+        broadcasting.group_send(layer, group_name(workshop_id), message)
 
 
 @transaction.atomic

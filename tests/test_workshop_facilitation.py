@@ -258,3 +258,14 @@ def test_the_dashboard_shows_a_blueprint_groups_progress(world: World) -> None:
     assert "changed 0\xa0minutes ago" in page
     alice = world.people["alice"]
     assert f"active: {alice.get_full_name() or alice.get_username()}" in page
+
+
+def test_the_facilitator_shows_the_join_link_as_a_qr_code(world: World) -> None:
+    workshop = make_workshop(world)
+    page = facilitator(world).get(f"/workshops/{workshop.pk}/").content.decode()
+    qr = page.split("data-join-qr>", 1)[1].split("</div>", 1)[0]
+    assert qr.startswith("<svg") and 'class="segno"' in qr
+    assert (
+        "data-join-qr"
+        not in guest(workshop, "Rita").get(f"/workshops/{workshop.pk}/").content.decode()
+    )

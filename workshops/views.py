@@ -12,12 +12,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -291,6 +293,7 @@ def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
     context["state"] = services.state_data(workshop)
     context["state_json"] = json.dumps(context["state"])
     if who.facilitator:
+        join_url = request.build_absolute_uri(f"/join/{workshop.join_code}/")
         people = list(workshop.participants.select_related("group", "user"))
         context.update(
             {
@@ -311,10 +314,17 @@ def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
                 "personas": Persona.objects.filter(workspace=workshop.workspace).order_by(
                     "name", "pk"
                 ),
-                "join_url": request.build_absolute_uri(f"/join/{workshop.join_code}/"),
+                "join_url": join_url,
+                "join_qr": join_qr(join_url),
             }
         )
     return render(request, "workshops/workshop.html", context)
+
+
+def join_qr(url: str) -> str:
+    """The join link as a QR code, an inline SVG phones in the room can scan off the screen."""
+    code = segno.make(url, error="m")
+    return mark_safe(code.svg_inline(scale=4, dark="#1d2433", omitsize=True))  # noqa: S308
 
 
 def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant]) -> list[dict]:

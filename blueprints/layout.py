@@ -26,6 +26,7 @@ for FONT (`font_widths`), or Helvetica's when there is none to read (Graphviz me
 text; ours only decides where lines wrap and how tall a row is).
 """
 
+import bisect
 import functools
 import hashlib
 import html
@@ -92,7 +93,7 @@ TEAM_COLOURS = ("#2952cc", "#d9730d", "#8e44ad", "#1f7a45", "#c2185b", "#00838f"
 
 # Part of the key of every cached drawing (render.drawing_key): bump when the drawing of the
 # same data changes.
-DRAWING_VERSION = "2"
+DRAWING_VERSION = "3"
 FONT = "Helvetica,Arial,sans-serif"
 _FAMILY = FONT.split(",")[0]  # the family fontconfig is asked for, to measure text
 LABEL_W = 150  # the lane label column
@@ -860,6 +861,7 @@ Point = tuple[float, float]
 ARROW = 7.0  # arrowsize 0.7 of Graphviz's 10 points
 TRACK = 5.0  # between parallel links
 EMPTY_CORRIDOR = 6.0  # between two rows when no link runs along
+MOST_TO_ORDER = 120  # stretches in one gutter beyond which they are not reordered
 CHANNEL_PAD = 7.0  # between the outer tracks and the cards
 LABEL_ROOM = 3.0  # between a label and its line
 
@@ -1037,30 +1039,38 @@ def _gutter_tracks(
         key=lambda s: (sum(1 if right else -1 for right, _ in s.ends), s.high - s.low),
     )
     n = len(order)
-    cost = {
-        (a.index, b.index): _crossings_if_left(a, b) for a in order for b in order if a is not b
-    }
-    for _ in range(8):  # rarely more than two or three rounds before nothing improves
+    if n > MOST_TO_ORDER:  # the pairs grow as the square: a very busy gutter keeps its sort
+        return _stacked(order)
+    # Only overlapping stretches can cross: the others cost nothing either way.
+    cost: dict[tuple[int, int], int] = {}
+    for a in order:
+        for b in order:
+            if a is not b and a.low < b.high and b.low < a.high:
+                cost[(a.index, b.index)] = _crossings_if_left(a, b)
+    for _ in range(4):  # rarely more than two or three rounds before nothing improves
         improved = False
         for i in range(n):
             moving = order[i]
             rest = order[:i] + order[i + 1 :]
-            best, best_at = None, i
-            for at in range(n):
-                total = sum(cost[(x.index, moving.index)] for x in rest[:at]) + sum(
-                    cost[(moving.index, x.index)] for x in rest[at:]
-                )
-                if best is None or total < best:
+            # The cost of each place, from the first to the last, one step at a time.
+            total = sum(cost.get((moving.index, x.index), 0) for x in rest)
+            best, best_at, current = total, 0, total if i == 0 else None
+            for at, x in enumerate(rest, start=1):
+                total += cost.get((x.index, moving.index), 0) - cost.get((moving.index, x.index), 0)
+                if at == i:
+                    current = total
+                if total < best:
                     best, best_at = total, at
-            if best_at != i:
-                current = sum(cost[(x.index, moving.index)] for x in rest[:i]) + sum(
-                    cost[(moving.index, x.index)] for x in rest[i:]
-                )
-                if best is not None and best < current:
-                    order = rest[:best_at] + [moving] + rest[best_at:]
-                    improved = True
+            if best_at != i and current is not None and best < current:
+                order = rest[:best_at] + [moving] + rest[best_at:]
+                improved = True
         if not improved:
             break
+    return _stacked(order)
+
+
+def _stacked(order: list[_Stretch]) -> dict[int, int]:
+    """Tracks in the given order, left to right; stretches that do not overlap share one."""
     tracks: dict[int, int] = {}
     for i, stretch in enumerate(order):
         before = [
@@ -1351,17 +1361,23 @@ def _choose_ways(
 ) -> None:
     """Pick, for each link, the corridor (and for a link within one column, the gutter) that
     makes its vertical stretches pass the fewest places where other links meet their cards:
-    every such place a stretch passes is a crossing."""
-    for _ in range(2):
+    every such place a stretch passes is a crossing. A choice moves the places others pass,
+    so the choices are made again until none changes (on the demo's global blueprint: 68
+    crossing pairs after two rounds, 57 when none changes, after six)."""
+    for _ in range(8):
         stubs: dict[int, list[int]] = {}
         for route in routes:
             if route.gutters:
                 stubs.setdefault(route.gutters[0], []).append(lane_rows[where[route.source][0]])
                 stubs.setdefault(route.gutters[-1], []).append(lane_rows[where[route.target][0]])
+        for rows in stubs.values():
+            rows.sort()
+        before = [(route.corridor, route.gutters) for route in routes]
 
         def passed(gutter: int, a: float, b: float, stubs: dict[int, list[int]] = stubs) -> int:
+            rows = stubs.get(gutter, [])
             low, high = min(a, b), max(a, b)
-            return sum(1 for row in stubs.get(gutter, ()) if low < row < high)
+            return max(0, bisect.bisect_left(rows, high) - bisect.bisect_right(rows, low))
 
         for route in routes:
             (r1, c1), (r2, _) = where[route.source], where[route.target]
@@ -1386,3 +1402,5 @@ def _choose_ways(
                 else:
                     route.out_side = route.in_side = "e"
                     route.gutters = [c1 + 1]
+        if before == [(route.corridor, route.gutters) for route in routes]:
+            break

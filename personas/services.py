@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from blueprints.models import Channel
 from frontstage import errors
 from frontstage.spreadsheets import safe_cell
-from personas import demo_data, tabular
+from personas import demo_data, pictures, tabular
 from personas.models import (
     DRAFT_FIELDS,
     TEXT_MAX,
@@ -1606,7 +1606,8 @@ def persona_set_picture(*, persona: Persona, picture: Any) -> None:
     if picture is None:
         persona.picture = ""
     else:
-        persona.picture.save(picture.name or "picture", picture, save=False)
+        fresh = pictures.reencoded(picture)  # never the uploaded bytes or name
+        persona.picture.save(fresh.name, fresh, save=False)
     Persona.objects.filter(pk=persona.pk).update(picture=persona.picture.name)
     if old and old != persona.picture.name:
         persona.picture.storage.delete(old)

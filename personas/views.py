@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Channel, Step
 from frontstage import errors, pages
-from personas import evidence, runs, services, tabular
+from personas import evidence, pictures, runs, services, tabular
 from personas.models import (
     K_MAX,
     K_MIN,
@@ -266,9 +266,10 @@ def persona_picture(request: HttpRequest, persona_id: int) -> FileResponse:
     persona = Persona.objects.select_related("workspace", "segment").visible_one(
         request.user, persona_id
     )
-    if not persona.picture:
+    kind = pictures.content_type(persona.picture.name) if persona.picture else None
+    if kind is None:
         raise Http404("No picture")
-    response = FileResponse(persona.picture.open("rb"))
+    response = FileResponse(persona.picture.open("rb"), content_type=kind)
     response["Cache-Control"] = "private, max-age=60"
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,5 +1,6 @@
 """Personas and service protocols over HTTP: profiles, evidence, attachments, versions, access."""
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,17 @@ from tests.factories import make_blueprint, make_workspace
 
 PERSONAS = "/api/v1/personas/"
 PROTOCOLS = "/api/v1/protocols/"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = png_bytes()
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +158,8 @@ def test_a_picture_is_uploaded_checked_and_served_to_members_only(
     client = Client()
     client.force_login(world.people["manager"])
     served = client.get(f"/personas/{persona.pk}/picture/")
-    assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")  # written again by Pillow
     client.force_login(world.people["outsider"])
     assert client.get(f"/personas/{persona.pk}/picture/").status_code == 404
 

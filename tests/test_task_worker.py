@@ -90,13 +90,13 @@ def upload(site: dict[str, Any]) -> int:
 
 
 def state(site: dict[str, Any], pk: int) -> dict[str, Any]:
-    answer = site["api"].get(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=30)
+    answer = site["api"].get(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=60)
     assert answer.status_code == 200, answer.text[:500]
     return answer.json()
 
 
 def start(site: dict[str, Any], pk: int) -> requests.Response:
-    return site["api"].post(f"{site['base']}/api/v1/contact-imports/{pk}/start/", timeout=30)
+    return site["api"].post(f"{site['base']}/api/v1/contact-imports/{pk}/start/", timeout=60)
 
 
 def wait_for(site: dict[str, Any], pk: int, done: Any, timeout: float = 60) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def test_a_killed_worker_leaves_nothing_and_the_import_starts_again_at_once(
     # Until the lease runs out it is running (another worker may be slow, not dead) …
     assert start(site, pk).status_code == 409
     # … then whoever looks finds it failed and cleaned.
-    failed = wait_for(site, pk, lambda s: s["status"] != "running", timeout=30)
+    failed = wait_for(site, pk, lambda s: s["status"] != "running", timeout=60)
     assert failed["status"] == "failed"
     assert failed["rows_imported"] == 0
     assert "interrupted" in json.dumps(failed["errors"])
@@ -179,12 +179,12 @@ def test_a_killed_worker_leaves_nothing_and_the_import_starts_again_at_once(
         done = wait_for(site, pk, lambda s: s["status"] != "running", timeout=120)
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        worker.wait(timeout=60)
     assert (done["status"], done["rows_imported"]) == ("done", ROWS), done
     found = leftovers(site, pk)
     assert (found["contacts"], found["late_nodes"]) == (ROWS, 300)
 
-    answer = site["api"].delete(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=30)
+    answer = site["api"].delete(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=60)
     assert answer.status_code == 204
 
 
@@ -212,7 +212,7 @@ def test_sigterm_stops_after_the_batch_in_hand_and_cleans_up(site: dict[str, Any
         "recorded": 0,
     }
     assert start(site, pk).status_code == 202
-    answer = site["api"].get(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=30)
+    answer = site["api"].get(f"{site['base']}/api/v1/contact-imports/{pk}/", timeout=60)
     assert answer.json()["status"] == "running"  # queued again, for the next worker
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Manager, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -13,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blueprints import events, services, snapshots
+from blueprints import events, layout, library, services, snapshots
 from blueprints.models import (
     TITLE_MAX,
     Actor,
@@ -24,6 +25,7 @@ from blueprints.models import (
     Phase,
     Step,
 )
+from frontstage import errors
 from frontstage.api import MAX_ID, IdField
 from workspaces.models import Team
 from workspaces.scoping import ScopedSerializer, ScopedViewSet, scope_related_fields
@@ -144,10 +146,17 @@ class VersionedSerializer(ContentSerializer):
 
 class BlueprintSerializer(VersionedSerializer):
     fixed = ("workspace", "kind")
+    template = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=40,
+        help_text="On create: start from this template's contents (an `id` of "
+        "`GET /api/v1/blueprint-templates/`); the blueprint is a team blueprint.",
+    )
 
     class Meta:
         model = Blueprint
-        fields = list(snapshots.FIELDS[Blueprint])
+        fields = [*snapshots.FIELDS[Blueprint], "template"]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
             "title": {
@@ -170,11 +179,30 @@ class BlueprintSerializer(VersionedSerializer):
     def create(self, validated_data: dict[str, Any]) -> Blueprint:
         validated_data.pop("version", None)
         workspace = validated_data.pop("workspace")
+        key = validated_data.pop("template", None)
+        if key:
+            return self.from_template(workspace, key, validated_data)
         return services.blueprint_create(
             workspace=workspace, values=validated_data, actor=self.actor
         )
 
+    def from_template(self, workspace: Any, key: str, values: dict[str, Any]) -> Blueprint:
+        if values.get("kind", "team") != "team":
+            raise errors.Invalid({"template": [library.TEAM_BLUEPRINTS_ONLY]})
+        template = library.template_get(key, self.actor, layout.language_of(get_language()))
+        if template.workspace not in (None, workspace.pk):
+            raise errors.NotFound(library.NO_SUCH_TEMPLATE.format(key=key))
+        return library.blueprint_from_template(
+            workspace=workspace,
+            team=values["team"],
+            template=template,
+            actor=self.actor,
+            title=values.get("title") or None,
+        )
+
     def update(self, instance: Blueprint, validated_data: dict[str, Any]) -> Blueprint:
+        if "template" in validated_data:
+            raise errors.Invalid({"template": [library.TEMPLATE_ON_CREATE]})
         version = validated_data.pop("version", None)
         return services.blueprint_update(
             blueprint=instance, changes=validated_data, version=version, actor=self.actor

@@ -32,6 +32,8 @@ from workspaces.models import Team, Workspace
 
 SAVED_PREFIX = "saved-"
 NO_SUCH_TEMPLATE = _("There is no template “{key}”.")
+TEAM_BLUEPRINTS_ONLY = _("A template starts a team blueprint.")
+TEMPLATE_ON_CREATE = _("A template is chosen when the blueprint is made.")
 NAME_TAKEN = _("This workspace already has a template with this name.")
 MAY_NOT_SAVE = _("Only facilitators save templates for the workspace.")
 MAY_NOT_DELETE = _("Only facilitators delete the workspace's templates.")

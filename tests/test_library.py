@@ -150,3 +150,30 @@ def test_facilitators_delete_saved_templates_but_not_built_in_ones(world: World)
     assert world.client("facilitator").delete(TEMPLATES + "hotel-stay/").status_code == 403
     assert world.client("facilitator").delete(TEMPLATES + f"{key}/").status_code == 204
     assert not BlueprintTemplate.objects.exists()
+
+
+def test_a_blueprint_made_through_the_blueprints_api_can_start_from_a_template(
+    world: World,
+) -> None:
+    """`POST /api/v1/blueprints/` with `template`, as with `…/from-template/`."""
+    body = {
+        "workspace": world.workspace.pk,
+        "team": world.team_a.pk,
+        "kind": "team",
+        "title": "Our hotel",
+        "template": "hotel-stay",
+    }
+    response = world.client("alice").post("/api/v1/blueprints/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert "template" not in response.json()
+    blueprint = Blueprint.objects.get(pk=response.json()["id"])
+    assert (blueprint.team, blueprint.title) == (world.team_a, "Our hotel")
+    template = library.BUILT_IN["hotel-stay"]("en")
+    assert blueprint.steps.count() == len(template.document["steps"])
+    unknown = world.client("alice").post(
+        "/api/v1/blueprints/", body | {"template": "no-such-thing"}, format="json"
+    )
+    assert unknown.status_code == 404 and "no-such-thing" in unknown.json()["detail"]
+    others = world.client("bob").post("/api/v1/blueprints/", body, format="json")
+    assert others.status_code == 403  # bob is not in team A
+    assert Blueprint.objects.filter(title="Our hotel").count() == 1

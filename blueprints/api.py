@@ -189,9 +189,12 @@ class BlueprintSerializer(VersionedSerializer):
     def from_template(self, workspace: Any, key: str, values: dict[str, Any]) -> Blueprint:
         if values.get("kind", "team") != "team":
             raise errors.Invalid({"template": [library.TEAM_BLUEPRINTS_ONLY]})
-        template = library.template_get(key, self.actor, layout.language_of(get_language()))
+        try:
+            template = library.template_get(key, self.actor, layout.language_of(get_language()))
+        except errors.NotFound as missing:  # a name in the body: bad input, not a missing URL
+            raise errors.Invalid({"template": [missing.text]}) from missing
         if template.workspace not in (None, workspace.pk):
-            raise errors.NotFound(library.NO_SUCH_TEMPLATE.format(key=key))
+            raise errors.Invalid({"template": [library.NO_SUCH_TEMPLATE.format(key=key)]})
         return library.blueprint_from_template(
             workspace=workspace,
             team=values["team"],

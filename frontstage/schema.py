@@ -24,7 +24,9 @@ DESCRIPTIONS = {
     "409": "A stale `version` (the current object is under `current`), or a conflict.",
     "413": "The request body is too large.",
     "415": "The body is in a format the API does not read.",
+    "429": "Too many failed sign-ins: wait (`Retry-After`) before trying again.",
 }
+THROTTLED = ("/api/v1/auth/token/",)  # frontstage/throttle.py
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -75,6 +77,8 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in BODY_METHODS:
             codes["413"] = ErrorSerializer
             codes["415"] = ErrorSerializer
+        if self.path in THROTTLED:
+            codes["429"] = ErrorSerializer
         return codes
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:

@@ -173,7 +173,7 @@ def test_a_blueprint_made_through_the_blueprints_api_can_start_from_a_template(
     unknown = world.client("alice").post(
         "/api/v1/blueprints/", body | {"template": "no-such-thing"}, format="json"
     )
-    assert unknown.status_code == 404 and "no-such-thing" in unknown.json()["detail"]
+    assert unknown.status_code == 400 and "no-such-thing" in unknown.json()["template"][0]
     others = world.client("bob").post("/api/v1/blueprints/", body, format="json")
     assert others.status_code == 403  # bob is not in team A
     assert Blueprint.objects.filter(title="Our hotel").count() == 1

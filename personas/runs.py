@@ -290,7 +290,10 @@ def contact_import_run(*, contact_import_id: int) -> None:
 
 def _import_give_up(claim: Lease, message: str, **params: Any) -> None:
     """Clean up after the run stopped — unless it is no longer ours (someone reaped it)."""
-    close_old_connections()
+    if not connection.in_atomic_block:
+        # A crash may have left the connection unusable; a caller's transaction (a test's, a
+        # run started inside a request's) owns its connection and must keep it.
+        close_old_connections()
     with transaction.atomic():
         current = claim.mine().select_for_update().first()
         if current is not None:

@@ -1,13 +1,15 @@
 """REST settings' hooks: pagination and error bodies (imported by DRF's own settings)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import common
+from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext_lazy as _
-from django.views import defaults
-from rest_framework import exceptions, pagination, parsers, status
+from rest_framework import exceptions, pagination, parsers
 from rest_framework.response import Response
 
 from frontstage import errors
@@ -60,19 +62,61 @@ def shown(current: Any, context: dict[str, Any]) -> Any:
     return view.get_serializer(current).data
 
 
-def _api_error(request: HttpRequest, code: int, detail: str) -> HttpResponse | None:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail}, status=code)
-    return None
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """A request Django refuses before any view (e.g. too many form fields): JSON on the API."""
-    answer = _api_error(request, status.HTTP_400_BAD_REQUEST, _("The request could not be read."))
-    return defaults.bad_request(request, exception) if answer is None else answer
+# What a client is told when something below the API's views answers (Django's 404 for an
+# unknown URL, a view's 405, the CSRF check's 403, a crash's 500): said without the page.
+ERROR_DETAILS = {
+    400: _("The request could not be read."),
+    403: _("You do not have permission to perform this action."),
+    404: _("Not found."),
+    405: _("Method not allowed."),
+    500: _("Server error."),
+}
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """URLs the API does not know (e.g. `/api/v1/steps/abc/`) answer 404 in JSON, like the rest."""
-    answer = _api_error(request, status.HTTP_404_NOT_FOUND, _("Not found."))
-    return defaults.page_not_found(request, exception) if answer is None else answer
+class ApiErrorsMiddleware:
+    """Every answer under /api/ is JSON, the ones no API view wrote included: an error in HTML
+    (or the schema view's YAML) becomes `{"detail": …}` with its status and headers, and a URL
+    missing its trailing slash is sent on with 308, which keeps the method and the body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not is_api(request.path):
+            return response
+        if response.status_code == 301 and response.get("Location", "").split("?")[0] in (
+            request.path + "/",
+            request.build_absolute_uri(request.path + "/"),
+        ):
+            return _as_json(response, _("This URL ends with a slash."), code=308)
+        if response.status_code < 400 or "json" in response.get("Content-Type", ""):
+            return response
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and "detail" in data:
+            detail = str(data["detail"])
+        else:
+            detail = str(ERROR_DETAILS.get(response.status_code, response.reason_phrase))
+        return _as_json(response, detail, code=response.status_code)
+
+
+def _as_json(original: HttpResponse, detail: str, *, code: int) -> JsonResponse:
+    answer = JsonResponse({"detail": detail}, status=code)
+    for header, value in original.items():
+        if header.lower() not in ("content-type", "content-length"):
+            answer[header] = value
+    return answer
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, but a URL under /api/ missing its slash is sent on whatever the method
+    (ApiErrorsMiddleware answers 308, which keeps a POST's body), even under DEBUG."""
+
+    def get_full_path_with_slash(self, request: HttpRequest) -> str:
+        if is_api(request.path):
+            return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+        return super().get_full_path_with_slash(request)

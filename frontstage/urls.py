@@ -21,9 +21,6 @@ from workshops import workshop_api as workshop_live_api
 from workspaces import api as workspace_api
 from workspaces import views as workspace_views
 
-handler400 = "frontstage.rest.bad_request"
-handler404 = "frontstage.rest.not_found"
-
 router = DefaultRouter()
 router.register("workspaces", workspace_api.WorkspaceViewSet, basename="workspace")
 router.register("teams", workspace_api.TeamViewSet, basename="team")

@@ -25,7 +25,7 @@ from blueprints.models import (
     StepKind,
 )
 from workspaces import access
-from workspaces.models import Role, Workspace
+from workspaces.models import Invitation, Role, Workspace
 
 # What the editor's script says, translated like the rest of the page.
 EDITOR_TEXT = {
@@ -143,7 +143,14 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("name")
     )
     rows = [(ws, Role(ws.user_role), ws.blueprints.all()) for ws in workspaces]
-    return render(request, "blueprints/home.html", {"rows": rows})
+    context = {
+        "rows": rows,
+        "invitations": Invitation.objects.addressed_to(request.user).select_related(
+            "workspace", "invited_by"
+        ),
+        "may_create": access.may_create_workspace(request.user),
+    }
+    return render(request, "blueprints/home.html", context)
 
 
 def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]:

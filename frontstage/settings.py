@@ -196,6 +196,10 @@ AUTHENTICATION_BACKENDS = ["frontstage.throttle.ThrottledModelBackend"]
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))  # seconds
+
+# Who may create workspaces: any of `staff`, `facilitators` (of some workspace), `anyone`
+# (signed in). Everyone else joins a workspace by a facilitator's invitation.
+WORKSPACE_CREATORS = env_list("WORKSPACE_CREATORS", "staff,facilitators")
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

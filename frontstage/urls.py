@@ -24,6 +24,7 @@ from workspaces import views as workspace_views
 router = DefaultRouter()
 router.register("workspaces", workspace_api.WorkspaceViewSet, basename="workspace")
 router.register("teams", workspace_api.TeamViewSet, basename="team")
+router.register("invitations", workspace_api.InvitationViewSet, basename="invitation-api")
 router.register("actors", blueprint_api.ActorViewSet, basename="actor")
 router.register("channels", blueprint_api.ChannelViewSet, basename="channel")
 router.register("blueprints", blueprint_api.BlueprintViewSet, basename="blueprint")
@@ -67,4 +68,10 @@ urlpatterns = [
     path("", include("blueprints.urls")),
     path("", include("personas.urls")),
     path("workspaces/new/", workspace_views.workspace_new, name="workspace-new"),
+    path(
+        "workspaces/<int:workspace_id>/members/",
+        workspace_views.workspace_members,
+        name="workspace-members",
+    ),
+    path("invitations/<slug:token>/", workspace_views.invitation_page, name="invitation"),
 ]

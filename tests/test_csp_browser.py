@@ -45,6 +45,7 @@ def pages(workspace: Workspace) -> list[str]:
         f"/workspaces/{workspace.pk}/channels/",
         f"/workspaces/{workspace.pk}/protocols/",
         f"/workspaces/{workspace.pk}/merge/",
+        f"/workspaces/{workspace.pk}/members/",
         "/api/docs/",
     ]
     if workshop is not None:

@@ -12,8 +12,8 @@ def page(world: World, who: str) -> Client:
     return client
 
 
-def test_a_signed_in_person_creates_a_workspace_and_facilitates_it(world: World) -> None:
-    client = page(world, "manager")
+def test_a_facilitator_creates_another_workspace_and_facilitates_it(world: World) -> None:
+    client = page(world, "facilitator")
     assert "New workspace" in client.get("/").content.decode()
     form = client.get("/workspaces/new/")
     assert form.status_code == 200
@@ -23,7 +23,7 @@ def test_a_signed_in_person_creates_a_workspace_and_facilitates_it(world: World)
     assert made.status_code == 302 and made["Location"] == "/"
     workspace = Workspace.objects.get(name="Fonte Alpina")
     membership = Membership.objects.get(workspace=workspace)
-    assert (membership.user, membership.role) == (world.people["manager"], "facilitator")
+    assert (membership.user, membership.role) == (world.people["facilitator"], "facilitator")
     home = client.get("/").content.decode()
     assert "Fonte Alpina" in home and "created: you facilitate it" in home
 

@@ -20,6 +20,7 @@ This floor knows no model above it. An object tells which workspace it belongs t
 
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +85,7 @@ def can_write(user: User, obj: Any, action: Action) -> bool:
     """May `user` create, update or delete `obj` (an unsaved instance for create)?"""
     if isinstance(obj, Workspace):
         if action == "create":
-            return user.is_authenticated
+            return may_create_workspace(user)
         return role_in(user, obj.pk) == Role.FACILITATOR
     if is_guest(user):
         return _guest_may_write(user, obj, action)
@@ -103,6 +104,19 @@ def can_write(user: User, obj: Any, action: Action) -> bool:
     if blueprint is not None:
         return blueprint.kind == "team" and blueprint.team_id in team_ids_of(user)
     return False
+
+
+def may_create_workspace(user: User) -> bool:
+    """Per the WORKSPACE_CREATORS setting: staff, facilitators of some workspace, or anyone
+    signed in."""
+    if not user.is_authenticated or is_guest(user):
+        return False
+    creators = set(settings.WORKSPACE_CREATORS)
+    return (
+        "anyone" in creators
+        or ("staff" in creators and user.is_staff)
+        or ("facilitators" in creators and user.memberships.filter(role=Role.FACILITATOR).exists())
+    )
 
 
 def can_manage(user: User, workspace_id: int) -> bool:

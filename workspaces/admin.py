@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from workspaces.models import Membership, Team, Workspace
+from workspaces.models import Invitation, Membership, Team, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,3 +26,10 @@ class TeamAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "workspace", "role"]
     list_filter = ["role", "workspace"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["invitee", "workspace", "role", "invited_by", "created_at"]
+    list_filter = ["role", "workspace"]
+    search_fields = ["invitee"]

@@ -4,10 +4,12 @@ The tables keep the names they had when these models lived in `workshops` (the m
 state-only migration, see migrations/0001_initial.py).
 """
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from frontstage import errors
@@ -149,3 +151,52 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def addressed_to(self, user: Any) -> "InvitationQuerySet":
+        """The invitations naming this user, by username or by e-mail address."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        named = models.Q(invitee__iexact=user.username)
+        if user.email:
+            named |= models.Q(invitee__iexact=user.email)
+        return self.filter(named)
+
+
+class Invitation(models.Model):
+    """A facilitator's invitation into a workspace, waiting for the person it names.
+
+    It names someone by username or e-mail address exactly as the facilitator typed it; no
+    account is looked up when it is made (so making one tells nothing about who has an
+    account). The person it names sees it once signed in and accepts or declines it; only
+    then are they a member."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.CharField(max_length=254)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "workspace", Lower("invitee"), name="invitation_once_per_person"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} — {self.role} of {self.workspace}"

@@ -39,6 +39,7 @@ router.register("contact-imports", persona_api.ContactImportViewSet, basename="c
 router.register("segmentations", persona_api.SegmentationViewSet, basename="segmentation")
 router.register("personas", persona_api.PersonaViewSet, basename="persona")
 router.register("protocols", persona_api.ProtocolViewSet, basename="protocol")
+router.register("channel-review", persona_api.ChannelReviewViewSet, basename="channel-review")
 router.register("workshops", workshop_live_api.WorkshopViewSet, basename="workshop")
 router.register("activities", workshop_live_api.ActivityViewSet, basename="activity")
 router.register("groups", workshop_live_api.GroupViewSet, basename="group")

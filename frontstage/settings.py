@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workshops",
     "blueprints",
     "personas",
+    "innovation",
     "book",
     "frontstage",  # the roof: seed_demo, over every app
 ]

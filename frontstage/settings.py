@@ -294,6 +294,11 @@ SPECTACULAR_SETTINGS = {
         "LinkKindEnum": "blueprints.models.LinkKind",
         "ChannelKindEnum": "blueprints.models.ChannelKind",
         "BandEnum": "blueprints.models.Band",
+        "OpportunityStatusEnum": "innovation.models.OpportunityStatus",
+        "ExperimentStatusEnum": "innovation.models.ExperimentStatus",
+        "DataNeedStatusEnum": "innovation.models.DataNeedStatus",
+        "HorizonEnum": "innovation.models.Horizon",
+        "RoadmapTypeEnum": "innovation.models.RoadmapType",
     },
 }
 

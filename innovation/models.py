@@ -20,7 +20,6 @@ from workspaces.models import VisibleQuerySet, Workspace
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
-SHORT_MAX = 500
 VALUE_MAX = 100
 EFFORT_MIN, EFFORT_MAX = 1, 5
 
@@ -38,6 +37,14 @@ class Horizon(models.TextChoices):
 
 
 ROADMAP_COLUMNS = (Horizon.NOW, Horizon.NEXT, Horizon.LATER)
+
+
+class RoadmapType(models.TextChoices):
+    """The kinds of item a roadmap holds, as the API names them."""
+
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    EXPERIMENT = "experiment", _("Experiment")
+    DATA_NEED = "data_need", _("Data need")
 
 
 class OpportunityStatus(models.TextChoices):

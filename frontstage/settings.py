@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workshops",
     "blueprints",
     "personas",
+    "innovation",
     "book",
     "frontstage",  # the roof: seed_demo, over every app
 ]
@@ -298,6 +299,11 @@ SPECTACULAR_SETTINGS = {
         "LinkKindEnum": "blueprints.models.LinkKind",
         "ChannelKindEnum": "blueprints.models.ChannelKind",
         "BandEnum": "blueprints.models.Band",
+        "OpportunityStatusEnum": "innovation.models.OpportunityStatus",
+        "ExperimentStatusEnum": "innovation.models.ExperimentStatus",
+        "DataNeedStatusEnum": "innovation.models.DataNeedStatus",
+        "HorizonEnum": "innovation.models.Horizon",
+        "RoadmapTypeEnum": "innovation.models.RoadmapType",
     },
 }
 

@@ -15,6 +15,7 @@ from blueprints import (
     merge_api,
 )
 from book import api as book_api
+from innovation import api as innovation_api
 from personas import api as persona_api
 from workshops import urls as workshop_urls
 from workshops import workshop_api as workshop_live_api
@@ -37,6 +38,7 @@ router.register("contact-imports", persona_api.ContactImportViewSet, basename="c
 router.register("segmentations", persona_api.SegmentationViewSet, basename="segmentation")
 router.register("personas", persona_api.PersonaViewSet, basename="persona")
 router.register("protocols", persona_api.ProtocolViewSet, basename="protocol")
+router.register("channel-review", persona_api.ChannelReviewViewSet, basename="channel-review")
 router.register("workshops", workshop_live_api.WorkshopViewSet, basename="workshop")
 router.register("activities", workshop_live_api.ActivityViewSet, basename="activity")
 router.register("groups", workshop_live_api.GroupViewSet, basename="group")
@@ -45,6 +47,12 @@ router.register("notes", workshop_live_api.NoteViewSet, basename="note")
 router.register("clusters", workshop_live_api.ClusterViewSet, basename="cluster")
 router.register("votes", workshop_live_api.VoteViewSet, basename="vote")
 router.register("outputs", workshop_live_api.OutputViewSet, basename="output")
+router.register("opportunities", innovation_api.OpportunityViewSet, basename="opportunity")
+router.register(
+    "service-concepts", innovation_api.ServiceConceptViewSet, basename="service-concept"
+)
+router.register("experiments", innovation_api.ExperimentViewSet, basename="experiment")
+router.register("data-needs", innovation_api.DataNeedViewSet, basename="data-need")
 
 urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
@@ -57,6 +65,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(merge_api.urlpatterns)),
     path("api/v1/", include(persona_api.urlpatterns)),
+    path("api/v1/", include(innovation_api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its set-up script as a file: no inline script (the CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

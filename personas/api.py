@@ -6,11 +6,16 @@ Members read; facilitators write (`workspaces.access.can_write`).
 - `/api/v1/contact-imports/`: `POST` a file (multipart `workspace`, `file`) → what was
   detected and a suggested mapping; `PATCH` the mapping (or the encoding or delimiter);
   `POST …/{id}/start/` runs it in the background; `GET` shows its progress and errors;
-- `GET /api/v1/workspaces/{id}/contact-stats/` counts by category, subcategory, channel, month.
+- `GET /api/v1/workspaces/{id}/contact-stats/` counts by category, subcategory, channel, month;
+- `/api/v1/channel-review/`: channels with their aliases, unreviewed first; `PATCH` renames
+  or keeps, `POST …/{id}/file-under/` maps a raw name onto a channel (or a new name),
+  `POST /api/v1/channels/{id}/merge/` {"into": id} merges two.
 """
 
 from typing import Any
 
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +26,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import exceptions, serializers, status, views
+from rest_framework import exceptions, mixins, serializers, status, views
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -49,7 +54,7 @@ from personas.models import (
 )
 from workspaces import access
 from workspaces.models import Workspace
-from workspaces.scoping import ScopedSerializer, ScopedViewSet
+from workspaces.scoping import ScopedGenericViewSet, ScopedSerializer, ScopedViewSet
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NOT_IN_WORKSPACE = services.NOT_IN_WORKSPACE
@@ -328,6 +333,185 @@ urlpatterns = [
         name="contact-stats",
     ),
 ]
+
+
+# --- channel review ------------------------------------------------------------------------
+
+
+def entry_of(channel: Channel) -> Any:
+    """The channel's review entry, or None for one named by hand before imports kept any."""
+    try:
+        return channel.entry
+    except Channel.entry.RelatedObjectDoesNotExist:
+        return None
+
+
+class ChannelReviewSerializer(ScopedSerializer):
+    name = serializers.CharField(
+        max_length=NAME_MAX,
+        required=False,
+        help_text="A new name; the old one becomes an alias, so files that say it file here.",
+    )
+    reviewed = serializers.BooleanField(
+        required=False, help_text="false: an import made it from a raw name nobody reviewed."
+    )
+    aliases = serializers.SerializerMethodField(
+        help_text="Other names that file here: names merged into it, old names."
+    )
+    source = serializers.SerializerMethodField(help_text="manual or import.")
+    contacts = serializers.SerializerMethodField(
+        help_text="Contacts of finished imports on this channel."
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["id", "workspace", "name", "kind", "aliases", "reviewed", "source", "contacts"]
+        read_only_fields = ["workspace", "kind"]
+
+    def to_representation(self, instance: Channel) -> dict[str, Any]:
+        entry = entry_of(instance)
+        data = super().to_representation(instance)
+        data["reviewed"] = entry.reviewed if entry else True
+        return data
+
+    def get_aliases(self, channel: Channel) -> list[str]:
+        entry = entry_of(channel)
+        return list(entry.aliases) if entry else []
+
+    def get_source(self, channel: Channel) -> str:
+        entry = entry_of(channel)
+        return entry.source if entry else ReasonSource.MANUAL
+
+    def get_contacts(self, channel: Channel) -> int:
+        counts = self.context.get("counts")
+        if counts is None:
+            counts = services.channel_contact_counts([channel.pk])
+        return counts.get(channel.pk, 0)
+
+    def update(self, instance: Channel, validated_data: dict[str, Any]) -> Channel:
+        if "name" in validated_data:
+            instance = services.channel_rename(channel=instance, name=validated_data["name"])
+        if "reviewed" in validated_data:
+            services.channel_review(channel=instance, reviewed=validated_data["reviewed"])
+        return Channel.objects.select_related("entry").get(pk=instance.pk)
+
+
+class ChannelMergeSerializer(serializers.Serializer):
+    into = IdField(queryset=Channel.objects.none(), help_text="The channel that stays.")
+
+
+class ChannelFileUnderSerializer(serializers.Serializer):
+    into = IdField(
+        queryset=Channel.objects.none(), required=False, help_text="An existing channel."
+    )
+    name = serializers.CharField(
+        max_length=NAME_MAX,
+        required=False,
+        help_text="A channel's name or alias (merges there) or a new name (renames).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("into" in attrs) == ("name" in attrs):
+            raise serializers.ValidationError(
+                {"into": [_("Give either an existing channel (into) or a name.")]}
+            )
+        return attrs
+
+
+class ChannelFiledSerializer(serializers.Serializer):
+    channel = ChannelReviewSerializer(help_text="The channel that holds the raw name now.")
+    merged = serializers.BooleanField(help_text="true: merged into an existing channel.")
+
+
+def reviewed_param(request: Request) -> bool | None:
+    raw = request.query_params.get("reviewed")
+    if raw in (None, ""):
+        return None
+    if raw not in ("true", "false"):
+        raise exceptions.ValidationError({"reviewed": [_("Expected true or false.")]})
+    return raw == "true"
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("workspace", ID_SCHEMA, description="Only this workspace's channels."),
+        OpenApiParameter(
+            "reviewed", OpenApiTypes.BOOL, description="false: only those still to review."
+        ),
+    ]
+)
+class ChannelReviewViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedGenericViewSet,
+):
+    """The channels as the contact data knows them: raw names imports brought (unreviewed,
+    listed first) and the aliases each channel files. Facilitators rename, keep, file a raw
+    name under a channel or merge two; the mapping holds for the next imports."""
+
+    queryset = Channel.objects.select_related("entry")
+    serializer_class = ChannelReviewSerializer
+    filters = {"workspace": "workspace_id"}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if self.action == "list":
+            reviewed = reviewed_param(self.request)
+            if reviewed is not None:
+                unreviewed = Q(entry__reviewed=False)
+                queryset = queryset.exclude(unreviewed) if reviewed else queryset.filter(unreviewed)
+            queryset = queryset.order_by(Coalesce("entry__reviewed", Value(True)), "name", "id")
+        return queryset
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        counts = services.channel_contact_counts([channel.pk for channel in page])
+        context = {**self.get_serializer_context(), "counts": counts}
+        serializer = ChannelReviewSerializer(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+    def scoped(self, payload: serializers.Serializer, channel: Channel) -> serializers.Serializer:
+        payload.fields["into"].queryset = Channel.objects.filter(workspace_id=channel.workspace_id)
+        payload.is_valid(raise_exception=True)
+        return payload
+
+    @extend_schema(
+        request=ChannelMergeSerializer,
+        responses={200: ChannelReviewSerializer},
+        description="Move this channel's contacts, protocols, personas' preferred channels "
+        "and blueprint steps to `into`, then delete it. Its name and aliases become aliases "
+        "of `into`, so later imports file them there. Also at "
+        "`POST /api/v1/channels/{id}/merge/`.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        source = self.get_object()
+        self.check_write(source, "delete")
+        into = self.scoped(ChannelMergeSerializer(data=request.data), source).validated_data["into"]
+        self.check_write(into, "update")
+        into = services.channel_merge(source=source, into=into, actor=request.user)
+        return Response(self.get_serializer(Channel.objects.get(pk=into.pk)).data)
+
+    @extend_schema(
+        request=ChannelFileUnderSerializer,
+        responses={200: ChannelFiledSerializer},
+        description="File this channel (a raw name an import brought) under an existing "
+        "channel (`into`, or `name` when it is a channel's name or alias: merges) or under a "
+        "new name (`name`: renames it). Remembered for the next imports.",
+    )
+    @action(detail=True, methods=["post"], url_path="file-under")
+    def file_under(self, request: Request, pk: str | None = None) -> Response:
+        channel = self.get_object()
+        data = self.scoped(ChannelFileUnderSerializer(data=request.data), channel).validated_data
+        if data.get("into") is not None:
+            self.check_write(data["into"], "update")
+        holder, merged = services.channel_file_under(
+            channel=channel, into=data.get("into"), name=data.get("name", ""), actor=request.user
+        )
+        holder = Channel.objects.select_related("entry").get(pk=holder.pk)
+        return Response({"channel": self.get_serializer(holder).data, "merged": merged})
 
 
 # --- segmentation --------------------------------------------------------------------------
@@ -702,6 +886,11 @@ def import_errors_response(contact_import: ContactImport) -> StreamingHttpRespon
 
 
 urlpatterns += [
+    re_path(
+        rf"^channels/(?P<pk>{ID_PATTERN})/merge/$",
+        ChannelReviewViewSet.as_view({"post": "merge"}),
+        name="channel-merge",
+    ),
     re_path(
         rf"^contact-imports/(?P<pk>{ID_PATTERN})/errors\.csv$",
         ImportErrorsView.as_view(),

@@ -461,6 +461,10 @@ class Channels:
             for alias in aliases:
                 self.by_key.setdefault(tabular.normalized(alias), pk)
 
+    def find(self, raw: str) -> int | None:
+        """The channel `raw` files under, if any: never makes one."""
+        return self.by_key.get(tabular.normalized(raw))
+
     def resolve(self, raw: str) -> int | None:
         if raw not in self.seen:
             key = tabular.normalized(raw)
@@ -527,10 +531,10 @@ def channel_rename(*, channel: Channel, name: str) -> Channel:
     return channel
 
 
-def channel_review(*, channel: Channel) -> Channel:
-    """Keep a channel an import added, as it is."""
+def channel_review(*, channel: Channel, reviewed: bool = True) -> Channel:
+    """Keep a channel an import added, as it is (or put it back among those to review)."""
     entry = channel_entry(channel)
-    entry.reviewed = True
+    entry.reviewed = reviewed
     entry.save(update_fields=["reviewed"])
     return channel
 
@@ -586,23 +590,59 @@ def channel_merge(*, source: Channel, into: Channel, actor: Any = None) -> Chann
     return into
 
 
-def channels_overview(*, workspace: Workspace) -> list[dict[str, Any]]:
-    """Every channel with its aliases, whether reviewed, and how many contacts use it;
-    unreviewed first."""
-    counts = dict(
+@transaction.atomic
+def channel_file_under(
+    *, channel: Channel, into: Channel | None = None, name: str = "", actor: Any = None
+) -> tuple[Channel, bool]:
+    """File a channel (a raw name an import brought) under another channel, given as `into`
+    or by `name`: a name that is already a channel's name or alias merges there, a new name
+    renames it. Either way the raw name files there in the next imports. Answers the channel
+    that holds it now and whether it merged."""
+    if into is None:
+        name = " ".join(str(name).split())
+        if not name:
+            raise errors.Invalid({"name": [CHANNEL_NAME_MISSING]})
+        found = Channels(channel.workspace_id).find(name)
+        if found is None or found == channel.pk:
+            return channel_rename(channel=channel, name=name), False
+        into = Channel.objects.get(pk=found)
+    return channel_merge(source=channel, into=into, actor=actor), True
+
+
+def channel_contact_counts(channel_ids: Sequence[int]) -> dict[int, int]:
+    """How many contacts (of finished imports) each channel holds."""
+    return dict(
         Contact.objects.visible()
-        .filter(workspace=workspace)
-        .exclude(channel=None)
+        .filter(channel__in=list(channel_ids))
         .values("channel")
         .annotate(count=Count("pk"))
         .values_list("channel", "count")
     )
+
+
+def channels_to_review(*, contact_import: ContactImport) -> list[dict[str, Any]]:
+    """The raw channel names this import brought that nobody reviewed yet, with their
+    contacts."""
+    channels = list(
+        Channel.objects.filter(
+            pk__in=contact_import.created_channels, entry__reviewed=False
+        ).order_by("name", "id")
+    )
+    counts = channel_contact_counts([channel.pk for channel in channels])
+    return [{"channel": channel, "contacts": counts.get(channel.pk, 0)} for channel in channels]
+
+
+def channels_overview(*, workspace: Workspace) -> list[dict[str, Any]]:
+    """Every channel with its aliases, whether reviewed, and how many contacts use it;
+    unreviewed first."""
+    channels = list(Channel.objects.filter(workspace=workspace).order_by("name", "id"))
+    counts = channel_contact_counts([channel.pk for channel in channels])
     entries = {
         entry.channel_id: entry
         for entry in ChannelEntry.objects.filter(channel__workspace=workspace)
     }
     rows = []
-    for channel in Channel.objects.filter(workspace=workspace).order_by("name", "id"):
+    for channel in channels:
         entry = entries.get(channel.pk)
         rows.append(
             {

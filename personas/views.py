@@ -638,6 +638,14 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             % {"raw": request.POST.get("raw", ""), "count": number_format(changed, 0, True)},
         )
         return back()
+    if request.method == "POST" and request.POST.get("action") in ("file", "keep"):
+        _require_manager(request, contact_import.workspace_id)
+        back = lambda: redirect("contact-import", import_id=contact_import.pk)  # noqa: E731
+        try:
+            channel_action(request, contact_import.workspace)
+        except errors.DomainError as error:
+            return pages.error_answer(request, error, back)
+        return back()
     if request.method == "POST":
         _require_manager(request, contact_import.workspace_id)
         mapping = {
@@ -677,6 +685,10 @@ def import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             workspace=contact_import.workspace, contact_import=contact_import
         ),
         "gender_choices": GENDER_CHOICES,
+        "channels_to_review": services.channels_to_review(contact_import=contact_import),
+        "channel_names": Channel.objects.filter(
+            workspace_id=contact_import.workspace_id
+        ).values_list("name", flat=True),
     }
     return render(request, "personas/import.html", context)
 
@@ -739,6 +751,17 @@ def channel_action(request: HttpRequest, workspace: Workspace) -> None:
         messages.success(
             request, _("“%(old)s” renamed to “%(name)s”.") % {"old": old, "name": channel.name}
         )
+    elif action == "file":
+        name = channel.name
+        holder, merged = services.channel_file_under(
+            channel=channel, name=request.POST.get("name", ""), actor=request.user
+        )
+        text = (
+            _("“%(raw)s” filed under “%(name)s”; the next imports file it there too.")
+            if merged
+            else _("“%(raw)s” is now the channel “%(name)s”; the next imports file it there too.")
+        )
+        messages.success(request, text % {"raw": name, "name": holder.name})
     elif action == "keep":
         services.channel_review(channel=channel)
         messages.success(request, _("“%(name)s” kept as a channel.") % {"name": channel.name})

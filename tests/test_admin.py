@@ -13,7 +13,7 @@ from tests.conftest import World
     [
         m
         for m in admin.site._registry
-        if m._meta.app_label in {"blueprints", "workshops", "personas"}
+        if m._meta.app_label in {"blueprints", "workshops", "personas", "innovation"}
     ],
     ids=lambda m: m._meta.label,
 )

@@ -9,9 +9,11 @@ and see nothing outside their workshop.
 
 from typing import Any
 
-from workshops.models import Cluster, Note, Vote
+from django.db.models import Q, QuerySet
+
+from workshops.models import Cluster, Note, Participant, Vote
 from workspaces.access import Action, User, role_in
-from workspaces.models import Role
+from workspaces.models import Membership, Role
 
 
 def can_run_workshop(user: User, workshop: Any) -> bool:
@@ -52,6 +54,37 @@ def on_their_board(participant: Any, obj: Any) -> bool:
 def sees_every_group(participant: Any, facilitator: bool) -> bool:
     """Facilitators and readers of the workspace (no participant row) see every group."""
     return facilitator or participant is None
+
+
+def readable_boards(queryset: QuerySet, user: User, group: str = "group") -> QuerySet:
+    """The rows of `queryset` (notes, clusters, votes, already limited to the user's
+    workspaces) on a board `user` may read; `group` is the path to the row's board group.
+
+    The API's form of the pages' rule (`on_their_board`, `sees_every_group`): facilitators
+    read every group's board; someone in a workshop reads everyone's board and their own
+    group's, never another group's; a participant of the workspace who has not joined yet is
+    in no group; a manager who has not joined reads every board, as a reader.
+    """
+    if not user.is_authenticated:
+        return queryset.none()
+    roles = Membership.objects.filter(user=user)
+    joined = Participant.objects.filter(user=user)
+    workshop = "workshop"  # notes, clusters and votes each name their workshop
+    return queryset.filter(
+        Q(**{f"{workshop}__workspace__in": roles.filter(role=Role.FACILITATOR).values("workspace")})
+        | Q(**{f"{group}__isnull": True})
+        | Q(**{f"{group}__in": joined.filter(group__isnull=False).values("group")})
+        | (
+            ~Q(**{f"{workshop}__in": joined.values("workshop")})
+            & ~Q(
+                **{
+                    f"{workshop}__workspace__in": roles.filter(role=Role.PARTICIPANT).values(
+                        "workspace"
+                    )
+                }
+            )
+        )
+    )
 
 
 def may_take_part(user: User, workshop: Any) -> bool:

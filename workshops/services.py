@@ -839,6 +839,8 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
         if field == "category":
             _in_workspace(note.workshop, field, value)
         setattr(note, field, value.strip() if isinstance(value, str) else value)
+    if not who.facilitator and not access.on_their_board(who.participant, note):
+        raise errors.Forbidden(OTHER_GROUP)  # moved onto another group's board
     note.version += 1
     _clean(note)
     note.save()

@@ -30,6 +30,17 @@ from workshops.services import Who
 from workspaces.scoping import ScopedSerializer, ScopedViewSet
 
 
+def scope_to_boards(serializer: serializers.Serializer, **paths: str) -> None:
+    """Groups stay apart: a note or cluster of another group's board, named in the input,
+    looks like one that does not exist (`paths`: field name → its path to the board group)."""
+    request = serializer.context.get("request")
+    if request is None:
+        return
+    for name, group in paths.items():
+        field = serializer.fields[name]
+        field.queryset = access.readable_boards(field.queryset, request.user, group)
+
+
 def who_of(request: Request, workshop: Workshop) -> Who:
     user = request.user
     participant = workshop.participants.filter(user=user).first()
@@ -279,12 +290,23 @@ class WorkshopViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def results(self, request: Request, pk: str) -> Response:
-        """Notes and clusters ranked by votes, most first."""
+        """Notes and clusters ranked by votes, most first: every board for facilitators,
+        everyone's board and one's own group's for the others."""
         workshop = self.get_object()
-        notes = [services.note_data(note) for note in services.ranked_notes(workshop)]
+        readable = set(
+            access.readable_boards(workshop.notes.all(), request.user).values_list("pk", flat=True)
+        )
+        notes = [
+            services.note_data(note)
+            for note in services.ranked_notes(workshop)
+            if note.pk in readable
+        ]
+        boards = access.readable_boards(workshop.clusters.all(), request.user)
+        readable_clusters = set(boards.values_list("pk", flat=True))
         clusters = [
-            {"id": c.pk, "name": c.name, "votes": c.total}
+            {"id": c.pk, "name": c.name, "group": c.group_id, "votes": c.total}
             for c in services.ranked_clusters(workshop)
+            if c.pk in readable_clusters
         ]
         return Response({"notes": notes, "clusters": clusters})
 
@@ -436,6 +458,10 @@ class NoteSerializer(ScopedSerializer):
         read_only_fields = ["author", "hidden", "votes", "created_at"]
         extra_kwargs = {"version": {"required": False}}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope_to_boards(self, cluster="group")
+
     def get_author_name(self, note: Note) -> str:
         return note.author.name if note.author_id else ""
 
@@ -455,7 +481,8 @@ class NoteViewSet(ScopedViewSet):
     filters = {"workshop": "workshop_id", "group": "group_id", "cluster": "cluster_id"}
 
     def base_queryset(self):  # type: ignore[no-untyped-def]
-        return Note.objects.select_related("author", "workshop")
+        notes = Note.objects.select_related("author", "workshop")
+        return access.readable_boards(notes, self.request.user)
 
     def perform_create(self, serializer: NoteSerializer) -> None:
         self.check_write(serializer.unsaved_instance(), "create")
@@ -498,6 +525,9 @@ class ClusterViewSet(WorkshopPartViewSet):
     queryset = Cluster.objects.all()
     serializer_class = ClusterSerializer
 
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return access.readable_boards(Cluster.objects.all(), self.request.user)
+
     def perform_update(self, serializer: ClusterSerializer) -> None:
         cluster = serializer.instance
         name = serializer.validated_data.get("name", cluster.name)
@@ -526,6 +556,10 @@ class VoteSerializer(ScopedSerializer):
         fields = ["id", "workshop", "note", "participant", "created_at"]
         read_only_fields = ["workshop", "participant", "created_at"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope_to_boards(self, note="group")
+
 
 class VoteViewSet(ScopedViewSet):
     """Dots. `POST {"note": id}` spends one of your dots (409 when your budget is spent);
@@ -535,6 +569,9 @@ class VoteViewSet(ScopedViewSet):
     serializer_class = VoteSerializer
     filters = {"workshop": "workshop_id", "note": "note_id"}
     http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return access.readable_boards(Vote.objects.all(), self.request.user, "note__group")
 
     def perform_create(self, serializer: VoteSerializer) -> None:
         note = serializer.validated_data["note"]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from frontstage.api import ID_PATTERN, IdField, query_id
@@ -64,7 +64,7 @@ class ScopedSerializer(serializers.ModelSerializer):
         return model(**{k: v for k, v in self.validated_data.items() if k in concrete})
 
 
-class ScopedViewSet(viewsets.ModelViewSet):
+class ScopedGenericViewSet(viewsets.GenericViewSet):
     """A viewset whose objects are those the request's principal may read (`visible`).
 
     `filters` maps query parameters to lookups. Every write asks `access.can_write`, the single
@@ -96,13 +96,25 @@ class ScopedViewSet(viewsets.ModelViewSet):
         if not access.can_write(self.request.user, obj, action):
             raise exceptions.PermissionDenied(access.write_refusal(self.request.user, obj))
 
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
-        self.check_write(serializer.unsaved_instance(), "create")
-        serializer.save()
-
     def check_object_permissions(self, request: Request, obj: Any) -> None:
         super().check_object_permissions(request, obj)
         if request.method == "DELETE":
             self.check_write(obj, "delete")
         elif request.method not in ("GET", "HEAD", "OPTIONS"):
             self.check_write(obj, "update")
+
+
+class ScopedViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    ScopedGenericViewSet,
+):
+    """A scoped viewset with every operation of a `ModelViewSet`; others pick their mixins
+    over `ScopedGenericViewSet`."""
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        self.check_write(serializer.unsaved_instance(), "create")
+        serializer.save()

@@ -416,6 +416,13 @@ def test_a_concept_keeps_its_storyboard_in_order(world: World) -> None:
         url("service-concepts", created["id"]), {"storyboard": frames}, format="json"
     )
     assert [f["title"] for f in changed.json()["storyboard"]][0] == "Agent books a call-back"
+    untitled = api.patch(
+        url("service-concepts", created["id"]),
+        {"storyboard": [{"description": "?"}]},
+        format="json",
+    )
+    assert untitled.status_code == 400 and "storyboard" in untitled.json()
+    assert ServiceConcept.objects.get(pk=created["id"]).storyboard.count() == 2
     experiment = Experiment.objects.create(
         workspace=world.workspace, concept_id=created["id"], mvp_name="Pilot"
     )
@@ -606,6 +613,22 @@ def test_lists_cost_the_same_queries_however_many_rows(world: World, resource: s
     with CaptureQueriesContext(connection) as five:
         assert api.get(url(resource)).json()["count"] == 5
     assert len(five) == len(one) == LIST_QUERIES[resource]
+
+
+def test_the_roadmap_costs_the_same_queries_however_full(world: World) -> None:
+    opportunity_of(world, horizon="now")
+    api = world.client("manager")
+    with CaptureQueriesContext(connection) as one:
+        api.get(roadmap_url(world.workspace))
+    for index in range(3):
+        opportunity_of(world, title=f"More {index}", horizon="next", owner=person(world, "manager"))
+        experiment_of(world, horizon="later")
+        DataNeed.objects.filter(pk=data_need_of(world).pk).update(horizon="now")
+    with CaptureQueriesContext(connection) as many:
+        roadmap = api.get(roadmap_url(world.workspace)).json()
+    assert sum(len(column) for column in roadmap.values()) == 10
+    # The workspace (membership joined in), then one query per item type.
+    assert len(many) == len(one) == 4
 
 
 # The count, the page (membership joined in), and one query per list inside a row.

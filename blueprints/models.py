@@ -56,6 +56,17 @@ class StepKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+# The sign beside each kind's name on a card (the page and its script both draw cards).
+KIND_ICONS = {
+    "action": "▸",
+    "touchpoint": "◉",
+    "pain_point": "⚠",
+    "opportunity": "★",
+    "data": "⛁",
+    "note": "✎",
+}
+
+
 class Evidence(models.TextChoices):
     OBSERVED = "observed", _("Observed")
     ASSUMED = "assumed", _("Assumed")
@@ -312,6 +323,10 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, KIND_ICONS["action"])
 
 
 class Link(models.Model):

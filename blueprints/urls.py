@@ -7,6 +7,11 @@ urlpatterns = [
     path("blueprints/<int:blueprint_id>/", views.blueprint_page, name="blueprint"),
     path("blueprints/<int:blueprint_id>/board/", views.blueprint_board, name="blueprint-board"),
     path(
+        "blueprints/<int:blueprint_id>/relations/",
+        views.blueprint_relations,
+        name="blueprint-relations",
+    ),
+    path(
         "blueprints/<int:blueprint_id>/duplicate/",
         copy_views.blueprint_duplicate,
         name="blueprint-duplicate",

@@ -1,17 +1,22 @@
 import functools
+import gzip
+import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from blueprints import copy_views, events, interdependencies, services
 from blueprints import render as drawing
 from blueprints.grid import blueprint_grid
 from blueprints.models import (
+    KIND_ICONS,
     TITLE_MAX,
     Actor,
     Band,
@@ -68,7 +73,10 @@ EDITOR_TEXT = {
     "notReverted": _("Not reverted: {detail}"),
     "someone": _("Someone"),
     "you": _("you"),
-    "changedMeanwhile": _("{who} changed this step meanwhile; saving will show both versions."),
+    "changedMeanwhile": _(
+        "{who} changed this step meanwhile. Saving keeps their changes and yours; if you both "
+        "changed a field, you choose which to keep."
+    ),
     "goneMeanwhile": _("{who} deleted this step; your text is still here."),
     "newStepTitle": _("Title of the new step"),
     "stepTitle": _("Step title"),
@@ -119,6 +127,34 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
+def tool_labels() -> dict[str, Any]:
+    """The board's own labels that name a lane, a phase or a link, for a page to write again
+    when one is renamed in place: the board's translations, with `{name}`-style holes."""
+    hole = {"name": "{name}", "lane": "{lane}", "phase": "{phase}"}
+    hole |= {"source": "{source}", "target": "{target}"}
+    labels = {
+        "phaseRename": "Rename phase %(name)s",
+        "phaseLeft": "Move phase %(name)s left",
+        "phaseRight": "Move phase %(name)s right",
+        "phaseDelete": "Delete phase %(name)s",
+        "laneEdit": "Edit lane %(name)s",
+        "laneUp": "Move lane %(name)s up",
+        "laneDown": "Move lane %(name)s down",
+        "laneDelete": "Delete lane %(name)s",
+        "stepAdd": "Add step: %(lane)s, %(phase)s",
+        "linkDelete": "Delete link %(source)s → %(target)s",
+    }
+    tools = {key: gettext(msgid) % hole for key, msgid in labels.items()}
+    return {
+        # The step count's words for 0, 1 and 2 or more (enough for the page's languages).
+        "stepCounts": [
+            ngettext("%(steps)s step", "%(steps)s steps", n) % {"steps": "{steps}"}
+            for n in (0, 1, 2)
+        ],
+        "tools": tools | {"emotion": gettext("Emotion"), "dataCaptured": gettext("Data captured:")},
+    }
+
+
 def text_limits() -> dict[str, int]:
     """The server's limit of each text the editor's forms take: the fields count against them."""
     return {
@@ -153,12 +189,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "blueprints/home.html", context)
 
 
-def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]:
-    can_edit = access.can_write(request.user, blueprint, "update")
-    # The sequence number is read before the board: the snapshot holds at least every event up
-    # to it, so replaying the events after it can only repeat a change, never miss one.
-    seq = events.seq_current(blueprint.pk)
-    grid = blueprint_grid(blueprint, get_language() or "en", every_band=can_edit)
+def _board_context(blueprint: Blueprint, *, seq: int, can_edit: bool, language: str) -> dict:
+    grid = blueprint_grid(blueprint, language, every_band=can_edit)
     arrows = [
         {"id": link.pk, "source": link.source_id, "target": link.target_id, "kind": link.kind}
         for link in grid.links
@@ -171,8 +203,69 @@ def _board_context(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]
         "seq": seq,
         "can_edit": can_edit,
         "arrows": arrows,
-        "roles": interdependencies.matrix_rows(roles, get_language() or "en"),
+        "roles": interdependencies.matrix_rows(roles, language),
     }
+
+
+# The parts of the board a page shows, each rendered from the same snapshot.
+BOARD_PARTS = {
+    "board": "blueprints/_board.html",
+    "links": "blueprints/_links.html",
+    "matrix": "blueprints/_matrix.html",
+}
+# What each fragment URL answers: the whole board, or what links and actors change.
+ANSWERS = {"fragment": ("board", "links", "matrix"), "relations": ("links", "matrix")}
+BOARD_CACHE_SECONDS = 600
+
+
+def _names_stamp(workspace_id: int) -> str:
+    """The workspace's actor and channel names: a rename is no event of the blueprint's, yet
+    its cards show them, so a board rendered before it must not be served after it."""
+    names = (
+        list(Actor.objects.filter(workspace_id=workspace_id).values_list("pk", "name")),
+        list(Channel.objects.filter(workspace_id=workspace_id).values_list("pk", "name")),
+    )
+    return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
+
+
+def shared_board(request: HttpRequest, blueprint: Blueprint) -> dict[str, Any]:
+    """The board's parts as rendered HTML, rendered once per blueprint, `seq`, language,
+    editing right and actor/channel names, and shared by every page asking for the same.
+
+    The parts are rendered without the request: they carry no CSRF token or anything else
+    of one person's, which is also what lets them be served compressed (no BREACH secret).
+    """
+    can_edit = access.can_write(request.user, blueprint, "update")
+    # The sequence number is read before the board: the snapshot holds at least every event up
+    # to it, so replaying the events after it can only repeat a change, never miss one.
+    seq = events.seq_current(blueprint.pk)
+    language = get_language() or "en"
+    stamp = _names_stamp(blueprint.workspace_id)
+    # The creation time tells a blueprint from a later one given the same id (SQLite reuses ids).
+    born = blueprint.created_at.timestamp()
+    key = f"board:{blueprint.pk}:{born}:{seq}:{language}:{int(can_edit)}:{stamp}"
+    cache = caches["boards"]
+    parts = cache.get(key)
+    if parts is None:
+        context = _board_context(blueprint, seq=seq, can_edit=can_edit, language=language)
+        parts = {name: render_to_string(name_, context) for name, name_ in BOARD_PARTS.items()}
+        parts |= {"seq": seq, "can_edit": can_edit, "step_count": context["grid"].step_count}
+        for name, joined in ANSWERS.items():
+            html = "".join(parts[part] for part in joined)
+            parts[f"{name}.gz"] = gzip.compress(html.encode(), compresslevel=6)
+        cache.set(key, parts, BOARD_CACHE_SECONDS)
+    return parts
+
+
+def _fragment_answer(request: HttpRequest, parts: dict[str, Any], name: str) -> HttpResponse:
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(parts[f"{name}.gz"], content_type="text/html; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse("".join(parts[part] for part in ANSWERS[name]))
+    response["Vary"] = "Accept-Encoding, Cookie"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def signed_in_or_guest(view: Any) -> Any:
@@ -193,9 +286,12 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
     blueprint = Blueprint.objects.select_related("workspace", "team").visible_one(
         request.user, blueprint_id
     )
-    context = _board_context(request, blueprint)
+    parts = shared_board(request, blueprint)
     workspace_id = blueprint.workspace_id
-    context |= {
+    context = {
+        "blueprint": blueprint,
+        "board": parts,
+        "can_edit": parts["can_edit"],
         "role": access.role_in(request.user, workspace_id),
         "actors": Actor.objects.filter(workspace_id=workspace_id).order_by("name"),
         "channels": Channel.objects.filter(workspace_id=workspace_id).order_by("name"),
@@ -221,18 +317,25 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
         "canEdit": context["can_edit"],
         "me": context["me"],
         "language": get_language() or "en",
-        "text": _text(EDITOR_TEXT),
+        "text": _text(EDITOR_TEXT) | tool_labels(),
+        "kindIcons": KIND_ICONS,
     }
     return render(request, "blueprints/blueprint.html", context)
 
 
 @signed_in_or_guest
 def blueprint_board(request: HttpRequest, blueprint_id: int) -> HttpResponse:
-    """The board alone: what a live page swaps in after someone's change."""
+    """The board alone: what a live page swaps in when an event cannot be applied in place."""
     blueprint = Blueprint.objects.select_related("workspace", "team").visible_one(
         request.user, blueprint_id
     )
-    context = _board_context(request, blueprint)
-    response = render(request, "blueprints/_board_fragment.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return _fragment_answer(request, shared_board(request, blueprint), "fragment")
+
+
+@signed_in_or_guest
+def blueprint_relations(request: HttpRequest, blueprint_id: int) -> HttpResponse:
+    """The list of links and the role matrix: refreshed after a change of links or actors."""
+    blueprint = Blueprint.objects.select_related("workspace", "team").visible_one(
+        request.user, blueprint_id
+    )
+    return _fragment_answer(request, shared_board(request, blueprint), "relations")

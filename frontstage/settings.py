@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "frontstage.compression.JsonGZipMiddleware",
     "frontstage.rest.ApiErrorsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -115,6 +116,13 @@ BROADCAST_TIMEOUT = float(os.environ.get("BROADCAST_TIMEOUT", "1"))
 # The sign-in counts (frontstage/throttle.py) are shared by every server process through Redis.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered boards, shared by every page of one process asking for the same snapshot
+    # (blueprints/views.py shared_board); a handful of big entries, gone after ten minutes.
+    "boards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "boards",
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
     "throttle": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -188,6 +196,13 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
+# Static files are revalidated (ETag, Last-Modified) after this many seconds; collectstatic
+# also writes a gzip copy of each, served to browsers that take it.
+WHITENOISE_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", "0" if DEBUG else "3600"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"

@@ -164,6 +164,13 @@ def no_failed_sign_ins_yet() -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_boards_rendered_yet() -> None:
+    # Rendered boards are kept per blueprint and `seq` (blueprints/views.py); tests that write
+    # rows directly, without an event, must not be served a board rendered before.
+    caches["boards"].clear()
+
+
+@pytest.fixture(autouse=True)
 def demo_without_contacts(settings: Any) -> None:
     # seed_demo's 27,000 synthetic contacts and their segmentation cost seconds per seed;
     # the tests about personas turn them back on (settings.DEMO_CONTACTS = True).

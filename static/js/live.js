@@ -39,7 +39,8 @@ export function csrfToken() {
  * not know it and takes it from the server's hello. The hooks:
  * - `onHello(message)` once per connection, before any catch-up;
  * - `onEvent(event)` for each event, in order, exactly once;
- * - `onCaughtUp(applied, message)` after a catch-up answer (`applied`: how many were missed);
+ * - `onCaughtUp(applied, message, skipped)` after a catch-up answer (`applied`: how many were
+ *   missed; `skipped`: the answer jumped past events it did not bring);
  * - `onReload(message)` when the server says the page is too far behind (may return a promise);
  * - `onMessage(message)` for any other message type (presence, editing …);
  * - `onState(state)`: "connecting", "live", "behind" (catching up) or "offline";
@@ -96,7 +97,7 @@ export function connectLive({ path, seq = null, catchUpUrl = null, ...hooks }) {
         const skipped = seq === null || message.seq > seq;
         seq = Math.max(seq ?? 0, message.seq);
         if (state !== "offline") setState("live");
-        hooks.onCaughtUp?.(missed.length + (skipped ? 1 : 0), message);
+        hooks.onCaughtUp?.(missed.length + (skipped ? 1 : 0), message, skipped);
         hooks.onAlive?.();
         break;
       }

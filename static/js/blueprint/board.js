@@ -1,5 +1,6 @@
-// The board: refreshed from the server after every change (coalesced), swapped in without
-// losing what is being typed or where the focus is; zoom and panning; the link arrows.
+// The board: events applied in place (apply.js); when one cannot be, the board fetched again
+// (coalesced) and swapped in without losing what is being typed or where the focus is; zoom
+// and panning; the link arrows.
 
 import { $, $$, canvas } from "./util.js";
 
@@ -12,31 +13,74 @@ const ARROW_STYLE = {
 const SVG = "http://www.w3.org/2000/svg";
 
 
-export function install(editor) {
-  const { ID, state, scroller } = editor;
-  let refreshing = null;
-  let refreshAgain = false;
-
-  function refreshBoard() {
-    if (refreshing) {
-      refreshAgain = true;
-      return refreshing;
+// `run` once at a time: a call while it runs asks for one more run after it (never more).
+function coalesced(run, settled) {
+  let running = null;
+  let again = false;
+  const call = () => {
+    if (running) {
+      again = true;
+      return running;
     }
-    refreshing = (async () => {
+    running = (async () => {
       try {
         do {
-          refreshAgain = false;
-          const response = await fetch(`/blueprints/${ID}/board/`, { credentials: "same-origin" });
-          if (!response.ok) return;
-          swapBoard(await response.text());
-        } while (refreshAgain);
+          again = false;
+          await run();
+        } while (again);
       } catch {
         // offline: the next connection catches up
       } finally {
-        refreshing = null;
+        running = null;
+        settled?.();
       }
     })();
-    return refreshing;
+    return running;
+  };
+  call.busy = () => running !== null;
+  return call;
+}
+
+export function install(editor) {
+  const { ID, state, scroller } = editor;
+  const waiting = []; // events heard while a board was on its way: applied on top of it
+
+  // An event in order: applied in place, or the whole board fetched when it cannot be.
+  function applyEvent(event) {
+    if (refreshBoard.busy()) waiting.push(event);
+    else if (!editor.applyInPlace(event)) refreshBoard();
+  }
+
+  async function fetchPart(part) {
+    const response = await fetch(`/blueprints/${ID}/${part}/`, { credentials: "same-origin" });
+    return response.ok ? new DOMParser().parseFromString(await response.text(), "text/html") : null;
+  }
+
+  const refreshBoard = coalesced(
+    async () => {
+      const incoming = await fetchPart("board");
+      if (!incoming) return;
+      const seq = swapBoard(incoming);
+      for (const event of waiting.splice(0)) {
+        if (event.seq > seq && !editor.applyInPlace(event)) refreshBoard();
+      }
+    },
+    () => {
+      for (const event of waiting.splice(0)) applyEvent(event);
+    },
+  );
+
+  // The list of links and the role matrix, after a change of links or actors.
+  const refreshRelations = coalesced(async () => {
+    const incoming = await fetchPart("relations");
+    if (incoming) swapParts(incoming);
+  });
+
+  function swapParts(incoming) {
+    for (const part of ["[data-links-card]", "[data-matrix]"]) {
+      const newer = incoming.querySelector(part);
+      if (newer) $(part)?.replaceWith(newer);
+    }
   }
 
   function focusKey() {
@@ -60,27 +104,26 @@ export function install(editor) {
     return null;
   }
 
-  function swapBoard(html) {
-    const incoming = new DOMParser().parseFromString(html, "text/html");
+  function swapBoard(incoming) {
     const fresh = incoming.querySelector("[data-canvas]");
-    if (!fresh) return;
+    if (!fresh) return 0;
     const inline = state.inline;
     if (inline) inline.value = inline.input.value; // keep what is being typed
     const refocus = focusKey();
     const typing = inline && document.activeElement === inline.input;
     const selection = typing ? [inline.input.selectionStart, inline.input.selectionEnd] : null;
     canvas().replaceWith(fresh);
-    editor.live?.advance(Number(fresh.dataset.seq) || 0);
-    for (const part of ["[data-links-card]", "[data-matrix]"]) {
-      const newer = incoming.querySelector(part);
-      if (newer) $(part)?.replaceWith(newer);
-    }
+    const seq = Number(fresh.dataset.seq) || 0;
+    editor.live?.advance(seq);
+    swapParts(incoming);
     const count = $("[data-step-count]");
     if (count) count.textContent = fresh.dataset.countLabel;
     if (state.inline) editor.restoreInline(typing, selection);
     else if (refocus) $(refocus)?.focus({ preventScroll: true });
     applyZoom();
+    loadArrows();
     drawArrows();
+    return seq;
   }
 
   // Zoom and panning.
@@ -141,66 +184,116 @@ export function install(editor) {
     scroller.classList.remove("panning");
   });
 
-  // The link arrows, drawn over the board from the positions of the cards.
+  // The link arrows, drawn over the board from the positions of the cards. Every position is
+  // read first (one layout), then only the paths whose ends moved are written; at most once a
+  // frame, however many events and resizes ask for it.
 
-  function drawArrows() {
-    const host = canvas();
-    const svg = $("[data-arrows]", host);
-    const data = $("#board-arrows", host);
-    if (!svg || !data) return;
-    const table = $("table", host);
-    const scale = state.zoom || 1;
-    const origin = host.getBoundingClientRect();
-    svg.setAttribute("width", table.offsetWidth);
-    svg.setAttribute("height", table.offsetHeight);
-    const defs = Object.entries(ARROW_STYLE)
+  state.arrows = new Map(); // link id → {id, source, target, kind}
+  function loadArrows() {
+    state.arrows.clear();
+    const data = $("#board-arrows", canvas());
+    for (const arrow of data ? JSON.parse(data.textContent) : []) state.arrows.set(arrow.id, arrow);
+  }
+
+  const MARKERS =
+    Object.entries(ARROW_STYLE)
       .map(
         ([kind, style]) =>
           `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 ${kind === "dependency" ? "" : "z"}" fill="${kind === "dependency" ? "white" : style.color}" stroke="${style.color}"/></marker>`,
       )
-      .join("");
-    const dot = `<marker id="arrow-trigger-start" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6"><circle cx="5" cy="5" r="4" fill="${ARROW_STYLE.trigger.color}"/></marker>`;
-    svg.innerHTML = `<defs>${defs}${dot}</defs>`;
-    const box = (element) => {
-      const r = element.getBoundingClientRect();
-      const left = (r.left - origin.left) / scale;
-      const top = (r.top - origin.top) / scale;
-      return { left, top, right: left + r.width / scale, bottom: top + r.height / scale, cx: left + r.width / scale / 2, cy: top + r.height / scale / 2 };
-    };
-    for (const arrow of JSON.parse(data.textContent)) {
-      const from = document.getElementById(`step-${arrow.source}`);
-      const to = document.getElementById(`step-${arrow.target}`);
-      if (!from || !to) continue;
-      const a = box(from);
-      const b = box(to);
-      let start, end, c1, c2;
-      if (b.left > a.right + 4 || a.left > b.right + 4) {
-        const forward = b.left > a.right;
-        start = [forward ? a.right : a.left, a.cy];
-        end = [forward ? b.left : b.right, b.cy];
-        const bend = Math.max(30, Math.abs(end[0] - start[0]) / 2.5) * (forward ? 1 : -1);
-        c1 = [start[0] + bend, start[1]];
-        c2 = [end[0] - bend, end[1]];
-      } else {
-        const down = b.top > a.bottom;
-        start = [a.cx, down ? a.bottom : a.top];
-        end = [b.cx, down ? b.top : b.bottom];
-        const bend = Math.max(20, Math.abs(end[1] - start[1]) / 2.5) * (down ? 1 : -1);
-        c1 = [start[0], start[1] + bend];
-        c2 = [end[0], end[1] - bend];
-      }
-      const style = ARROW_STYLE[arrow.kind] || ARROW_STYLE.handoff;
-      const path = document.createElementNS(SVG, "path");
-      path.setAttribute("d", `M${start} C${c1} ${c2} ${end}`);
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", style.color);
-      path.setAttribute("stroke-width", "2");
-      if (style.dash) path.setAttribute("stroke-dasharray", style.dash);
-      path.setAttribute("marker-end", `url(#arrow-${arrow.kind})`);
-      if (arrow.kind === "trigger") path.setAttribute("marker-start", "url(#arrow-trigger-start)");
-      path.dataset.arrow = arrow.id;
-      svg.append(path);
+      .join("") +
+    `<marker id="arrow-trigger-start" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6"><circle cx="5" cy="5" r="4" fill="${ARROW_STYLE.trigger.color}"/></marker>`;
+
+  function route(a, b) {
+    let start, end, c1, c2;
+    if (b.left > a.right + 4 || a.left > b.right + 4) {
+      const forward = b.left > a.right;
+      start = [forward ? a.right : a.left, a.cy];
+      end = [forward ? b.left : b.right, b.cy];
+      const bend = Math.max(30, Math.abs(end[0] - start[0]) / 2.5) * (forward ? 1 : -1);
+      c1 = [start[0] + bend, start[1]];
+      c2 = [end[0] - bend, end[1]];
+    } else {
+      const down = b.top > a.bottom;
+      start = [a.cx, down ? a.bottom : a.top];
+      end = [b.cx, down ? b.top : b.bottom];
+      const bend = Math.max(20, Math.abs(end[1] - start[1]) / 2.5) * (down ? 1 : -1);
+      c1 = [start[0], start[1] + bend];
+      c2 = [end[0], end[1] - bend];
     }
+    const point = ([x, y]) => `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`;
+    return `M${point(start)} C${point(c1)} ${point(c2)} ${point(end)}`;
+  }
+
+  function styleArrow(path, kind) {
+    const style = ARROW_STYLE[kind] || ARROW_STYLE.handoff;
+    path.dataset.kind = kind;
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", style.color);
+    path.setAttribute("stroke-width", "2");
+    if (style.dash) path.setAttribute("stroke-dasharray", style.dash);
+    else path.removeAttribute("stroke-dasharray");
+    path.setAttribute("marker-end", `url(#arrow-${kind})`);
+    if (kind === "trigger") path.setAttribute("marker-start", "url(#arrow-trigger-start)");
+    else path.removeAttribute("marker-start");
+  }
+
+  function drawArrowsNow() {
+    const host = canvas();
+    const svg = host && $("[data-arrows]", host);
+    const table = host && $("table", host);
+    if (!svg || !table) return;
+    // Reads: the board's size and every linked card's box, before anything is written.
+    const scale = state.zoom || 1;
+    const origin = host.getBoundingClientRect();
+    const width = String(table.offsetWidth);
+    const height = String(table.offsetHeight);
+    const boxes = new Map();
+    const box = (id) => {
+      if (!boxes.has(id)) {
+        const card = document.getElementById(`step-${id}`);
+        let found = null;
+        if (card && host.contains(card)) {
+          const r = card.getBoundingClientRect();
+          const left = (r.left - origin.left) / scale;
+          const top = (r.top - origin.top) / scale;
+          const [w, h] = [r.width / scale, r.height / scale];
+          found = { left, top, right: left + w, bottom: top + h, cx: left + w / 2, cy: top + h / 2 };
+        }
+        boxes.set(id, found);
+      }
+      return boxes.get(id);
+    };
+    const routes = [];
+    for (const arrow of state.arrows.values()) {
+      const [a, b] = [box(arrow.source), box(arrow.target)];
+      if (a && b) routes.push([arrow, route(a, b)]);
+    }
+    // Writes.
+    if (svg.getAttribute("width") !== width) svg.setAttribute("width", width);
+    if (svg.getAttribute("height") !== height) svg.setAttribute("height", height);
+    if (!svg.querySelector("defs")) svg.innerHTML = `<defs>${MARKERS}</defs>`; // no user text in it
+    const drawn = new Map($$("path[data-arrow]", svg).map((path) => [path.dataset.arrow, path]));
+    for (const [arrow, d] of routes) {
+      let path = drawn.get(String(arrow.id));
+      drawn.delete(String(arrow.id));
+      if (!path) {
+        path = document.createElementNS(SVG, "path");
+        path.dataset.arrow = arrow.id;
+        svg.append(path);
+      }
+      if (path.dataset.kind !== arrow.kind) styleArrow(path, arrow.kind);
+      if (path.getAttribute("d") !== d) path.setAttribute("d", d);
+    }
+    for (const gone of drawn.values()) gone.remove();
+  }
+
+  let frame = 0;
+  function drawArrows() {
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      drawArrowsNow();
+    });
   }
 
   new ResizeObserver(() => drawArrows()).observe(scroller);
@@ -261,5 +354,6 @@ export function install(editor) {
     item.prepend(swatch);
   }
 
-  Object.assign(editor, { refreshBoard, applyZoom, drawArrows });
+  loadArrows();
+  Object.assign(editor, { applyEvent, refreshBoard, refreshRelations, applyZoom, drawArrows });
 }

@@ -1,6 +1,7 @@
 // The editor's side of the live connection (static/js/live.js): the connection badge, the
 // lock a workshop's facilitator can put on editing, who is here, and the recent activity.
-// Every event in order refreshes the board (coalesced); a missed stretch is caught up.
+// Every event in order is applied to the board in place (apply.js); a missed stretch is caught
+// up, event by event.
 
 import { connectLive, createOutbox } from "../live.js";
 import { $, format, samePerson } from "./util.js";
@@ -158,7 +159,7 @@ export function install(editor) {
   function applyEvent(event) {
     addActivity(event, true);
     editor.warnPanel(event);
-    editor.refreshBoard();
+    editor.applyEvent(event);
   }
 
   function start() {
@@ -172,7 +173,9 @@ export function install(editor) {
       seq: Number($("[data-canvas]").dataset.seq) || 0,
       onState: setConnection,
       onEvent: applyEvent,
-      onCaughtUp: (missed) => missed && editor.refreshBoard(),
+      // The events missed were applied one by one; only a stretch the answer skipped (none
+      // came for it) needs the whole board.
+      onCaughtUp: (missed, message, skipped) => skipped && editor.refreshBoard(),
       onReload: () => {
         loadActivity();
         return editor.refreshBoard();

@@ -3,8 +3,8 @@
 // The server renders the board; these modules edit it through the REST API and keep it live:
 // every change (ours, anyone's, through the API) is an event with the blueprint's next
 // sequence number on the WebSocket (static/js/live.js, shared with the workshop page). An event
-// in order fetches the board again (coalesced); a gap asks the server for what was missed;
-// "reload" takes a fresh snapshot. Text being typed (an inline title, the details panel) is
+// in order is applied where it belongs (apply.js), or fetches the board again when it cannot
+// be; a gap asks the server for what was missed; "reload" takes a fresh snapshot. Text being typed (an inline title, the details panel) is
 // never thrown away by a refresh or an outage, and moves, deletions, links, phases and lanes
 // made offline wait in the outbox until the line is back.
 //
@@ -12,6 +12,7 @@
 // parts share, and the functions each part offers the others.
 
 import * as api from "./api.js";
+import * as apply from "./apply.js";
 import * as board from "./board.js";
 import * as dialogs from "./dialogs.js";
 import * as editing from "./editing.js";
@@ -42,7 +43,7 @@ const editor = {
   },
 };
 
-for (const part of [api, board, dialogs, limits, inline, panels, links, moving, live]) part.install(editor);
+for (const part of [api, apply, board, dialogs, limits, inline, panels, links, moving, live]) part.install(editor);
 if (config.canEdit) editing.install(editor);
 
 editor.applyZoom();

@@ -786,9 +786,12 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
 # merged on another database drew other rows and other crossings (1.27-1.51 per link on the
 # demo). The drawing of a global blueprint orders the lanes of each band itself, from content
 # only: by name, then by the barycentre of the lanes their links reach, then swapping two lanes
-# of a band while that takes straight lines between the cards across fewer others.
+# of a band while that takes straight lines between the cards across fewer others (within
+# SWAP_BUDGET).
 
-MOST_LINKS_TO_SWAP = 150  # beyond this many links the swaps cost too much: barycentres only
+# Pairs of links the swaps may compare in all (under 0.1 s): a busy global blueprint keeps the
+# swaps made by then. A count, not a clock, so the outcome depends on the content alone.
+SWAP_BUDGET = 120_000
 
 
 def arranged_lanes(
@@ -833,38 +836,61 @@ def arranged_lanes(
 
         order = sorted(order, key=barycentre)  # stable: ties keep the order by name
 
-    def crossings(order: list[LaneData]) -> int:
-        row = {lane.id: index for index, lane in enumerate(order)}
-        segments = [
-            tuple(
-                (column[step_phase[s]] * 10.0, row[lane_of[s]] * 10.0 + place_in_cell[s] * 2.0)
-                for s in pair
-            )
-            for pair in ends
-        ]
-        return sum(
-            1
-            for i, (p1, p2) in enumerate(segments)
-            for q1, q2 in segments[:i]
-            if len({p1, p2, q1, q2}) == 4 and _segments_cross(p1, p2, q1, q2)
-        )
-
     step_phase = {step.id: step.phase for step in steps}
-    if len(ends) > MOST_LINKS_TO_SWAP:
-        return order
-    best = crossings(order)
+    touching: dict[int, list[int]] = {}  # lane: the links with an end in it
+    for index, pair in enumerate(ends):
+        for lane in {lane_of[s] for s in pair}:
+            touching.setdefault(lane, []).append(index)
+
+    def segment(index: int, row: dict[int, int]) -> tuple[Point, Point]:
+        a, b = (
+            (column[step_phase[s]] * 10.0, row[lane_of[s]] * 10.0 + place_in_cell[s] * 2.0)
+            for s in ends[index]
+        )
+        return a, b
+
+    def crossings(segments: list[tuple[Point, Point]], moved: list[int]) -> int:
+        """Crossings of the `moved` links with every link (each pair once): a swap of two
+        lanes changes only the crossings of the links that end in them."""
+        mine = set(moved)
+        count = 0
+        for a in moved:
+            p1, p2 = segments[a]
+            left, right = min(p1[0], p2[0]), max(p1[0], p2[0])
+            top, bottom = min(p1[1], p2[1]), max(p1[1], p2[1])
+            for b, (q1, q2) in enumerate(segments):
+                if (b in mine and b >= a) or p1 in (q1, q2) or p2 in (q1, q2):
+                    continue
+                if max(q1[0], q2[0]) <= left or min(q1[0], q2[0]) >= right:
+                    continue  # side by side: they cannot cross
+                if max(q1[1], q2[1]) <= top or min(q1[1], q2[1]) >= bottom:
+                    continue
+                count += _segments_cross(p1, p2, q1, q2)
+        return count
+
+    budget = SWAP_BUDGET
     improved = True
-    while improved:
+    while improved and budget > 0:
         improved = False
+        row = {lane.id: index for index, lane in enumerate(order)}
+        segments = [segment(index, row) for index in range(len(ends))]
         for i in range(len(order)):
             for j in range(i + 1, len(order)):
                 if order[i].band != order[j].band:
                     continue
-                candidate = order[:]
-                candidate[i], candidate[j] = candidate[j], candidate[i]
-                count = crossings(candidate)
-                if count < best:
-                    best, order, improved = count, candidate, True
+                moved = sorted({*touching.get(order[i].id, []), *touching.get(order[j].id, [])})
+                cost = 2 * len(moved) * len(ends)
+                if not moved or cost > budget:
+                    continue
+                budget -= cost
+                swapped = row | {order[i].id: j, order[j].id: i}
+                after = list(segments)
+                for index in moved:
+                    after[index] = segment(index, swapped)
+                if crossings(after, moved) < crossings(segments, moved):
+                    order = order[:]
+                    order[i], order[j] = order[j], order[i]
+                    row, segments, improved = swapped, after, True
     return order
 
 

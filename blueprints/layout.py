@@ -93,8 +93,9 @@ TEAM_COLOURS = ("#2952cc", "#d9730d", "#8e44ad", "#1f7a45", "#c2185b", "#00838f"
 
 # Part of the key of every cached drawing (render.drawing_key): bump when the drawing of the
 # same data changes.
-DRAWING_VERSION = "3"
+DRAWING_VERSION = "4"
 FONT = "Helvetica,Arial,sans-serif"
+Point = tuple[float, float]
 _FAMILY = FONT.split(",")[0]  # the family fontconfig is asked for, to measure text
 LABEL_W = 150  # the lane label column
 CELL_W = 196  # a phase column
@@ -484,15 +485,39 @@ def wrap(text: str, width: float, size: float, bold: bool = False, family: str =
         if need <= limit:
             line, used = word, need
             continue
-        for char in word:  # a word wider than the line (or CJK text without spaces)
-            char_width = _em_width(char, bold, family)
-            if line and used + char_width > limit:
+        # A word wider than the line: broken after a slash or a dash when that is enough
+        # ("(Instagram/" "Facebook)"), else between letters with a hyphen (CJK needs none).
+        for piece in _BREAK_AFTER.split(word):
+            piece_width = _em_width(piece, bold, family)
+            if line and used + piece_width > limit:
                 lines.append(line)
-                line, used = "", 0
-            line, used = line + char, used + char_width
+                line, used = "", 0.0
+            if piece_width <= limit:
+                line, used = line + piece, used + piece_width
+                continue
+            hyphen = _em_width("-", bold, family)
+            for char in piece:
+                char_width = _em_width(char, bold, family)
+                if line and used + char_width > limit:
+                    joined = _ideographic(line[-1]) or _ideographic(char) or not char.isalnum()
+                    if not joined and used + hyphen > limit and len(line) > 1:
+                        char, line = line[-1] + char, line[:-1]  # room for the hyphen
+                        char_width = _em_width(char, bold, family)
+                    hyphenated = not joined and line[-1].isalnum() and len(line) > 1
+                    lines.append(line + "-" if hyphenated else line)
+                    line, used = "", 0.0
+                line, used = line + char, used + char_width
     if line or not lines:
         lines.append(line)
     return lines
+
+
+# Where a long word may break without a hyphen: after a slash, a dash or an underscore.
+_BREAK_AFTER = re.compile(r"(?<=[/\\\-–—_])(?=.)")
+
+
+def _ideographic(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def shorten(lines: list[str], most: int) -> list[str]:
@@ -667,6 +692,8 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
         (lane for lane in blueprint.lanes if lane.band in order),
         key=lambda lane: order[lane.band],  # stable: keeps the lane order inside a band
     )
+    if blueprint.kind == "global":
+        lanes = arranged_lanes(lanes, phases, blueprint.steps, blueprint.links)
     column = {phase.id: index for index, phase in enumerate(phases)}
     row_of = {lane.id: index for index, lane in enumerate(lanes)}
     cells: list[list[list[StepData]]] = [[[] for _ in phases] for _ in lanes]
@@ -719,11 +746,22 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
             for step, height in zip(steps, row.card_heights[c], strict=True):
                 card_spans[step.id] = (len(rows) - 1, top, top + height)
                 top += height + CARD_GAP
-    drawn_links = [
-        link
-        for link in blueprint.links
-        if link.source in where and link.target in where and link.source != link.target
-    ]
+    place = {
+        step.id: (*where[step.id], i)
+        for row in cells
+        for cell in row
+        for i, step in enumerate(cell)
+    }
+    # In the order of where they run, not of their ids: tracks and labels are handed out in
+    # this order, so the same content is drawn the same whatever ids a database gave it.
+    drawn_links = sorted(
+        (
+            link
+            for link in blueprint.links
+            if link.source in where and link.target in where and link.source != link.target
+        ),
+        key=lambda link: (place[link.source], place[link.target], link.kind, clean(link.label)),
+    )
     routes = [_plan_route(link, where, cells, lane_rows) for link in drawn_links]
     _choose_ways(routes, where, lane_rows)
     _assign_ports(routes, where)
@@ -739,6 +777,128 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
         out.append(_link_edge(link, route, grid, where, labels, label, placed))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+# --- the order of a global blueprint's lanes --------------------------------------------------
+#
+# The merge orders the lanes of a band by where the teams put them; lanes that no team puts
+# before another tie, and the merge breaks ties by keys that hold actor ids, so the same content
+# merged on another database drew other rows and other crossings (1.27-1.51 per link on the
+# demo). The drawing of a global blueprint orders the lanes of each band itself, from content
+# only: by name, then by the barycentre of the lanes their links reach, then swapping two lanes
+# of a band while that takes straight lines between the cards across fewer others (within
+# SWAP_BUDGET).
+
+# Pairs of links the swaps may compare in all (under 0.1 s): a busy global blueprint keeps the
+# swaps made by then. A count, not a clock, so the outcome depends on the content alone.
+SWAP_BUDGET = 120_000
+
+
+def arranged_lanes(
+    lanes: Sequence[LaneData],
+    phases: Sequence[PhaseData],
+    steps: Sequence[StepData],
+    links: Sequence[LinkData],
+) -> list[LaneData]:
+    """The lanes in canonical band order, each band's lanes ordered so that its links cross
+    few others; the same content gives the same order whatever its ids."""
+    band_rank = {band: index for index, band in enumerate(BANDS)}
+    order = sorted(
+        lanes,
+        key=lambda lane: (band_rank[lane.band], clean(lane.name).casefold(), clean(lane.actor)),
+    )
+    lane_ids = {lane.id for lane in lanes}
+    column = {phase.id: index for index, phase in enumerate(phases)}
+    lane_of, place_in_cell, filled = {}, {}, {}
+    for step in steps:
+        if step.lane in lane_ids and step.phase in column:
+            cell = (step.lane, step.phase)
+            lane_of[step.id] = step.lane
+            place_in_cell[step.id] = filled.get(cell, 0)
+            filled[cell] = place_in_cell[step.id] + 1
+    ends = [
+        (link.source, link.target)
+        for link in links
+        if link.source in lane_of and link.target in lane_of and link.source != link.target
+    ]
+    reached: dict[int, list[int]] = {}  # lane: the lanes its links reach
+    for source, target in ends:
+        if lane_of[source] != lane_of[target]:
+            reached.setdefault(lane_of[source], []).append(lane_of[target])
+            reached.setdefault(lane_of[target], []).append(lane_of[source])
+    for _ in range(4):
+        row = {lane.id: index for index, lane in enumerate(order)}
+
+        def barycentre(lane: LaneData, row: dict[int, int] = row) -> tuple[int, float]:
+            others = reached.get(lane.id)
+            centre = sum(row[o] for o in others) / len(others) if others else row[lane.id]
+            return band_rank[lane.band], centre
+
+        order = sorted(order, key=barycentre)  # stable: ties keep the order by name
+
+    step_phase = {step.id: step.phase for step in steps}
+    touching: dict[int, list[int]] = {}  # lane: the links with an end in it
+    for index, pair in enumerate(ends):
+        for lane in {lane_of[s] for s in pair}:
+            touching.setdefault(lane, []).append(index)
+
+    def segment(index: int, row: dict[int, int]) -> tuple[Point, Point]:
+        a, b = (
+            (column[step_phase[s]] * 10.0, row[lane_of[s]] * 10.0 + place_in_cell[s] * 2.0)
+            for s in ends[index]
+        )
+        return a, b
+
+    def crossings(segments: list[tuple[Point, Point]], moved: list[int]) -> int:
+        """Crossings of the `moved` links with every link (each pair once): a swap of two
+        lanes changes only the crossings of the links that end in them."""
+        mine = set(moved)
+        count = 0
+        for a in moved:
+            p1, p2 = segments[a]
+            left, right = min(p1[0], p2[0]), max(p1[0], p2[0])
+            top, bottom = min(p1[1], p2[1]), max(p1[1], p2[1])
+            for b, (q1, q2) in enumerate(segments):
+                if (b in mine and b >= a) or p1 in (q1, q2) or p2 in (q1, q2):
+                    continue
+                if max(q1[0], q2[0]) <= left or min(q1[0], q2[0]) >= right:
+                    continue  # side by side: they cannot cross
+                if max(q1[1], q2[1]) <= top or min(q1[1], q2[1]) >= bottom:
+                    continue
+                count += _segments_cross(p1, p2, q1, q2)
+        return count
+
+    budget = SWAP_BUDGET
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        row = {lane.id: index for index, lane in enumerate(order)}
+        segments = [segment(index, row) for index in range(len(ends))]
+        for i in range(len(order)):
+            for j in range(i + 1, len(order)):
+                if order[i].band != order[j].band:
+                    continue
+                moved = sorted({*touching.get(order[i].id, []), *touching.get(order[j].id, [])})
+                cost = 2 * len(moved) * len(ends)
+                if not moved or cost > budget:
+                    continue
+                budget -= cost
+                swapped = row | {order[i].id: j, order[j].id: i}
+                after = list(segments)
+                for index in moved:
+                    after[index] = segment(index, swapped)
+                if crossings(after, moved) < crossings(segments, moved):
+                    order = order[:]
+                    order[i], order[j] = order[j], order[i]
+                    row, segments, improved = swapped, after, True
+    return order
+
+
+def _segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
+    def side(a: Point, b: Point, c: Point) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    return side(q1, q2, p1) * side(q1, q2, p2) < 0 and side(p1, p2, q1) * side(p1, p2, q2) < 0
 
 
 def legend_line(heading: str, items: Iterable[tuple[str, str, str]]) -> str:
@@ -857,7 +1017,6 @@ def _rule_segment(width: float) -> str:
 # Links that share a gutter or corridor get parallel tracks; links whose spans do not overlap
 # share a track, so a gutter is only as wide as the links that pass at once.
 
-Point = tuple[float, float]
 ARROW = 7.0  # arrowsize 0.7 of Graphviz's 10 points
 TRACK = 5.0  # between parallel links
 EMPTY_CORRIDOR = 6.0  # between two rows when no link runs along

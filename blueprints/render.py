@@ -69,11 +69,25 @@ def graphviz_version(program: str) -> str:
     return (done.stderr or done.stdout).decode(errors="replace").strip()
 
 
+@lru_cache(maxsize=1)
+def fonts_id() -> str:
+    """Which fonts fontconfig offers (a hash of their files): part of every drawing's key, so a
+    font installed later (the emoji font, say) is drawn with rather than its hex boxes kept."""
+    try:
+        done = subprocess.run(
+            ["fc-list", "--format=%{file}\\n"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "no fontconfig"
+    files = sorted(set(done.stdout.decode(errors="replace").splitlines()))
+    return hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
+
+
 def content_hash(dot_source: str, fmt: str) -> str:
     """The key of a render: it changes with the source, the format and Graphviz itself."""
     parts = [fmt]
-    if fmt in FORMATS:  # drawn by Graphviz: another version may draw it differently
-        parts += [graphviz_version(dot_program()), *FORMATS[fmt]]
+    if fmt in FORMATS:  # drawn by Graphviz: another version or font may draw it differently
+        parts += [graphviz_version(dot_program()), fonts_id(), *FORMATS[fmt]]
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode())
@@ -91,7 +105,7 @@ def drawing_key(data: BlueprintData, language: str, fmt: str) -> str:
     """
     parts = [fmt, language, DRAWING_VERSION, text_metrics_id()]
     if fmt in FORMATS:
-        parts += [graphviz_version(dot_program()), *FORMATS[fmt]]
+        parts += [graphviz_version(dot_program()), fonts_id(), *FORMATS[fmt]]
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode())

@@ -44,9 +44,10 @@ class BookView(DrawingView):
     @extend_schema(
         operation_id="v1_blueprints_book",
         summary="The blueprint book: a PDF for managers",
-        description="Cover, contents, the diagram on A3 landscape pages (split by phases and "
-        "lanes, never shrunk below a legible size), the steps of each band, the role "
-        "interdependencies, pain points and opportunities; for a global blueprint the "
+        description="Cover, contents, the diagram on A3 pages, landscape or upright for a tall "
+        "blueprint (split by phases and lanes, never shrunk below a legible size), the steps of "
+        "each band, the role interdependencies as a matrix and a network drawing, pain points "
+        "and opportunities phase by phase with the customer's feeling; for a global blueprint the "
         "provenance and the open merge conflicts; personas, service protocols and workshop "
         "outputs.",
         parameters=[BLUEPRINT_ID, LANG, DOWNLOAD],

@@ -265,6 +265,22 @@ def plan(geometry: Geometry, width: float, height: float) -> list[Tile]:
     return tiles
 
 
+def plan_pages(geometry: Geometry, slots: dict[str, tuple[float, float]]) -> tuple[str, list[Tile]]:
+    """The page shape (a name of `slots`, each a slot's width × height in points) that holds the
+    drawing on the fewest pages, and its tiles; the first shape on a tie.
+
+    A tall blueprint of few phases leaves a third of a landscape page empty beside its columns
+    while it is cut into many slices by height: upright it takes fewer pages.
+    """
+    best: tuple[str, list[Tile]] | None = None
+    for name, (width, height) in slots.items():
+        tiles = plan(geometry, width, height)
+        if best is None or len(tiles) < len(best[1]):
+            best = (name, tiles)
+    assert best is not None, "at least one page shape"
+    return best
+
+
 def _cuts(
     geometry: Geometry, first: int, last: int, room: float, share: float
 ) -> list[tuple[float, float]]:

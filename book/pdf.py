@@ -14,6 +14,7 @@ Personas, service protocols and workshop outputs come from their apps through
 book/sections.py, which the book calls directly; an empty one reads "None yet."
 """
 
+import base64
 import hashlib
 import logging
 import re
@@ -37,14 +38,22 @@ from book import review, sections, weasy
 from book import tables as book_tables
 from workspaces.models import Team
 
-BOOK_VERSION = "6"  # part of the cache key: bump when templates or layout change
-# The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these).
+BOOK_VERSION = "7"  # part of the cache key: bump when templates or layout change
+# The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these),
+# and of an A3 upright page, which holds a tall blueprint of few phases on fewer pages.
 SLOT_WIDTH_MM = 396.0
 SLOT_HEIGHT_MM = 252.0
+PORTRAIT_SLOT_WIDTH_MM = 273.0
+PORTRAIT_SLOT_HEIGHT_MM = 374.0
 MM = 72 / 25.4  # points per millimetre
+DIAGRAM_SLOTS = {
+    "landscape": (SLOT_WIDTH_MM * MM, SLOT_HEIGHT_MM * MM),
+    "portrait": (PORTRAIT_SLOT_WIDTH_MM * MM, PORTRAIT_SLOT_HEIGHT_MM * MM),
+}
 PX = 0.75  # points per CSS pixel, WeasyPrint's unit
 DESCRIPTION_MAX = 600  # characters of a step description in the tables
-MATRIX_MAX_ACTORS = 12  # beyond this the matrix no longer fits a page: list the pairs
+MATRIX_MAX_ACTORS = 12  # beyond this the matrix is printed smaller
+MATRIX_MAX_ACTORS_SMALL = 24  # and beyond this it fits no page: list the pairs
 
 
 logger = logging.getLogger(__name__)
@@ -179,12 +188,14 @@ def book_context(
             (labels[f"link.{kind}"], layout.LINK_STYLES[kind]["color"], layout.LINK_SAMPLES[kind])
             for kind in layout.LINK_KINDS
         ],
-        "pain_points": [r for r in rows if r["kind"] == "pain_point" or r["emotion_value"] < 0],
+        "pain_points": [r for r in rows if r["pain"]],
         "opportunities": [r for r in rows if r["kind"] == "opportunity"],
-        "matrix": _matrix(data, code),
+        "matrix": _matrix(data, code, layout.clean(blueprint.display_title)),
         "is_global": blueprint.kind == "global",
         "slot_width_mm": SLOT_WIDTH_MM,
         "slot_height_mm": SLOT_HEIGHT_MM,
+        "portrait_slot_width_mm": PORTRAIT_SLOT_WIDTH_MM,
+        "portrait_slot_height_mm": PORTRAIT_SLOT_HEIGHT_MM,
     }
     context["shown"]["pain_points"] = number(len(context["pain_points"]))
     # "Steps that hurt" count the marked pain points and the steps where the customer feels bad:
@@ -198,9 +209,55 @@ def book_context(
     if blueprint.kind == "global":
         context["provenance"] = _provenance(steps, rows, team_names)
         context["conflicts"] = _open_conflicts(blueprint, roles)
+    context["journey"] = _journey(data, rows)
     context["review"] = review.review_chapters(blueprint, code)
     context["hooked"] = sections.other_apps(blueprint=blueprint, language=code)
     return context
+
+
+CURVE_W, CURVE_H = 760.0, 150.0  # the emotion curve's drawing, in CSS pixels
+
+
+def _journey(data: layout.BlueprintData, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per phase: the steps that hurt, the opportunities and how the customer feels there (the
+    mean emotion of the customer band's steps that say one), with the curve of that feeling."""
+    customer_lanes = {lane.id for lane in data.lanes if lane.band == "customer"}
+    feelings: dict[int, list[int]] = {}
+    for step in data.steps:
+        if step.lane in customer_lanes and step.emotion:
+            feelings.setdefault(step.phase, []).append(step.emotion)
+    phases = []
+    for phase in data.phases:
+        name = layout.clean(phase.name)
+        felt = feelings.get(phase.id, [])
+        mean = sum(felt) / len(felt) if felt else None
+        phases.append(
+            {
+                "name": name,
+                "pains": number(sum(1 for r in rows if r["phase"] == name and r["pain"])),
+                "opportunities": number(
+                    sum(1 for r in rows if r["phase"] == name and r["kind"] == "opportunity")
+                ),
+                "feeling": formats.number_format(mean, 1) if mean is not None else "—",
+                "feeling_value": mean,
+            }
+        )
+    pitch = CURVE_W / max(len(phases), 1)
+    points = [
+        (pitch * (i + 0.5), CURVE_H / 2 - phase["feeling_value"] * (CURVE_H / 2 - 14) / 2)
+        for i, phase in enumerate(phases)
+        if phase["feeling_value"] is not None
+    ]
+    return {
+        "phases": phases,
+        "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in points),
+        "dots": [{"x": f"{x:.1f}", "y": f"{y:.1f}"} for x, y in points],
+        "ticks": [f"{pitch * (i + 0.5):.1f}" for i in range(len(phases))],
+        "width": CURVE_W,
+        "height": CURVE_H,
+        "middle": CURVE_H / 2,
+        "felt": bool(points),
+    }
 
 
 def _step_row(
@@ -236,6 +293,7 @@ def _step_row(
         "evidence_colour": layout.EVIDENCE_COLOURS.get(step.evidence, layout.MUTED),
         "emotion": emotion_label(step.emotion),
         "emotion_value": step.emotion,
+        "pain": step.kind == "pain_point" or step.emotion < 0,
         "data": data,
         "teams": [(team, team_colours.get(team, layout.INK)) for team in step.teams],
     }
@@ -267,7 +325,28 @@ def _teams_involved(blueprint: Blueprint, from_steps: list[str]) -> list[str]:
     )
 
 
-def _matrix(data: layout.BlueprintData, code: str) -> dict[str, Any]:
+def _network_dot(result: interdependencies.Interdependencies, title: str, code: str) -> str:
+    """The DOT of the roles as a network; empty when no two roles are linked."""
+    if not any(source != target for source, target, _ in result.pairs()):
+        return ""
+    return interdependencies.network_dot(result, title, code)
+
+
+def network_image(dot_source: str) -> str:
+    """The network of roles drawn by Graphviz (cached by its DOT) as an image address for the
+    book; empty when there is nothing or it could not be drawn. Drawn only when the book is
+    made, never to compute its key."""
+    if not dot_source:
+        return ""
+    try:
+        svg = render.render(dot_source, "svg")
+    except render.RenderError:
+        logger.warning("The network of roles could not be drawn", exc_info=True)
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _matrix(data: layout.BlueprintData, code: str, title: str = "") -> dict[str, Any]:
     result = interdependencies.interdependencies(data)
     labels = layout.LABELS[code]
     pairs = [
@@ -283,7 +362,9 @@ def _matrix(data: layout.BlueprintData, code: str) -> dict[str, Any]:
         "actors": result.actors,
         "rows": interdependencies.matrix_rows(result, code),
         "pairs": pairs,
-        "as_matrix": 0 < len(result.actors) <= MATRIX_MAX_ACTORS,
+        "as_matrix": 0 < len(result.actors) <= MATRIX_MAX_ACTORS_SMALL,
+        "big": len(result.actors) > MATRIX_MAX_ACTORS,
+        "network_dot": _network_dot(result, title, code),
         "kinds": [labels[f"link.{kind}"] for kind in layout.LINK_KINDS],
         "unassigned": result.unassigned,
     }
@@ -510,6 +591,7 @@ def book_html(
     tiles: list[book_diagram.Tile],
     step_pages: list[list[TableBlock]],
     pain_pages: list[list[TableBlock]],
+    orientation: str = "landscape",
 ) -> str:
     with translation.override(context["language"]):
         margin = {
@@ -535,6 +617,7 @@ def book_html(
             "diagram_section": css_string(_("The blueprint diagram")),
             "margin": margin,
             "tiles": tile_pages,
+            "orientation": orientation,
             "step_pages": step_pages,
             "pain_pages": pain_pages,
             "pain_colour": layout.KIND_COLOURS["pain_point"],
@@ -563,6 +646,7 @@ def content_key(context: dict[str, Any], data: layout.BlueprintData) -> str:
         book_diagram.GEOMETRY_VERSION,
         weasyprint.__version__,
         render.graphviz_version(render.dot_program()),
+        render.fonts_id(),
         repr(data),
         repr(shown),
         *(path.read_text() for path in sorted(TEMPLATES.glob("*"))),
@@ -604,9 +688,11 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
             tables = pool.submit(book_tables.draw_all, [block.source for block in blocks])
             drawing = diagram.result() if diagram is not None else None
             tiles: list[book_diagram.Tile] = []
+            orientation = "landscape"
             if drawing is not None:
-                tiles = book_diagram.plan(drawing.geometry, SLOT_WIDTH_MM * MM, SLOT_HEIGHT_MM * MM)
-            html = book_html(context, tiles, step_pages, pain_pages)
+                orientation, tiles = book_diagram.plan_pages(drawing.geometry, DIAGRAM_SLOTS)
+            context["matrix"]["network"] = network_image(context["matrix"]["network_dot"])
+            html = book_html(context, tiles, step_pages, pain_pages, orientation)
             document = weasy.BookHTML(string=html, url_fetcher=weasy.url_fetcher()).render()
             pdf = _write(document, drawing, tiles, blocks, tables.result())
     try:

@@ -18,6 +18,10 @@ done
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 # Chinese, Japanese and Korean text in the PDF book (DejaVu covers Arabic and Hebrew).
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# Emoji and pictographs in titles (🍾, ✅): Graphviz and WeasyPrint fall back to this font
+# through fontconfig; without it they print hex boxes ("01F37E"). It is not named in any font
+# list on purpose: named, Pango takes digits, "#" and "☎" from it too (keycap and red glyphs).
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 # WeasyPrint lays out the PDF book with Pango.
 ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Channel, Step
 from frontstage import errors, pages
-from personas import evidence, pictures, runs, services, tabular
+from personas import evidence, page_parts, pictures, runs, services, tabular
 from personas.models import (
     K_MAX,
     K_MIN,
@@ -225,6 +225,7 @@ def persona_context(persona: Persona, can_edit: bool, form: Any = None) -> dict[
         "preferred_channels": list(persona.preferred_channels.all()),
         "blueprints": list(persona.blueprints.all()),
         "steps": list(persona.steps.select_related("blueprint")),
+        "parts": page_parts.persona_parts(persona),
     }
 
 

@@ -3,7 +3,6 @@ a workspace's many by typing part of its name (accents aside), attaches it to th
 the persona page links it into its blueprint; the workshop outputs about her are listed."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +11,10 @@ from playwright.sync_api import Browser, expect
 from blueprints.models import Step
 from personas.models import Persona
 from tests.browser import ARTIFACTS, WatchedPage, log_in
-from tests.conftest import World, build_world
+from tests.conftest import World
 from workshops.models import Output, Workshop
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(transactional_db: None, settings: Any, tmp_path: Path) -> World:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world()
 
 
 @pytest.fixture
@@ -32,8 +25,9 @@ def watched(browser: Browser) -> Iterator[WatchedPage]:
 
 
 def test_a_facilitator_finds_a_step_attaches_it_and_follows_the_link(
-    live: World, live_server: Any, watched: WatchedPage
+    committed_world: World, live_server: Any, watched: WatchedPage
 ) -> None:
+    live = committed_world
     step = Step.objects.get(pk=live.a.step.pk)
     step.title = "Devolución del envase"
     step.save(update_fields=["title"])

@@ -161,9 +161,11 @@ def child_bare(path: Path) -> dict:
             with cursor.cursor.copy(f"COPY bench_bare_rows ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * columns)
-            cursor.executemany(f"INSERT INTO bench_bare_rows ({names}) VALUES ({marks})", rows)
+        else:  # the driver's own cursor: Django's wrapper would make a list of the rows first
+            marks = ", ".join(["?"] * columns)
+            connection.connection.cursor().executemany(
+                f"INSERT INTO bench_bare_rows ({names}) VALUES ({marks})", rows
+            )
     seconds = time.perf_counter() - began
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_bare_rows")

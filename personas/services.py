@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where it is used
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 20000
 
 MERGE_INTO_ITSELF = _("Choose another node to merge into.")
 MERGE_INTO_OWN_CHILD = _("A category cannot merge into one of its own subcategories.")
@@ -769,6 +770,28 @@ def value_mappings(workspace_id: int) -> dict[str, dict[str, str]]:
     return found
 
 
+MEMO_MAX = 100_000  # distinct values remembered per column (free text can be all distinct)
+
+
+def remembered(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`function` computed once per distinct cell value: a column of a million rows holds a
+    few hundred dates, a handful of genders and ages, a few dozen places."""
+    seen: dict[Any, Any] = {}
+
+    def lookup(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            result = function(value)
+            if len(seen) < MEMO_MAX:
+                seen[value] = result
+            return result
+        except TypeError:  # a cell value that cannot be a key
+            return function(value)
+
+    return lookup
+
+
 def contact_builder(
     contact_import: ContactImport,
     taxonomy: Taxonomy,
@@ -781,6 +804,7 @@ def contact_builder(
     Only what makes a contact can reject a row: its customer, its date and (when a column
     holds it) its reason. A demographic value the app does not recognise is kept as written
     and counted in `unrecognised` (field → value → rows), never a reason to lose the contact.
+    Every value is read once per distinct value (`remembered`), never once per row.
     """
     as_date = connection.ops.adapt_datefield_value
     index = {name: contact_import.columns.index(column) for name, column in
@@ -788,84 +812,111 @@ def contact_builder(
     column = {name: contact_import.columns[position] for name, position in index.items()}
     workspace_id, import_id = contact_import.workspace_id, contact_import.pk
     width = len(contact_import.columns)
+    # Each field's cell, in tabular.FIELDS order; a field not in the file reads the None
+    # appended after the row's last value.
+    pick = itemgetter(*(index.get(name, width) for name in tabular.FIELDS))
+    has_reason = "category" in index
     mapped = value_mappings(workspace_id)
     mapped_gender, mapped_age = mapped.get("gender", {}), mapped.get("age", {})
     unrecognised = {} if unrecognised is None else unrecognised
     padded = contact_import.format == "xlsx"  # a sheet's row ends at its last filled cell
+    text = tabular.cell_text
 
-    def not_recognised(field: str, raw: Any) -> str:
-        text = tabular.clean_name(raw, TEXT_MAX)
+    def count(field: str, raw: str) -> None:
         counts = unrecognised.setdefault(field, {})
-        counts[text] = counts.get(text, 0) + 1
-        return text
+        counts[raw] = counts.get(raw, 0) + 1
+
+    @remembered
+    def contact_date_of(raw: Any) -> tuple[date | None, Any]:
+        day = tabular.parse_date(raw)
+        return day, as_date(day)
+
+    @remembered
+    def birth_date_of(raw: Any) -> tuple[date | None, str]:
+        """(date, the value as written when it is neither a date nor "not said")."""
+        if not text(raw):
+            return None, ""
+        day = tabular.parse_date(raw)
+        if day is None and not tabular.is_not_said(raw):
+            return None, tabular.clean_name(raw, TEXT_MAX)
+        return day, ""
+
+    @remembered
+    def age_of(raw: Any) -> tuple[int | None, str, str]:
+        """(age, band, the value as written when it is not recognised)."""
+        if not text(raw):
+            return None, "", ""
+        chosen = mapped_age.get(tabular.normalized(text(raw))) if mapped_age else None
+        age, band = tabular.parse_age_or_band(chosen if chosen is not None else raw)
+        if age is None and not band and not tabular.is_not_said(raw) and not chosen:
+            return None, "", tabular.clean_name(raw, TEXT_MAX)
+        return age, band, ""
+
+    @remembered
+    def gender_of(raw: Any) -> tuple[str, str]:
+        """(gender, the value as written when it is not recognised)."""
+        gender = tabular.parse_gender(raw)
+        if gender is None:
+            gender = mapped_gender.get(tabular.normalized(text(raw)))
+        if gender is None:
+            return "", tabular.clean_name(raw, TEXT_MAX)
+        return gender, ""
+
+    @remembered
+    def channel_of(raw: Any) -> tuple[int | None, str]:
+        name = tabular.clean_name(raw, TEXT_MAX)
+        return (channels.resolve(name) if name else None), name
+
+    place_of = remembered(lambda raw: tabular.clean_name(raw, TEXT_MAX))
 
     def build(values: list[Any]) -> tuple:
         if len(values) != width:
             if len(values) < width and not padded:
                 raise RowProblem(ROW_SHORT, found=len(values), expected=width)
-            if len(values) > width and any(tabular.cell_text(v) for v in values[width:]):
+            if len(values) > width and any(text(v) for v in values[width:]):
                 raise RowProblem(ROW_LONG, found=len(values), expected=width)
             values = (values + [""] * width)[:width]
-        get = {name: values[position] for name, position in index.items()}.get
-        customer = tabular.cell_text(get("customer_id"))
+        (raw_customer, raw_date, raw_category, raw_subcategory, raw_channel, raw_gender,
+         raw_age, raw_birth, raw_residence, raw_birthplace) = pick([*values, None])  # fmt: skip
+        customer = text(raw_customer)
         if not customer:
             raise RowProblem(EMPTY_CUSTOMER, column=column["customer_id"])
         if len(customer) > 100:
             raise RowProblem(LONG_CUSTOMER, column=column["customer_id"])
-        raw_date = get("contact_date")
-        if tabular.cell_text(raw_date) == "":
-            raise RowProblem(EMPTY_DATE, column=column["contact_date"])
-        contact_date = tabular.parse_date(raw_date)
+        contact_date, stored_date = contact_date_of(raw_date)
         if contact_date is None:
+            if text(raw_date) == "":
+                raise RowProblem(EMPTY_DATE, column=column["contact_date"])
             raise RowProblem(BAD_DATE, value=short(raw_date), column=column["contact_date"])
-        if (
-            "category" in index
-            and not tabular.cell_text(get("category"))
-            and not tabular.cell_text(get("subcategory"))
-        ):
+        if has_reason and not text(raw_category) and not text(raw_subcategory):
             raise RowProblem(EMPTY_REASON, column=column["category"])
-        birth_date = None
-        raw_birth = get("birth_date")
-        if tabular.cell_text(raw_birth):
-            birth_date = tabular.parse_date(raw_birth)
-            if birth_date is None and not tabular.is_not_said(raw_birth):
-                not_recognised("birth_date", raw_birth)
-        age, age_band, age_raw = None, "", ""
-        raw_age = get("age")
-        if tabular.cell_text(raw_age):
-            chosen = (
-                mapped_age.get(tabular.normalized(tabular.cell_text(raw_age)))
-                if mapped_age
-                else None
-            )
-            age, age_band = tabular.parse_age_or_band(chosen if chosen is not None else raw_age)
-            if age is None and not age_band and not tabular.is_not_said(raw_age) and not chosen:
-                age_raw = not_recognised("age", raw_age)
+        birth_date, birth_raw = birth_date_of(raw_birth)
+        if birth_raw:
+            count("birth_date", birth_raw)
+        age, age_band, age_raw = age_of(raw_age)
+        if age_raw:
+            count("age", age_raw)
         if age is None and not age_band and birth_date is not None and birth_date <= contact_date:
             age = tabular.age_on(birth_date, contact_date)
-        raw_gender = get("gender")
-        gender_raw = ""
-        gender = tabular.parse_gender(raw_gender)
-        if gender is None:
-            gender = mapped_gender.get(tabular.normalized(tabular.cell_text(raw_gender)))
-        if gender is None:
-            gender, gender_raw = "", not_recognised("gender", raw_gender)
-        category_id, subcategory_id = taxonomy.resolve_cells(get("category"), get("subcategory"))
-        channel_raw = tabular.clean_name(get("channel"), TEXT_MAX)
+        gender, gender_raw = gender_of(raw_gender)
+        if gender_raw:
+            count("gender", gender_raw)
+        category_id, subcategory_id = taxonomy.resolve_cells(raw_category, raw_subcategory)
+        channel_id, channel_raw = channel_of(raw_channel)
         return (
             workspace_id,
             import_id,
             customer,
-            as_date(contact_date),
+            stored_date,
             category_id,
             subcategory_id,
-            channels.resolve(channel_raw) if channel_raw else None,
+            channel_id,
             channel_raw,
             gender,
             age,
-            as_date(birth_date),
-            tabular.clean_name(get("residence"), TEXT_MAX),
-            tabular.clean_name(get("birthplace"), TEXT_MAX),
+            None if birth_date is None else as_date(birth_date),
+            place_of(raw_residence),
+            place_of(raw_birthplace),
             gender_raw,
             age_band,
             age_raw,

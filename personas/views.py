@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Channel, Step
 from frontstage import errors, pages
-from personas import evidence, pictures, runs, services, tabular
+from personas import evidence, page_parts, pictures, runs, services, tabular
 from personas.models import (
     K_MAX,
     K_MIN,
@@ -60,6 +60,11 @@ class ListField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else (value or "")
 
 
+def step_label(step: Step) -> str:
+    """A step among all the workspace's: its blueprint says which one it is."""
+    return f"{step.blueprint.display_title} — {step.title}"
+
+
 class PersonaForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     quote = forms.CharField(
@@ -96,7 +101,9 @@ class PersonaForm(forms.Form):
         label=gettext_lazy("Steps"),
         queryset=Step.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.SelectMultiple(
+            attrs={"size": 8, "data-searchable": gettext_lazy("Find a step")}
+        ),
     )
     picture = forms.FileField(label=gettext_lazy("Picture"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -110,6 +117,7 @@ class PersonaForm(forms.Form):
             .select_related("blueprint")
             .order_by("blueprint__title", "id")
         )
+        self.fields["steps"].label_from_instance = step_label
         self.fields["steps"].label_from_instance = lambda s: (
             f"{s.blueprint.display_title} — {s.title}"
         )
@@ -225,6 +233,7 @@ def persona_context(persona: Persona, can_edit: bool, form: Any = None) -> dict[
         "preferred_channels": list(persona.preferred_channels.all()),
         "blueprints": list(persona.blueprints.all()),
         "steps": list(persona.steps.select_related("blueprint")),
+        "parts": page_parts.persona_parts(persona),
     }
 
 

@@ -183,6 +183,15 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
+def committed_world(transactional_db: None, settings: Any, tmp_path: Any) -> World:
+    """The world in committed rows, for a live server's browser test: uploads under a
+    temporary folder, background tasks run at once."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    return build_world()
+
+
+@pytest.fixture
 def api(world: World) -> APIClient:
     """The facilitator's API client."""
     return world.client("facilitator")

@@ -3,7 +3,6 @@ a real Chromium: "Posta" filed under the existing "Post" by typing its name, "Ch
 and the channels page shows what each name files under from now on."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +13,9 @@ from blueprints.models import Channel
 from personas.models import Contact, ContactImport
 from tests import crm_exports
 from tests.browser import WatchedPage, log_in
-from tests.conftest import World, build_world
+from tests.conftest import World
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(transactional_db: None, settings: Any, tmp_path: Path) -> World:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    return build_world()
 
 
 @pytest.fixture
@@ -47,9 +39,9 @@ def italian_import(world: World) -> ContactImport:
 
 
 def test_a_facilitator_files_and_keeps_the_channel_names_of_an_import(
-    live: World, live_server: Any, watched: WatchedPage
+    committed_world: World, live_server: Any, watched: WatchedPage
 ) -> None:
-    contact_import = italian_import(live)
+    contact_import = italian_import(committed_world)
     page, base = watched.page, live_server.url
     log_in(page, base, "facilitator", "secret-pass-123")
     page.goto(f"{base}/contact-imports/{contact_import.pk}/")
@@ -76,7 +68,7 @@ def test_a_facilitator_files_and_keeps_the_channel_names_of_an_import(
     expect(page.locator("#channel-review-title")).to_have_count(0)  # nothing left to review
 
     page.get_by_role("link", name="Explore the contacts").wait_for()
-    page.goto(f"{base}/workspaces/{live.workspace.pk}/channels/")
+    page.goto(f"{base}/workspaces/{committed_world.workspace.pk}/channels/")
     expect(page.locator("tr[data-channel='Post']")).to_contain_text("Posta")
     expect(page.locator("tr[data-channel='Phone']")).to_contain_text("Telefono")
     expect(page.locator("[data-unreviewed]")).to_have_count(0)

@@ -231,3 +231,24 @@ def test_the_explore_page_charts_the_contacts(world: World) -> None:
     for title in ("By category", "By subcategory", "By channel", "By month", "Gender", "Age"):
         assert title in html
     assert "Complaints" in html and "2024-01" in html and 'class="bar"' in html
+
+
+def test_the_persona_page_links_the_steps_and_workshop_outputs_attached_to_it(
+    world: World,
+) -> None:
+    from workshops.models import Output, Workshop
+
+    persona = Persona.objects.create(workspace=world.workspace, name="Lucía")
+    persona.steps.add(world.a.step)
+    workshop = Workshop.objects.create(workspace=world.workspace, title="Information <b>day</b>")
+    Output.objects.create(workshop=workshop, title="Call back within a day", persona=persona)
+    Output.objects.create(workshop=workshop, title="Not about her")  # attached to nothing
+    html = page(world, "manager").get(f"/personas/{persona.pk}/").content.decode()
+    assert f'href="/blueprints/{world.a.blueprint.pk}/#step-{world.a.step.pk}"' in html
+    assert f'<a href="/workshops/{workshop.pk}/">Information &lt;b&gt;day&lt;/b&gt;</a>' in html
+    assert "Call back within a day" in html and "Not about her" not in html
+    other = Persona.objects.create(workspace=world.workspace, name="Marco")
+    assert (
+        "persona-outputs-title"
+        not in page(world, "manager").get(f"/personas/{other.pk}/").content.decode()
+    )

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class WorkshopsConfig(AppConfig):
     name = "workshops"
     verbose_name = "Workshops"
+
+    def ready(self) -> None:
+        # Personas sits below workshops: its persona page shows our outputs through a part
+        # we hand it, never by importing us.
+        from personas import page_parts
+        from workshops.persona_outputs import persona_outputs_part
+
+        page_parts.persona_part_register(persona_outputs_part)

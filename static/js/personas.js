@@ -37,3 +37,24 @@ for (const button of document.querySelectorAll("button[data-confirm]")) {
     if (!window.confirm(button.dataset.confirm)) event.preventDefault();
   });
 }
+
+// A long list to choose from (select[data-searchable]) gets a search box above it: typing
+// hides the options that do not contain the text (case and accents aside); chosen ones stay.
+const plain = (text) =>
+  text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+
+for (const select of document.querySelectorAll("select[data-searchable]")) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.placeholder = select.dataset.searchable;
+  search.setAttribute("aria-label", select.dataset.searchable);
+  search.setAttribute("aria-controls", select.id);
+  search.className = "select-search";
+  search.addEventListener("input", () => {
+    const wanted = plain(search.value.trim());
+    for (const option of select.options) {
+      option.hidden = Boolean(wanted) && !option.selected && !plain(option.text).includes(wanted);
+    }
+  });
+  select.before(search);
+}

@@ -6,6 +6,7 @@ facilitator's page never reloads. Then a voting round opened from the page reach
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from personas.models import ContactReason
 from tests.browser import log_in
 from tests.conftest import World
 from tests.test_workshop_browser import (  # noqa: F401  (fixtures)
@@ -15,6 +16,7 @@ from tests.test_workshop_browser import (  # noqa: F401  (fixtures)
     contexts,
     join_as,
     live_world,
+    note_card,
     open_page,
     settled,
 )
@@ -92,3 +94,34 @@ def test_the_facilitator_splits_the_room_and_drags_a_guest_to_another_group(
     guests[2].screenshot("workshop-groups-phone")
     for person in [facilitator, *guests]:
         assert person.errors == [], person.errors
+
+
+def test_notes_by_category_for_the_guests_and_the_facilitator_live(
+    live_world: World, asgi_server: str, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    base = asgi_server
+    workshop = services.workshop_create(workspace=live_world.workspace, template="information")
+    complaints = ContactReason.objects.create(workspace=live_world.workspace, name="Complaints")
+    ContactReason.objects.create(workspace=live_world.workspace, name="Taste", parent=complaints)
+    facilitator = open_page(browser, contexts)
+    log_in(facilitator.page, base, "facilitator", PASSWORD)
+    guest = open_page(browser, contexts, **PHONE)
+    join_as(guest.page, base, workshop.join_code, "Pia")
+    guest.page.get_by_label("Note").fill("Tastes flat since May")
+    guest.page.get_by_role("button", name="Add note").click()
+    guest.page.get_by_role("link", name="By category").click()
+    expect(guest.page.locator("[data-by-category]")).to_contain_text("No category yet")
+    facilitator.page.goto(f"{base}/workshops/{workshop.pk}/?view=category")
+    expect(facilitator.page.locator("[data-by-category]")).to_contain_text("Tastes flat")
+
+    card = note_card(guest.page, "Tastes flat since May")
+    card.get_by_text("More").click()
+    card.get_by_label("Category").select_option(label="Complaints › Taste")
+    card.get_by_role("button", name="Set").click()
+    for page in (guest.page, facilitator.page):
+        section = page.locator("[data-by-category] section", has_text="Tastes flat")
+        expect(section.locator("h3")).to_contain_text("Complaints")
+        expect(section.locator("[data-category-path]")).to_have_text("Complaints › Taste")
+    guest.screenshot("workshop-by-category-phone")
+    facilitator.screenshot("workshop-by-category-facilitator")
+    assert guest.errors == [] and facilitator.errors == []

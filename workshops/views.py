@@ -254,6 +254,7 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
     for note in visible:
         note.my_dots = my_dots.get(note.pk, 0)
         note.mine = me is not None and note.author_id == me
+    by_category = request.GET.get("view") == "category"
     votes_used = who.participant.votes_used if who.participant is not None else 0
     categories = list(
         ContactReason.objects.filter(workspace=workshop.workspace).select_related("parent")
@@ -273,6 +274,8 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
             key=lambda c: (c.parent.name if c.parent else c.name, c.parent_id is not None, c.name),
         ),
         "results": _results(workshop, groups, group, sees_all),
+        "by_category": selectors.notes_by_category(visible) if by_category else None,
+        "view_suffix": "&view=category" if by_category else "",
         "sees_all": sees_all,
         "editable": who.facilitator or (who.participant is not None and not workshop.locked),
     }

@@ -114,3 +114,19 @@ def test_twenty_casts_and_retracts_at_once_keep_dots_and_budget_equal(
     # What the guest's page says is left is what the database holds.
     left = guest.get(f"http://{servers[1]}/workshops/{workshop['id']}/", timeout=10)
     assert f'data-votes-left="{BUDGET - counts["votes_used"]}"' in left.text
+
+
+def test_one_vote_sent_ten_times_at_once_with_its_key_spends_one_dot(servers: list[str]) -> None:
+    workshop, (note,) = a_workshop_with_notes(servers[0], ["Retried"])
+    guest = guest_session(servers[0], workshop["join_code"], "Phone")
+    start = threading.Barrier(10)
+
+    def send(index: int) -> int:
+        url = f"http://{servers[index % 2]}/workshops/{workshop['id']}/notes/{note}/vote/"
+        start.wait()
+        return guest.post(url, headers={"X-Idempotency-Key": "one-tap"}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(send, range(10)))
+    assert statuses == [200] * 10, statuses
+    assert tally(servers[0], workshop["id"]) == {"votes_used": 1, "dots": 1, "note_votes": 1}

@@ -87,6 +87,16 @@ def readable_boards(queryset: QuerySet, user: User, group: str = "group") -> Que
     )
 
 
+def readable_group_ids(user: User, workshop: Any) -> set[int | None] | None:
+    """The boards of `workshop` (group ids, None: everyone's) that `user` reads, as
+    `readable_boards` says; None when they read every board."""
+    groups = workshop.groups.all()
+    readable = set(readable_boards(groups, user, "id").values_list("pk", flat=True))
+    if readable == set(groups.values_list("pk", flat=True)):
+        return None
+    return readable | {None}
+
+
 def may_take_part(user: User, workshop: Any) -> bool:
     """A facilitator or participant of the workspace takes part under their own name."""
     if user is None or not user.is_authenticated:

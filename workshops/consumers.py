@@ -79,9 +79,9 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def workshop_event(self, message: dict[str, Any]) -> None:
-        moved = message.get("moved")
-        if moved is not None and moved[0] == self.participant_id:
-            self.group_id = moved[1]  # the facilitator moved this person to another group
+        moves = message.get("moves")
+        if moves and str(self.participant_id) in moves:
+            self.group_id = moves[str(self.participant_id)]  # moved to another group
         group = message.get("group")
         if group is None or self.sees_all or group == self.group_id:
             await self.send(text_data=message["text"])

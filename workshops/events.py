@@ -82,6 +82,17 @@ def event_payload(event: WorkshopEvent) -> dict[str, Any]:
     }
 
 
+def participant_moves(payload: dict[str, Any]) -> dict[str, int | None]:
+    """Who an event puts into which group (participant id as text → group id or None): the
+    live connections of those people follow them to their new group's board."""
+    data = payload.get("data") or {}
+    if payload["kind"] == "participant.updated":
+        return {str(payload["id"]): data.get("group")}
+    if payload["kind"] == "participants.split":
+        return dict(data.get("groups", {}))
+    return {}
+
+
 def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
     layer = get_channel_layer(LAYER)
     if layer is not None:
@@ -91,8 +102,9 @@ def broadcast(workshop_id: int, payload: dict[str, Any]) -> None:
         if group is not None:
             message["group"] = group
             message["stub"] = json.dumps(stub(payload))
-        if payload["kind"] == "participant.updated":
-            message["moved"] = [payload["id"], (payload.get("data") or {}).get("group")]
+        moves = participant_moves(payload)
+        if moves:
+            message["moves"] = moves
         broadcasting.group_send(layer, group_name(workshop_id), message)
 
 

@@ -61,6 +61,10 @@ class Workshop(models.Model):
     timer_remaining = models.PositiveIntegerField(null=True, blank=True)  # seconds, when paused
     locked = models.BooleanField(default=False)
     private_writing = models.BooleanField(default=False)
+    # The voting round open now; None: voting as before any round, or between rounds.
+    voting_round = models.ForeignKey(
+        "VotingRound", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -236,12 +240,47 @@ class Note(models.Model):
         return self.author is not None and self.author.user_id == user.pk
 
 
+class VotingRound(models.Model):
+    """One round of dot voting: the facilitator opens it with a budget per person (and maybe
+    only some notes or clusters up for the vote), then closes it; its results are kept."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    budget = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    # Nothing chosen: every note of the boards is up for the vote.
+    notes = models.ManyToManyField(Note, blank=True, related_name="rounds")
+    clusters = models.ManyToManyField(Cluster, blank=True, related_name="rounds")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Written when the round closes: what it decided, whatever happens to the notes later.
+    results = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["workshop", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "number"], name="round_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=1, budget__lte=100), name="round_budget_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"#{self.number}"
+
+
 class Vote(models.Model):
     """One dot. A person may put several of their dots on the same note."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="votes")
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="dots")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="dots")
+    # The round it was cast in; None: cast before the workshop had rounds.
+    round = models.ForeignKey(
+        VotingRound, on_delete=models.CASCADE, null=True, blank=True, related_name="dots"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -253,6 +292,25 @@ class Vote(models.Model):
     def participant_may(self, user: Any, action: str) -> bool:
         """workspaces.access: a participant of the workspace casts and takes back their own."""
         return not self.workshop.locked and self.participant.user_id == user.pk
+
+
+class VoteKey(models.Model):
+    """The key a vote (cast or taken back) was sent with: the same key again is the same
+    write retried after a lost answer, and does not move a second dot."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="vote_keys")
+    key = models.CharField(max_length=64)
+    # The dot a cast made (its id stays if the dot is taken back later); None for a retract.
+    dot = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "key"], name="vote_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Output(models.Model):

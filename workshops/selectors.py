@@ -44,3 +44,42 @@ def blueprint_progress(blueprint_ids: list[int]) -> dict[int, dict[str, Any]]:
         if name and name not in active:
             active.append(name)
     return progress
+
+
+def notes_by_category(notes: list[Any]) -> list[dict[str, Any]]:
+    """Notes under their taxonomy category, then subcategory: `[{"category": the top node or
+    None, "count", "parts": [{"path": "Complaints › Taste", "notes": [...]}, …]}]`, categories
+    by name, each category's own notes before its subcategories', "no category" last. Each
+    note's `category` comes with its `parent` (a category and its subcategories)."""
+    tops: dict[int | None, dict[str, Any]] = {}
+    for note in notes:
+        node = note.category
+        top = node.parent if node is not None and node.parent_id else node
+        section = tops.setdefault(
+            top.pk if top else None, {"category": top, "count": 0, "parts": {}}
+        )
+        section["count"] += 1
+        if node is None:
+            path = ""
+        elif node.parent_id is not None:
+            path = f"{node.parent.name} › {node.name}"
+        else:
+            path = node.name
+        key = (
+            node is not None and node.parent_id is not None,
+            path.casefold(),
+            node.pk if node else 0,
+        )
+        section["parts"].setdefault(key, {"node": node, "path": path, "notes": []})["notes"].append(
+            note
+        )
+    ordered = sorted(
+        tops.values(),
+        key=lambda s: (
+            s["category"] is None,
+            s["category"].name.casefold() if s["category"] else "",
+        ),
+    )
+    for section in ordered:
+        section["parts"] = [section["parts"][key] for key in sorted(section["parts"])]
+    return ordered

@@ -11,13 +11,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Exists, F, Max, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontstage import errors
-from workshops import access, agenda
+from workshops import access, agenda, split
 from workshops.events import event_record
 from workshops.models import (
     Activity,
@@ -28,13 +28,20 @@ from workshops.models import (
     Output,
     Participant,
     Vote,
+    VoteKey,
+    VotingRound,
     Workshop,
     new_join_code,
 )
 from workspaces.access import LOCKED, Action
-from workspaces.models import Workspace
+from workspaces.models import Membership, Role, Team, Workspace
 
 BUDGET_SPENT = _("You have used all your votes.")
+VOTING_CLOSED = _("Voting is closed until the facilitator opens the next round.")
+NOT_UP_FOR_VOTE = _("This note is not up for the vote in this round.")
+ROUND_ALREADY_OPEN = _("Close the voting round that is open first.")
+NO_ROUND_OPEN = _("No voting round is open.")
+PAST_ROUND = _("This vote belongs to a closed round: its results are kept as they are.")
 NO_VOTE_TO_TAKE_BACK = _("You have no vote on this note to take back.")
 
 NOT_YOURS = _("Only its author or the facilitator may change this note.")
@@ -123,6 +130,7 @@ def timer_data(workshop: Workshop, now: datetime.datetime | None = None) -> dict
 
 def state_data(workshop: Workshop) -> dict[str, Any]:
     activity = workshop.current_activity
+    voting_round = workshop.voting_round if workshop.voting_round_id else None
     return {
         "current_activity": (
             {"id": activity.pk, "title": activity.title, "kind": activity.kind}
@@ -134,6 +142,16 @@ def state_data(workshop: Workshop) -> dict[str, Any]:
         "private_writing": workshop.private_writing,
         "join_open": workshop.join_open,
         "vote_budget": workshop.vote_budget,
+        "round": (
+            {
+                "id": voting_round.pk,
+                "number": voting_round.number,
+                "title": voting_round.title,
+                "budget": voting_round.budget,
+            }
+            if voting_round is not None
+            else None
+        ),
         "version": workshop.version,
     }
 
@@ -443,6 +461,55 @@ def group_delete(*, who: Who, group: Group) -> None:
     )
 
 
+GROUPS_MAX = 50
+SPLIT_COUNT = _("Split into 1 to 50 groups.")
+
+
+@transaction.atomic
+def groups_split(*, who: Who, workshop: Workshop, count: int) -> dict[int, int]:
+    """Put everyone who joined (the workspace's facilitators aside: they run the room) into
+    `count` groups, balanced and mixing teams (workshops/split.py). The workshop's groups are
+    used first, in their order; missing ones are added ("Group 3"). One event tells every
+    page where each person went. Answers participant id → group id."""
+    _require_facilitator(who)
+    if not 1 <= count <= GROUPS_MAX:
+        raise errors.Invalid({"groups": [SPLIT_COUNT]})
+    groups = list(workshop.groups.order_by("position", "id")[:count])
+    taken = set(workshop.groups.values_list("name", flat=True))
+    number = len(groups)
+    while len(groups) < count:
+        number += 1
+        name = _("Group %(number)s") % {"number": number}
+        if str(name) in taken:
+            continue
+        groups.append(group_create(who=who, workshop=workshop, name=str(name)))
+    running = Membership.objects.filter(
+        workspace_id=workshop.workspace_id, role=Role.FACILITATOR
+    ).values("user")
+    people = list(workshop.participants.exclude(user__in=running).order_by("id"))
+    team_of: dict[int, str] = {}
+    users = [p.user_id for p in people if p.user_id is not None]
+    for team in (
+        Team.objects.filter(workspace_id=workshop.workspace_id, members__in=users)
+        .values("name", "members")
+        .order_by("name")
+    ):
+        team_of.setdefault(team["members"], team["name"])
+    dealt = split.split_mixing_teams([(p.pk, team_of.get(p.user_id)) for p in people], count)
+    for person in people:
+        person.group = groups[dealt[person.pk]]
+    Participant.objects.bulk_update(people, ["group"])
+    moves = {person.pk: person.group_id for person in people}
+    event_record(
+        workshop_id=workshop.pk,
+        kind="participants.split",
+        obj_id=None,
+        data={"groups": {str(pk): group_id for pk, group_id in moves.items()}},
+        actor=who.name,
+    )
+    return moves
+
+
 def group_of(workshop: Workshop, group_id: int | None) -> Group | None:
     """The workshop's group by id (None for none); an id of no group here is a 400."""
     if group_id is None:
@@ -537,8 +604,10 @@ def participant_remove(*, who: Who, participant: Participant) -> None:
     """Remove someone; their notes stay on the board (the workshop owns what was said)."""
     _require_facilitator(who)
     pk, workshop_id = participant.pk, participant.workshop_id
-    # Their dots go with them: give the votes back to the notes' counts first.
-    for note_id in participant.dots.values_list("note_id", flat=True):
+    # Their dots go with them: give the votes back to the notes' counts first (the counts
+    # are of the current round; a closed round's results are kept as they were).
+    dots = current_dots(participant.workshop).filter(participant=participant)
+    for note_id in dots.values_list("note_id", flat=True):
         Note.objects.filter(pk=note_id).update(votes=F("votes") - 1)
     participant.delete()
     event_record(
@@ -858,8 +927,9 @@ def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int |
 def note_delete(*, who: Who, note: Note) -> None:
     _require_contribute(who, note, "delete")
     pk, workshop_id, group_id = note.pk, note.workshop_id, note.group_id
-    # Dots on a deleted note go back to the people who spent them.
-    for participant_id in note.dots.values_list("participant_id", flat=True):
+    # Dots on a deleted note go back to the people who spent them (in the current round).
+    dots = current_dots(note.workshop).filter(note=note)
+    for participant_id in dots.values_list("participant_id", flat=True):
         Participant.objects.filter(pk=participant_id).update(votes_used=F("votes_used") - 1)
     note.delete()
     event_record(
@@ -887,34 +957,82 @@ def _voter_locked(who: Who, workshop: Workshop, *, join: bool) -> Participant | 
         )
     if participant is None:
         return None
+    # `of=self`: only the voter's row, not the workshop's (which would queue the whole room).
     return (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("workshop")
+        .annotate(rounds_held=Exists(VotingRound.objects.filter(workshop=OuterRef("workshop"))))
         .filter(pk=participant.pk)
         .first()
     )
 
 
+def current_dots(workshop: Workshop, rounds_held: bool | None = None) -> Any:
+    """The dots that count now: those of the open round; before any round, those cast
+    without one; between rounds, none. (`rounds_held`: whether it had rounds, if known.)"""
+    if workshop.voting_round_id is not None:
+        return Vote.objects.filter(round_id=workshop.voting_round_id)
+    if rounds_held is None:
+        rounds_held = workshop.rounds.exists()
+    if rounds_held:
+        return Vote.objects.none()
+    return Vote.objects.filter(workshop=workshop, round__isnull=True)
+
+
+def _require_votable(voter: Participant, note: Note) -> None:
+    """Voting happens before any round, or in the open round on the notes it puts up
+    (`voter`: as `_voter_locked` read it)."""
+    voting_round = voter.workshop.voting_round if voter.workshop.voting_round_id else None
+    if voting_round is None:
+        if voter.rounds_held:
+            raise errors.Conflict(VOTING_CLOSED)
+        return
+    notes = set(voting_round.notes.values_list("id", flat=True))
+    clusters = set(voting_round.clusters.values_list("id", flat=True))
+    if (notes or clusters) and note.pk not in notes and note.cluster_id not in clusters:
+        raise errors.Invalid({"note": [NOT_UP_FOR_VOTE]})
+
+
+def _done_before(participant: Participant, client_key: str) -> VoteKey | None:
+    """The vote this key was already sent with (the participant's row is locked: a retry
+    running at the same time waits for the first and finds its key here)."""
+    if not client_key:
+        return None
+    return VoteKey.objects.filter(participant=participant, key=client_key).first()
+
+
 @transaction.atomic
-def vote_cast(*, who: Who, note: Note) -> Vote:
+def vote_cast(*, who: Who, note: Note, client_key: str = "") -> Vote:
     """Put one of the person's dots on `note`; the budget holds even under concurrent votes.
 
     The voter's row is locked first (`_voter_locked`); the spend is then one conditional
     UPDATE (`votes_used < budget`), so the database, not a read-then-write in Python, says no.
+    `client_key` (the page's or the API client's key for this write) makes a retry after a lost
+    answer spend nothing more: it answers the dot the first one cast.
     """
     participant = _voter_locked(who, note.workshop, join=True)
+    client_key = client_key.strip()[:64]
+    done = _done_before(participant, client_key) if participant is not None else None
+    if done is not None:
+        note.refresh_from_db(fields=["votes"])
+        return Vote(pk=done.dot, workshop_id=note.workshop_id, note=note, participant=participant)
     vote = Vote(workshop_id=note.workshop_id, note=note, participant=participant)
     if participant is not None and not access.on_their_board(participant, vote):
         raise errors.Forbidden(OTHER_GROUP)
     if participant is None or not access.can_contribute(participant, vote, "create"):
         raise errors.Forbidden(LOCKED if note.workshop.locked else _("Join the workshop to vote."))
-    budget = note.workshop.vote_budget
+    workshop = participant.workshop  # read under the lock: the round and budget of now
+    _require_votable(participant, note)
+    budget = workshop.vote_budget
     spent = Participant.objects.filter(pk=participant.pk, votes_used__lt=budget).update(
         votes_used=F("votes_used") + 1
     )
     if not spent:
         raise errors.Conflict(BUDGET_SPENT, current={"votes_used": budget, "vote_budget": budget})
+    vote.round_id = workshop.voting_round_id
     vote.save()
+    if client_key:
+        VoteKey.objects.create(participant=participant, key=client_key, dot=vote.pk)
     Note.objects.filter(pk=note.pk).update(votes=F("votes") + 1)
     note.refresh_from_db(fields=["votes"])
     event_record(
@@ -933,17 +1051,30 @@ def vote_cast(*, who: Who, note: Note) -> Vote:
 
 
 @transaction.atomic
-def vote_retract(*, who: Who, note: Note) -> None:
-    """Take back one of the person's dots on `note`; the counts move only if a dot went."""
+def vote_retract(*, who: Who, note: Note, client_key: str = "") -> None:
+    """Take back one of the person's dots on `note`; the counts move only if a dot went, and
+    a retry with the same `client_key` takes back nothing more."""
     participant = _voter_locked(who, note.workshop, join=False)
-    vote = note.dots.filter(participant=participant).order_by("-id").first()
-    if participant is None or vote is None:
+    client_key = client_key.strip()[:64]
+    if participant is not None and _done_before(participant, client_key) is not None:
+        note.refresh_from_db(fields=["votes"])
+        return
+    if participant is None:
+        raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
+    workshop = participant.workshop
+    if workshop.voting_round_id is None and participant.rounds_held:
+        raise errors.Conflict(VOTING_CLOSED)
+    dots = current_dots(workshop, participant.rounds_held)
+    vote = dots.filter(note=note, participant=participant).order_by("-id").first()
+    if vote is None:
         raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
     if not access.can_contribute(participant, vote, "delete"):
         raise errors.Forbidden(LOCKED)
     removed, _ignored = Vote.objects.filter(pk=vote.pk).delete()
     if not removed:  # taken back by a request that held the lock before: nothing to count
         raise errors.Invalid({"note": [NO_VOTE_TO_TAKE_BACK]})
+    if client_key:
+        VoteKey.objects.create(participant=participant, key=client_key)
     Participant.objects.filter(pk=participant.pk, votes_used__gt=0).update(
         votes_used=F("votes_used") - 1
     )
@@ -965,10 +1096,133 @@ def vote_retract(*, who: Who, note: Note) -> None:
 
 @transaction.atomic
 def vote_delete(*, who: Who, vote: Vote) -> None:
-    """Take back this very dot (the API's DELETE of a vote): the voter's own only."""
+    """Take back this very dot (the API's DELETE of a vote): the voter's own only, and only
+    in the round it was cast in."""
     if who.participant is None or vote.participant_id != who.participant.pk:
         raise errors.Forbidden(ONLY_THE_VOTER)
+    if not current_dots(vote.workshop).filter(pk=vote.pk).exists():
+        raise errors.Conflict(PAST_ROUND)
     vote_retract(who=who, note=vote.note)
+
+
+# --- Voting rounds -----------------------------------------------------------------------------
+
+
+def parts_of(queryset: Any, ids: list[int], field: str) -> list[Any]:
+    """The workshop's notes or clusters by id; an id of none of them is a 400 on `field`."""
+    found = list(queryset.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise errors.Invalid({field: [NOT_IN_WORKSHOP]})
+    return found
+
+
+def round_data(voting_round: VotingRound, results: bool = True) -> dict[str, Any]:
+    data = {
+        "id": voting_round.pk,
+        "workshop": voting_round.workshop_id,
+        "number": voting_round.number,
+        "title": voting_round.title,
+        "budget": voting_round.budget,
+        "notes": [n.pk for n in voting_round.notes.all()],
+        "clusters": [c.pk for c in voting_round.clusters.all()],
+        "open": voting_round.closed_at is None,
+        "opened_at": voting_round.opened_at.isoformat(),
+        "closed_at": voting_round.closed_at.isoformat() if voting_round.closed_at else None,
+    }
+    if results:
+        data["results"] = (
+            voting_round.results if voting_round.closed_at else round_results(voting_round)
+        )
+    return data
+
+
+def round_results(voting_round: VotingRound) -> dict[str, list[dict[str, Any]]]:
+    """The round's dots per note and per cluster, most first (ties: the earlier first)."""
+    counts: dict[int, int] = {}
+    for note_id in voting_round.dots.values_list("note_id", flat=True):
+        counts[note_id] = counts.get(note_id, 0) + 1
+    notes = Note.objects.filter(pk__in=counts).select_related("cluster")
+    rows = sorted(
+        (
+            {
+                "note": note.pk,
+                "text": note.text,
+                "group": note.group_id,
+                "cluster": note.cluster_id,
+                "votes": counts[note.pk],
+                "position": note.position,
+            }
+            for note in notes
+        ),
+        key=lambda row: (-row["votes"], row["position"], row["note"]),
+    )
+    clusters: dict[int, dict[str, Any]] = {}
+    names = {note.cluster_id: note.cluster.name for note in notes if note.cluster_id}
+    for row in rows:
+        del row["position"]
+        if row["cluster"] is not None:
+            total = clusters.setdefault(
+                row["cluster"],
+                {"cluster": row["cluster"], "name": names[row["cluster"]], "group": row["group"]},
+            )
+            total["votes"] = total.get("votes", 0) + row["votes"]
+    ranked = sorted(clusters.values(), key=lambda c: (-c["votes"], c["cluster"]))
+    return {"notes": rows, "clusters": ranked}
+
+
+@transaction.atomic
+def round_open(
+    *,
+    who: Who,
+    workshop: Workshop,
+    budget: int | None = None,
+    title: str = "",
+    notes: list[Note] | tuple = (),
+    clusters: list[Cluster] | tuple = (),
+) -> VotingRound:
+    """Open the next voting round: everyone's budget starts again at `budget` dots (the
+    workshop's votes per person if not given) and the notes' counts at zero. `notes` and
+    `clusters` put only those up for the vote (the notes of the clusters); none: every note."""
+    _require_facilitator(who)
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if workshop.voting_round_id is not None:
+        raise errors.Conflict(ROUND_ALREADY_OPEN)
+    for field, objs in (("notes", notes), ("clusters", clusters)):
+        for obj in objs:
+            _in_workshop(workshop, field, obj)
+    last = workshop.rounds.aggregate(last=Max("number"))["last"] or 0
+    voting_round = VotingRound(
+        workshop=workshop,
+        number=last + 1,
+        title=title.strip()[:200],
+        budget=budget if budget is not None else workshop.vote_budget,
+    )
+    _clean(voting_round, exclude=["workshop"], validate_constraints=False)
+    voting_round.save()
+    voting_round.notes.set(notes)
+    voting_round.clusters.set(clusters)
+    workshop.participants.update(votes_used=0)
+    workshop.notes.update(votes=0)
+    workshop.voting_round = voting_round
+    workshop.vote_budget = voting_round.budget
+    _workshop_changed(workshop, who, "round.opened", ["voting_round", "vote_budget"])
+    return voting_round
+
+
+@transaction.atomic
+def round_close(*, who: Who, workshop: Workshop) -> VotingRound:
+    """Close the open round; its results are written down and kept as they are."""
+    _require_facilitator(who)
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    voting_round = workshop.voting_round
+    if voting_round is None:
+        raise errors.Conflict(NO_ROUND_OPEN)
+    voting_round.closed_at = timezone.now()
+    voting_round.results = round_results(voting_round)
+    voting_round.save(update_fields=["closed_at", "results"])
+    workshop.voting_round = None
+    _workshop_changed(workshop, who, "round.closed", ["voting_round"])
+    return voting_round
 
 
 @transaction.atomic

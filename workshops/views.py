@@ -41,7 +41,7 @@ Handler = Callable[..., Any]
 
 def _get_workshop(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Who]:
     workshop = (
-        Workshop.objects.select_related("workspace", "current_activity")
+        Workshop.objects.select_related("workspace", "current_activity", "voting_round")
         .filter(pk=workshop_id)
         .first()
     )
@@ -105,6 +105,21 @@ def _pick(queryset: Any, raw: str | None, field: str) -> Any:
     if found is None:
         raise errors.Invalid({field: [_("Pick one from the list.")]})
     return found
+
+
+def _number(raw: str | None, field: str) -> int | None:
+    """A whole number a form sent ('' means none); anything else is a 400 on `field`."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+        raise errors.Invalid({field: [_("Enter a whole number.")]})
+    return int(raw)
+
+
+def _ids(raws: list[str]) -> list[int]:
+    """Ids a form sent (checkboxes); one that is not an id picks nothing."""
+    return [int(raw) for raw in raws if raw.isascii() and raw.isdigit() and len(raw) < 18]
 
 
 def _activity_fields(request: HttpRequest) -> dict[str, Any]:
@@ -233,11 +248,13 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
         (by_cluster[note.cluster_id] if note.cluster_id in by_cluster else loose).append(note)
     my_dots: dict[int, int] = {}
     if me is not None:
-        for note_id in workshop.votes.filter(participant_id=me).values_list("note_id", flat=True):
+        mine = services.current_dots(workshop).filter(participant_id=me)
+        for note_id in mine.values_list("note_id", flat=True):
             my_dots[note_id] = my_dots.get(note_id, 0) + 1
     for note in visible:
         note.my_dots = my_dots.get(note.pk, 0)
         note.mine = me is not None and note.author_id == me
+    by_category = request.GET.get("view") == "category"
     votes_used = who.participant.votes_used if who.participant is not None else 0
     categories = list(
         ContactReason.objects.filter(workspace=workshop.workspace).select_related("parent")
@@ -257,6 +274,8 @@ def _board_context(request: HttpRequest, workshop: Workshop, who: Who) -> dict[s
             key=lambda c: (c.parent.name if c.parent else c.name, c.parent_id is not None, c.name),
         ),
         "results": _results(workshop, groups, group, sees_all),
+        "by_category": selectors.notes_by_category(visible) if by_category else None,
+        "view_suffix": "&view=category" if by_category else "",
         "sees_all": sees_all,
         "editable": who.facilitator or (who.participant is not None and not workshop.locked),
     }
@@ -316,9 +335,23 @@ def workshop_page(request: HttpRequest, workshop_id: int) -> HttpResponse:
                 ),
                 "join_url": join_url,
                 "join_qr": join_qr(join_url),
+                "rounds": _rounds(workshop, context["groups"]),
             }
         )
     return render(request, "workshops/workshop.html", context)
+
+
+def _rounds(workshop: Workshop, groups: list[Group]) -> list[dict[str, Any]]:
+    """Every voting round, the latest first, with its ranked notes named by board."""
+    names = {g.pk: g.name for g in groups}
+    rounds = []
+    for voting_round in workshop.rounds.prefetch_related("clusters").order_by("-number"):
+        data = services.round_data(voting_round)
+        for row in data["results"].get("notes", []):
+            row["group_name"] = names.get(row["group"], "")
+        data["cluster_names"] = [c.name for c in voting_round.clusters.all()]
+        rounds.append(data)
+    return rounds
 
 
 def join_qr(url: str) -> str:
@@ -338,6 +371,7 @@ def _dashboard(workshop: Workshop, groups: list[Group], people: list[Participant
         rows.append(
             {
                 "group": group,
+                "members": members,
                 "people": len(members),
                 "names": [p.name for p in members],
                 "notes": counts.get(group.pk if group else None, 0),
@@ -428,17 +462,21 @@ def note_vote(request: HttpRequest, workshop: Workshop, who: Who, note_id: int) 
     note = workshop.notes.select_related("workshop").filter(pk=note_id, hidden=False).first()
     if note is None:
         raise errors.NotFound()
+    key = request.headers.get("X-Idempotency-Key", "")
     if request.POST.get("retract"):
-        services.vote_retract(who=who, note=note)
+        services.vote_retract(who=who, note=note, client_key=key)
     else:
-        services.vote_cast(who=who, note=note)  # refreshes `note.votes`
+        services.vote_cast(who=who, note=note, client_key=key)  # refreshes `note.votes`
     voters = Participant.objects.filter(workshop=workshop)
     if who.participant is not None:
         voters = voters.filter(pk=who.participant.pk)
     else:  # a facilitator's first vote made their participant row
         voters = voters.filter(user=request.user)
-    used = voters.values_list("votes_used", flat=True).first() or 0
-    return {"note": note.pk, "votes": note.votes, "votes_left": workshop.vote_budget - used}
+    used, budget = voters.values_list("votes_used", "workshop__vote_budget").first() or (
+        0,
+        workshop.vote_budget,
+    )
+    return {"note": note.pk, "votes": note.votes, "votes_left": max(0, budget - used)}
 
 
 @workshop_action
@@ -485,6 +523,17 @@ CONTROLS: dict[str, Callable[[Who, Workshop, HttpRequest], Any]] = {
     "reveal": lambda who, w, r: services.notes_reveal(who=who, workshop=w),
     "summon": lambda who, w, r: services.summon(
         who=who, workshop=w, group=_pick(w.groups.all(), r.POST.get("group"), "group")
+    ),
+    "open_round": lambda who, w, r: services.round_open(
+        who=who,
+        workshop=w,
+        budget=_number(r.POST.get("budget"), "budget"),
+        title=r.POST.get("round_title", "")[:200],
+        clusters=services.parts_of(w.clusters, _ids(r.POST.getlist("clusters")), "clusters"),
+    ),
+    "close_round": lambda who, w, r: services.round_close(who=who, workshop=w),
+    "split": lambda who, w, r: services.groups_split(
+        who=who, workshop=w, count=_number(r.POST.get("groups"), "groups") or 0
     ),
     "renew_code": lambda who, w, r: services.join_code_renew(who=who, workshop=w),
     "close_join": lambda who, w, r: services.join_set_open(who=who, workshop=w, is_open=False),

@@ -41,6 +41,12 @@ def scope_to_boards(serializer: serializers.Serializer, **paths: str) -> None:
         field.queryset = access.readable_boards(field.queryset, request.user, group)
 
 
+def idempotency_key(request: Request) -> str:
+    """The client's key for this write (`Idempotency-Key`; the pages send `X-Idempotency-Key`):
+    the same key again is the same write retried, and is not done twice."""
+    return request.headers.get("Idempotency-Key") or request.headers.get("X-Idempotency-Key", "")
+
+
 def who_of(request: Request, workshop: Workshop) -> Who:
     user = request.user
     participant = workshop.participants.filter(user=user).first()
@@ -150,6 +156,54 @@ STATE = inline_serializer(
         "version": serializers.IntegerField(),
     },
 )
+
+
+class SplitSerializer(serializers.Serializer):
+    groups = serializers.IntegerField(min_value=1, max_value=services.GROUPS_MAX)
+
+
+class RoundSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    budget = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    notes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=500,
+        required=False,
+    )
+    clusters = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=500,
+        required=False,
+    )
+
+
+class VotingRoundSerializer(serializers.Serializer):
+    """A voting round with its results (the open round's so far; a closed round's as kept)."""
+
+    id = serializers.IntegerField()
+    workshop = serializers.IntegerField()
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    budget = serializers.IntegerField()
+    notes = serializers.ListField(child=serializers.IntegerField())
+    clusters = serializers.ListField(child=serializers.IntegerField())
+    open = serializers.BooleanField()
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    results = serializers.JSONField()
+
+
+def round_for(request: Request, workshop: Workshop, voting_round: Any) -> dict[str, Any]:
+    """A round as `request.user` may see it: results of the boards they read only."""
+    data = services.round_data(voting_round)
+    boards = access.readable_group_ids(request.user, workshop)
+    if boards is not None:
+        results = data["results"]
+        data["results"] = {
+            key: [row for row in results.get(key, []) if row["group"] in boards]
+            for key in ("notes", "clusters")
+        }
+    return data
 
 
 class WorkshopViewSet(ScopedViewSet):
@@ -277,6 +331,63 @@ class WorkshopViewSet(ScopedViewSet):
             request, lambda w, who: services.activities_reorder(who=who, workshop=w, ids=ids)
         )
         return Response({"order": ids})
+
+    @extend_schema(
+        request=SplitSerializer,
+        responses=inline_serializer(
+            "WorkshopSplit", {"groups": serializers.DictField(child=serializers.IntegerField())}
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk: str) -> Response:
+        """Put everyone who joined into `groups` groups, balanced, mixing teams (the
+        workshop's groups first, missing ones added); facilitators of the workspace stay out."""
+        workshop = self.get_object()
+        incoming = SplitSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        moves = services.groups_split(
+            who=who_of(request, workshop),
+            workshop=workshop,
+            count=incoming.validated_data["groups"],
+        )
+        return Response({"groups": {str(k): v for k, v in moves.items()}})
+
+    @extend_schema(request=RoundSerializer, responses={201: VotingRoundSerializer})
+    @action(detail=True, methods=["post"], url_path="open-round")
+    def open_round(self, request: Request, pk: str) -> Response:
+        """Open the next voting round: everyone's budget starts again (`budget`, else the
+        workshop's votes per person); `notes` and `clusters` put only those up for the vote."""
+        workshop = self.get_object()
+        incoming = RoundSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        notes = services.parts_of(workshop.notes, data.get("notes", []), "notes")
+        clusters = services.parts_of(workshop.clusters, data.get("clusters", []), "clusters")
+        voting_round = services.round_open(
+            who=who_of(request, workshop),
+            workshop=workshop,
+            budget=data.get("budget"),
+            title=data.get("title", ""),
+            notes=notes,
+            clusters=clusters,
+        )
+        return Response(round_for(request, workshop, voting_round), status=201)
+
+    @extend_schema(request=None, responses=VotingRoundSerializer)
+    @action(detail=True, methods=["post"], url_path="close-round")
+    def close_round(self, request: Request, pk: str) -> Response:
+        """Close the open round; its results are kept as they are."""
+        workshop = self.get_object()
+        voting_round = services.round_close(who=who_of(request, workshop), workshop=workshop)
+        return Response(round_for(request, workshop, voting_round))
+
+    @extend_schema(request=None, responses=VotingRoundSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def rounds(self, request: Request, pk: str) -> Response:
+        """Every voting round of the workshop with its results, the first first."""
+        workshop = self.get_object()
+        rounds = workshop.rounds.prefetch_related("notes", "clusters")
+        return Response([round_for(request, workshop, r) for r in rounds])
 
     @extend_schema(
         request=None,
@@ -495,6 +606,7 @@ class NoteViewSet(ScopedViewSet):
             kind=data.get("kind", "idea"),
             group=data.get("group"),
             cluster=data.get("cluster"),
+            client_key=idempotency_key(self.request),
         )
         serializer.instance = note
 
@@ -553,8 +665,8 @@ class ClusterViewSet(WorkshopPartViewSet):
 class VoteSerializer(ScopedSerializer):
     class Meta:
         model = Vote
-        fields = ["id", "workshop", "note", "participant", "created_at"]
-        read_only_fields = ["workshop", "participant", "created_at"]
+        fields = ["id", "workshop", "note", "participant", "round", "created_at"]
+        read_only_fields = ["workshop", "participant", "round", "created_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -577,7 +689,11 @@ class VoteViewSet(ScopedViewSet):
         note = serializer.validated_data["note"]
         # Voting is contributing to the board: managers read, they do not vote.
         self.check_write(Note(workshop=note.workshop), "create")
-        serializer.instance = services.vote_cast(who=who_of(self.request, note.workshop), note=note)
+        serializer.instance = services.vote_cast(
+            who=who_of(self.request, note.workshop),
+            note=note,
+            client_key=idempotency_key(self.request),
+        )
 
     def perform_destroy(self, instance: Vote) -> None:
         services.vote_delete(who=who_of(self.request, instance.workshop), vote=instance)

@@ -162,31 +162,53 @@ if (root) {
     refresh();
   });
 
-  // --- Drag a note onto a cluster -------------------------------------------------------
+  // --- Drag a note onto a cluster, or a person onto a group -----------------------------
+  // Each kind of card: what it is dragged as, where it may land, and the write a drop makes.
+  const drops = [
+    {
+      card: "[data-note]", id: (el) => el.dataset.note, type: "text/x-note",
+      zone: "[data-cluster]", field: "cluster", value: (zone) => zone.dataset.cluster,
+      url: (id) => `/workshops/${workshopId}/notes/${id}/`, label: ".note-text",
+    },
+    {
+      card: "[data-person]", id: (el) => el.dataset.person, type: "text/x-person",
+      zone: "[data-person-drop]", field: "group", value: (zone) => zone.dataset.personDrop,
+      url: (id) => `/workshops/${workshopId}/participants/${id}/`, label: null, list: "ul",
+    },
+  ];
   document.addEventListener("dragstart", (event) => {
-    const note = event.target.closest?.("[data-note]");
-    if (note) event.dataTransfer.setData("text/x-note", note.dataset.note);
+    for (const drop of drops) {
+      const card = event.target.closest?.(drop.card);
+      if (card) event.dataTransfer.setData(drop.type, drop.id(card));
+    }
   });
   document.addEventListener("dragover", (event) => {
-    const column = event.target.closest?.("[data-cluster]");
-    if (column && event.dataTransfer.types.includes("text/x-note")) {
-      event.preventDefault();
-      column.classList.add("drop-target");
+    for (const drop of drops) {
+      const zone = event.target.closest?.(drop.zone);
+      if (zone && event.dataTransfer.types.includes(drop.type)) {
+        event.preventDefault();
+        zone.classList.add("drop-target");
+      }
     }
   });
   document.addEventListener("dragleave", (event) => {
-    event.target.closest?.("[data-cluster]")?.classList.remove("drop-target");
+    for (const drop of drops) event.target.closest?.(drop.zone)?.classList.remove("drop-target");
   });
   document.addEventListener("drop", async (event) => {
-    const column = event.target.closest?.("[data-cluster]");
-    const note = event.dataTransfer.getData("text/x-note");
-    if (!column || !note) return;
-    event.preventDefault();
-    column.classList.remove("drop-target");
-    const body = new FormData();
-    body.append("cluster", column.dataset.cluster);
-    const card = document.querySelector(`[data-note="${CSS.escape(note)}"] .note-text`);
-    const answer = await post(`/workshops/${workshopId}/notes/${note}/`, body, card?.textContent);
-    if (answer && !answer.queued) refresh();
+    for (const drop of drops) {
+      const zone = event.target.closest?.(drop.zone);
+      const id = event.dataTransfer.getData(drop.type);
+      if (!zone || !id) continue;
+      event.preventDefault();
+      zone.classList.remove("drop-target");
+      const card = document.querySelector(`${drop.card.slice(0, -1)}="${CSS.escape(id)}"]`);
+      // A person's chip moves where it was dropped at once; the refresh confirms it.
+      if (drop.list && card) zone.querySelector(drop.list)?.append(card);
+      const body = new FormData();
+      body.append(drop.field, drop.value(zone));
+      const label = (drop.label ? card?.querySelector(drop.label) : card)?.textContent;
+      const answer = await post(drop.url(id), body, label);
+      if (answer && !answer.queued) refresh();
+    }
   });
 }

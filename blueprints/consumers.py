@@ -8,7 +8,8 @@ Members of the blueprint's workspace connect to `/ws/blueprints/{id}/` and get:
 - `{"type": "presence", "people": [{"id", "name"}, …]}` whenever someone comes or goes.
 
 A client sends `{"type": "catch_up", "after": N}` and gets `{"type": "catch_up", "seq",
-"events"}` with every event after N, or `{"type": "reload", "seq"}` when it is too far behind.
+"events"}` with every event after N, or `{"type": "reload", "seq"}` when it is too far behind,
+or `{"type": "throttled", "retry_after"}` past its budget (frontstage/live.py).
 
 Presence lives in the group's own messages, so it works across server processes sharing Redis
 with no store of its own: a newcomer announces itself to the group, everyone there answers it
@@ -21,12 +22,12 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from blueprints import events
 from blueprints.events import group_name
 from blueprints.models import Blueprint
+from frontstage import live
 from workspaces import access
 
 __all__ = ["BlueprintConsumer", "group_name"]
@@ -44,7 +45,7 @@ def _key(person: dict[str, Any]) -> str:
 BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
 
 
-class BlueprintConsumer(AsyncJsonWebsocketConsumer):
+class BlueprintConsumer(live.GuardedConsumer):
     async def connect(self) -> None:
         self.blueprint_id = int(self.scope["url_route"]["kwargs"]["blueprint_id"])
         self.group = group_name(self.blueprint_id)
@@ -56,7 +57,9 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.person = await database_sync_to_async(events.acting_person)(user, self.blueprint_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await live.join_group(self.channel_layer, self.group, self.channel_name):
+            await self.close(code=live.TRY_AGAIN_LATER)
+            return
         self.joined = True
         self.watch = None
         if access.is_guest(user):
@@ -87,6 +90,9 @@ class BlueprintConsumer(AsyncJsonWebsocketConsumer):
         is_number = isinstance(after, int) and not isinstance(after, bool) and after >= 0
         if not (isinstance(content, dict) and content.get("type") == "catch_up" and is_number):
             await self.send_json({"type": "error", "detail": BAD_MESSAGE})
+            return
+        if not await live.may_catch_up(self.scope, self.channel_name):
+            await self.send_json(live.throttled())
             return
         result = await self.missed_events(after)
         if result is None:  # no longer a member

@@ -212,6 +212,14 @@ AUTHENTICATION_BACKENDS = ["frontstage.throttle.ThrottledModelBackend"]
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))  # seconds
+# Password checks one process runs at once, and how long a sign-in waits for a free one
+# before it answers 429: guesses spread over many accounts cannot take all the CPU.
+PASSWORD_CHECKS_AT_ONCE = int(os.environ.get("PASSWORD_CHECKS_AT_ONCE", "2"))
+PASSWORD_CHECK_WAIT = float(os.environ.get("PASSWORD_CHECK_WAIT", "5"))
+# Wrong workshop codes at /join/ per address within LOGIN_FAILURE_WINDOW; catch-ups one person
+# may ask over live connections per minute (frontstage/throttle.py).
+JOIN_FAILURES_PER_ADDRESS = int(os.environ.get("JOIN_FAILURES_PER_ADDRESS", "20"))
+CATCH_UPS_PER_MINUTE = int(os.environ.get("CATCH_UPS_PER_MINUTE", "60"))
 
 # Who may create workspaces: any of `staff`, `facilitators` (of some workspace), `anyone`
 # (signed in). Everyone else joins a workspace by a facilitator's invitation.

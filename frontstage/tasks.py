@@ -9,10 +9,16 @@ running tasks with it: they must leave nothing half-written (see personas.servic
 """
 
 import threading
+from datetime import datetime
+from typing import Any
 
 from django.db import connections, transaction
+from django.tasks import Task, TaskResultStatus
 from django.tasks.backends.immediate import ImmediateBackend
 from django.tasks.base import TaskResult
+from django.utils import timezone
+from django.utils.json import normalize_json
+from django_tasks_db.backend import DatabaseBackend
 
 
 class ThreadBackend(ImmediateBackend):
@@ -27,3 +33,51 @@ class ThreadBackend(ImmediateBackend):
             super()._execute_task(task_result)
         finally:
             connections.close_all()
+
+
+# --- what the task queue knows of a call -------------------------------------------------------
+# A long run holds a lease it beats itself (personas.runs). Before its first beat only the
+# queue knows that a worker took it: a worker killed in between leaves the run with no beat at
+# all, and the queue's record "running" for ever. These read and close that record.
+
+
+class WorkerLost(Exception):
+    """What the queue records for a task whose worker stopped (killed, its machine lost)."""
+
+
+def _records(task: Task, args: tuple[Any, ...], since: datetime) -> list[Any]:
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return []  # a backend that keeps no record (the thread backend above)
+    from django_tasks_db.models import DBTaskResult  # a model: not before the apps are ready
+
+    wanted = normalize_json(list(args))
+    candidates = DBTaskResult.objects.filter(
+        task_path=task.module_path, backend_name=task.backend, enqueued_at__gte=since
+    ).only("id", "args_kwargs", "status", "started_at")
+    return [record for record in candidates if record.args_kwargs.get("args") == wanted]
+
+
+def taken_at(task: Task, *args: Any, since: datetime) -> datetime | None:
+    """When a worker took the call `task(*args)` enqueued since `since` (the latest such call);
+    None while it waits in the queue, or when the backend keeps no record."""
+    taken = [record.started_at for record in _records(task, args, since) if record.started_at]
+    return max(taken, default=None)
+
+
+def abandon(task: Task, *args: Any, since: datetime) -> int:
+    """Close the queue's record of the call `task(*args)` as failed: its worker stopped."""
+    running = [
+        record.pk
+        for record in _records(task, args, since)
+        if record.status == TaskResultStatus.RUNNING
+    ]
+    if not running:
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(pk__in=running, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+        traceback="",
+    )

@@ -10,9 +10,18 @@ answer is 429 with Retry-After (`LoginThrottleMiddleware`).
 Both the login page and `POST /api/v1/auth/token/` authenticate through
 `ThrottledModelBackend`, so one rule covers both. The counts live in the "throttle" cache:
 Redis when REDIS_URL is set (shared by every server process), else this process's memory.
+
+Guesses spread over many accounts and addresses pass those counts; each still costs a password
+check. So a process checks at most PASSWORD_CHECKS_AT_ONCE passwords at a time: a sign-in that
+cannot start its check within PASSWORD_CHECK_WAIT seconds answers 429 (Retry-After: 1) rather
+than queue behind the guesses, and the CPU left is everyone else's.
+
+The same counting limits wrong workshop codes at `/join/` per address (JOIN_FAILURES_PER_ADDRESS)
+and catch-ups over a live connection per person (CATCH_UPS_PER_MINUTE, `spend`).
 """
 
 import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 TOO_MANY = _("Too many failed sign-ins. Try again in {minutes} minutes.")
+BUSY = _("Too many sign-ins at once. Try again in a moment.")
 
 
 def address_of(request: HttpRequest) -> str:
@@ -40,32 +50,42 @@ def attempt_keys(username: str, address: str) -> list[tuple[str, int]]:
     ]
 
 
-def reserve(keys: list[tuple[str, int]]) -> bool:
-    """Count one attempt against every key; False if any is over its limit. Without its
-    cache (Redis down or hung) sign-ins go on unthrottled rather than not at all."""
+def join_keys(address: str) -> list[tuple[str, int]]:
+    return [(f"join:address:{address}", settings.JOIN_FAILURES_PER_ADDRESS)]
+
+
+def reserve(keys: list[tuple[str, int]], window: int | None = None) -> bool:
+    """Count one attempt against every key; False if any is over its limit within the window
+    (LOGIN_FAILURE_WINDOW unless given). Without its cache (Redis down or hung) attempts go on
+    unthrottled rather than not at all."""
     try:
-        return _reserve(keys)
+        return _reserve(keys, window or settings.LOGIN_FAILURE_WINDOW)
     except Exception as error:  # the cache's own errors vary by backend
-        logger.warning("Sign-in throttle unavailable: %s: %s", type(error).__name__, error)
+        logger.warning("Throttle unavailable: %s: %s", type(error).__name__, error)
         return True
 
 
-def _reserve(keys: list[tuple[str, int]]) -> bool:
+def spend(key: str, limit: int, window: int) -> bool:
+    """One use of `key` against a budget of `limit` per `window` seconds; False past it."""
+    return reserve([(key, limit)], window)
+
+
+def _reserve(keys: list[tuple[str, int]], window: int) -> bool:
     cache = caches["throttle"]
     allowed = True
     for key, limit in keys:
-        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
+        cache.add(key, 0, timeout=window)
         try:
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+            cache.add(key, 1, timeout=window)
             count = 1
         allowed = allowed and count <= limit
     return allowed
 
 
 def release(keys: list[tuple[str, int]]) -> None:
-    """A successful sign-in: its attempt does not count."""
+    """A success (a sign-in, a right code): its attempt does not count."""
     cache = caches["throttle"]
     for key, _limit in keys:
         try:
@@ -90,12 +110,33 @@ class ThrottledModelBackend(ModelBackend):
         plain = getattr(request, "_request", request)  # DRF's Request wraps Django's
         keys = attempt_keys(username, address_of(plain))
         if not reserve(keys):
-            plain.login_throttled = True
+            plain.login_throttled = (TOO_MANY, settings.LOGIN_FAILURE_WINDOW)
             raise PermissionDenied  # no other backend tries; the password is not checked
-        user = super().authenticate(request, username, password, **kwargs)
+        checks = password_checks()
+        if not checks.acquire(timeout=settings.PASSWORD_CHECK_WAIT):
+            release(keys)  # not a failure: the password was never checked
+            plain.login_throttled = (BUSY, 1)
+            raise PermissionDenied
+        try:
+            user = super().authenticate(request, username, password, **kwargs)
+        finally:
+            checks.release()
         if user is not None:
             release(keys)
         return user
+
+
+_checks: threading.BoundedSemaphore | None = None
+_checks_lock = threading.Lock()
+
+
+def password_checks() -> threading.BoundedSemaphore:
+    """This process's slots for password checks (PASSWORD_CHECKS_AT_ONCE of them)."""
+    global _checks
+    with _checks_lock:
+        if _checks is None:
+            _checks = threading.BoundedSemaphore(max(1, settings.PASSWORD_CHECKS_AT_ONCE))
+        return _checks
 
 
 class LoginThrottleMiddleware:
@@ -107,10 +148,11 @@ class LoginThrottleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not getattr(request, "login_throttled", False):
+        throttled = getattr(request, "login_throttled", None)
+        if throttled is None:
             return response
-        window = settings.LOGIN_FAILURE_WINDOW
-        message = TOO_MANY.format(minutes=max(1, round(window / 60)))
+        reason, retry_after = throttled
+        message = reason.format(minutes=max(1, round(retry_after / 60)))
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": message}, status=429)
         else:
@@ -119,5 +161,5 @@ class LoginThrottleMiddleware:
             form = AuthenticationForm(request)
             context = {"form": form, "throttled": message, "next": request.GET.get("next", "")}
             response = render(request, "registration/login.html", context, status=429)
-        response["Retry-After"] = str(int(window))
+        response["Retry-After"] = str(int(retry_after))
         return response

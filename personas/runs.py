@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from blueprints.models import Channel, Step
-from frontstage import errors
+from frontstage import errors, tasks
 from personas import services, tabular
 from personas.models import (
     Contact,
@@ -59,6 +59,28 @@ SEGMENTATION_INTERRUPTED = _(
 def lease() -> timedelta:
     """How long a run may go without a heartbeat before it counts as dead."""
     return timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+
+def silent_since(run: ContactImport | Segmentation, task: Any) -> datetime | None:
+    """A run's last sign of life: its last beat or, before its first, the moment a worker took
+    its task (the lease starts then); None while it waits in the queue for a worker."""
+    if run.heartbeat_at is not None:
+        return run.heartbeat_at
+    return tasks.taken_at(task, run.pk, since=run.started_at) if run.started_at else None
+
+
+def is_dead(run: ContactImport | Segmentation, task: Any) -> bool:
+    since = silent_since(run, task)
+    return since is not None and timezone.now() - since > lease()
+
+
+def candidates(model: type[models.Model], workspace_id: int | None) -> models.QuerySet:
+    """The running runs that may be dead: silent for a lease, or not beaten yet (queued, or
+    taken by a worker that died before its first beat: `is_dead` tells)."""
+    silent = models.Q(heartbeat_at__lt=timezone.now() - lease())
+    dead = model.objects.filter(silent | models.Q(heartbeat_at__isnull=True))
+    dead = dead.filter(status=ImportStatus.RUNNING)
+    return dead if workspace_id is None else dead.filter(workspace_id=workspace_id)
 
 
 class Interrupted(Exception):
@@ -198,24 +220,19 @@ def imports_reap(*, workspace_id: int | None = None, clean: bool = False) -> int
     Their rows are invisible from then on (`Contact.objects.visible()`); removing them is
     queued for a worker (`clean_contact_import`), or done here when a worker reaps (`clean`).
     """
-    dead = ContactImport.objects.filter(
-        status=ImportStatus.RUNNING, heartbeat_at__lt=timezone.now() - lease()
-    )
-    if workspace_id is not None:
-        dead = dead.filter(workspace_id=workspace_id)
     reaped = 0
-    for pk in dead.values_list("pk", flat=True):
+    for pk in candidates(ContactImport, workspace_id).values_list("pk", flat=True):
         with transaction.atomic():
             current = (
                 ContactImport.objects.select_for_update()
                 .filter(pk=pk, status=ImportStatus.RUNNING)
                 .first()
             )
-            beat = current.heartbeat_at if current else None
-            if beat is None or timezone.now() - beat <= lease():
+            if current is None or not is_dead(current, run_contact_import):
                 continue
             logger.warning("Contact import %s: its worker stopped", pk)
             import_failed(current, IMPORT_INTERRUPTED)
+            tasks.abandon(run_contact_import, pk, since=current.started_at)
             if not clean:
                 transaction.on_commit(lambda pk=pk: clean_contact_import.enqueue(pk))
         if clean:
@@ -266,16 +283,17 @@ def contact_import_run(*, contact_import_id: int) -> None:
     this run added are removed and the import is marked failed: nothing half-written stays.
     While it runs, its contacts are not visible (`Contact.objects.visible()`).
     """
-    imports_reap(clean=True)
     contact_import = ContactImport.objects.filter(
         pk=contact_import_id, status=ImportStatus.RUNNING
     ).first()
     if contact_import is None or contact_import.started_at is None:
+        imports_reap(clean=True)
         return
     claim = Lease(ContactImport, contact_import_id, contact_import.started_at)
     try:
-        claim.beat()  # taken: the lease starts
+        claim.beat()  # the lease began when the worker took the task: beat before anything
         with claim.held():
+            imports_reap(clean=True)  # what dead runs left (heavy), while this one beats
             _contact_import_run(contact_import, claim)
     except Interrupted:
         logger.warning("Contact import %s interrupted", contact_import_id)
@@ -450,19 +468,22 @@ def segmentation_start(
 
 
 def segmentations_reap(*, workspace_id: int | None = None) -> int:
-    """Fail the running segmentations whose worker stopped beating (they wrote nothing)."""
-    dead = Segmentation.objects.filter(
-        status=ImportStatus.RUNNING, heartbeat_at__lt=timezone.now() - lease()
-    )
-    if workspace_id is not None:
-        dead = dead.filter(workspace_id=workspace_id)
-    if not dead.exists():  # a read, as the pages' and the API's reads mostly are
-        return 0
-    return dead.update(
-        status=ImportStatus.FAILED,
-        error=str(SEGMENTATION_INTERRUPTED),
-        finished_at=timezone.now(),
-    )
+    """Fail the running segmentations whose worker stopped (they wrote nothing)."""
+    found = candidates(Segmentation, workspace_id).only("pk", "heartbeat_at", "started_at")
+    reaped = 0
+    for run in found:  # mostly none: a read, as the pages' and the API's reads mostly are
+        if not is_dead(run, run_segmentation):
+            continue
+        # Only if nobody beat meanwhile: a slow worker that is alive keeps its run.
+        reaped += Segmentation.objects.filter(
+            pk=run.pk, status=ImportStatus.RUNNING, heartbeat_at=run.heartbeat_at
+        ).update(
+            status=ImportStatus.FAILED,
+            error=str(SEGMENTATION_INTERRUPTED),
+            finished_at=timezone.now(),
+        )
+        tasks.abandon(run_segmentation, run.pk, since=run.started_at)
+    return reaped
 
 
 def runs_reap(*, workspace_id: int | None = None) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache.backends import locmem
 from django.test import Client
 
+from frontstage import throttle
 from tests.conftest import World
 
 PASSWORD = "secret-pass-123"  # tests.factories
@@ -89,3 +90,31 @@ def test_one_address_guessing_many_accounts_is_stopped(world: World) -> None:
 def test_an_unknown_account_is_refused_like_a_known_one(world: World) -> None:
     answers = [token("nobody-here", "wrong").status_code for _ in range(6)]
     assert answers == [400] * 5 + [429]
+
+
+def test_password_checks_past_the_cap_answer_429_at_once_and_count_as_no_failure(
+    world: World, settings: Any
+) -> None:
+    """A process checks PASSWORD_CHECKS_AT_ONCE passwords at a time: with every slot taken
+    (here by the test itself, as by guesses spread over many accounts), a sign-in waits
+    PASSWORD_CHECK_WAIT for one, then answers 429 without checking anything."""
+    settings.PASSWORD_CHECK_WAIT = 0.05
+    checks = throttle.password_checks()
+    taken = 0
+    while checks.acquire(blocking=False):
+        taken += 1
+    assert taken >= 1
+    try:
+        for _ in range(8):  # more than the per-account limit: none of these counts
+            busy = token("facilitator", PASSWORD)
+            assert busy.status_code == 429
+            assert busy["Retry-After"] == "1"
+            assert "Too many sign-ins at once" in busy.json()["detail"]
+        page = page_login("facilitator", PASSWORD)
+        assert page.status_code == 429
+        assert "Too many sign-ins at once" in page.content.decode()
+    finally:
+        for _ in range(taken):
+            checks.release()
+    answer = token("facilitator", PASSWORD)
+    assert answer.status_code == 200, answer.content

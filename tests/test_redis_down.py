@@ -3,43 +3,26 @@ server's channel layer points at a port that accepts connections and never answe
 Redis), or at one nothing listens on (a down Redis); edits still answer at once and the
 pages catch up from the database's sequence numbers."""
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import database_for_servers, free_port, token_client, uvicorn_servers
+from tests.servers import (
+    database_for_servers,
+    free_port,
+    silent_port,
+    token_client,
+    uvicorn_servers,
+)
 
 pytestmark = pytest.mark.xdist_group("redis_down")
 
 
 @pytest.fixture(scope="module")
 def hung_redis() -> Iterator[int]:
-    """A TCP port that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(100)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    listener.close()
+    with silent_port() as port:
+        yield port
 
 
 def servers(tmp_path_factory: pytest.TempPathFactory, redis_url: str, name: str) -> Iterator[str]:

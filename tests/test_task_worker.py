@@ -78,6 +78,47 @@ def start_worker(site: dict[str, Any], name: str, *options: str) -> subprocess.P
         )
 
 
+def start_paused_worker(site: dict[str, Any], name: str, marker: Path) -> subprocess.Popen:
+    """A worker that takes one task and stops dead before its code runs (tests/paused_worker)."""
+    command = [str(VENV_BIN / "python"), "-m", "tests.paused_worker", str(marker)]
+    command += ["--no-reload", "--no-startup-delay", "--interval", "0.1"]
+    with (site["logs"] / f"{name}.log").open("w") as log:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=site["env"], stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def killed_once_it_took_a_task(site: dict[str, Any], name: str, marker: Path) -> str:
+    """Start a paused worker, wait until it has taken a task, SIGKILL it; the task's id."""
+    worker = start_paused_worker(site, name, marker)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), (site["logs"] / f"{name}.log").read_text()[-2000:]
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    return marker.read_text()
+
+
+def drain(site: dict[str, Any]) -> None:
+    """Run whatever earlier tests left queued, so the next worker takes the next task."""
+    worker = start_worker(site, "drain", "--batch")
+    assert worker.wait(timeout=180) == 0
+
+
+def queue_status(site: dict[str, Any], task_id: str) -> str:
+    """What django-tasks-db's own record says of a task."""
+    script = (
+        "from django_tasks_db.models import DBTaskResult;"
+        f"print(DBTaskResult.objects.get(pk='{task_id}').status)"
+    )
+    return manage(site["database_url"], "shell", "-c", script).strip().splitlines()[-1]
+
+
 def upload(site: dict[str, Any]) -> int:
     answer = site["api"].post(
         f"{site['base']}/api/v1/contact-imports/",
@@ -250,6 +291,55 @@ def test_a_killed_segmentation_is_failed_and_can_run_again(site: dict[str, Any])
         f"{base}/api/v1/segmentations/", json={"workspace": site["workspace"]}, timeout=30
     )
     assert again.status_code == 202, again.text[:500]
+
+
+def test_a_worker_killed_before_its_first_beat_leaves_nothing_running(
+    site: dict[str, Any], tmp_path: Path
+) -> None:
+    """The lease starts when a worker takes the task: killed before its run ever beat, the
+    import (then a segmentation) is failed once the lease has run out, the queue's own record
+    of the task too, and each starts again at once."""
+    base, api = site["base"], site["api"]
+    drain(site)
+    pk = upload(site)
+    assert start(site, pk).status_code == 202
+    task_id = killed_once_it_took_a_task(site, "paused-import", tmp_path / "import")
+    assert queue_status(site, task_id) == "RUNNING"
+    assert state(site, pk)["status"] == "running"  # the lease has not run out yet
+
+    failed = wait_for(site, pk, lambda s: s["status"] != "running", timeout=60)
+    assert failed["status"] == "failed"
+    assert "interrupted" in json.dumps(failed["errors"])
+    assert queue_status(site, task_id) == "FAILED"
+
+    assert start(site, pk).status_code == 202
+    worker = start_worker(site, "after-paused")
+    try:
+        done = wait_for(site, pk, lambda s: s["status"] != "running", timeout=120)
+        assert (done["status"], done["rows_imported"]) == ("done", ROWS), done
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+    segmentations = f"{base}/api/v1/segmentations/"
+    drain(site)
+    answer = api.post(segmentations, json={"workspace": site["workspace"]}, timeout=30)
+    assert answer.status_code == 202, answer.text[:500]
+    run = answer.json()["id"]
+    task_id = killed_once_it_took_a_task(site, "paused-segmentation", tmp_path / "segmentation")
+    deadline = time.monotonic() + 60
+    while (found := api.get(f"{segmentations}{run}/", timeout=30).json())[
+        "status"
+    ] == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert found["status"] == "failed", found
+    assert "interrupted" in found["error"]
+    assert queue_status(site, task_id) == "FAILED"
+    again = api.post(segmentations, json={"workspace": site["workspace"]}, timeout=30)
+    assert again.status_code == 202, again.text[:500]
+
+    answer = api.delete(f"{base}/api/v1/contact-imports/{pk}/", timeout=60)
+    assert answer.status_code == 204
 
 
 def test_the_worker_log_names_no_traceback_of_ours(site: dict[str, Any]) -> None:

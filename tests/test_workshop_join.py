@@ -298,3 +298,28 @@ def test_a_note_written_on_one_server_reaches_guests_on_both(two_servers: list[s
     events = run_in_own_loop(scenario)
     assert [e["data"]["text"] for e in events] == ["Crossed over"] * 3
     assert len({e["seq"] for e in events}) == 1  # the same numbered event everywhere
+
+
+def test_wrong_codes_are_limited_per_address_and_right_ones_do_not_count(
+    world: World, settings: Any
+) -> None:
+    settings.JOIN_FAILURES_PER_ADDRESS = 3
+    workshop = make_workshop(world)
+    guesser = Client(REMOTE_ADDR="10.9.9.9")
+    for _ in range(5):  # the right code, again and again, costs nothing
+        assert guesser.get(f"/join/{workshop.join_code}/").status_code == 200
+    assert guesser.post("/join/", {"code": "WRONG1"}).status_code == 404
+    assert guesser.get("/join/WRONG2/").status_code == 404
+    assert guesser.post("/join/", {"code": "WRONG3"}).status_code == 404
+    refused = guesser.post("/join/", {"code": "WRONG4"})
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW)
+    assert "Too many wrong codes" in refused.content.decode()
+    # Past the limit not even the right code is looked up, by link or by form …
+    assert guesser.get(f"/join/{workshop.join_code}/").status_code == 429
+    by_form = guesser.post("/join/", {"code": workshop.join_code})
+    assert by_form.status_code == 429
+    assert join(guesser, workshop).status_code == 429
+    assert not Participant.objects.filter(workshop=workshop).exists()
+    # … while someone else in another place joins as usual.
+    assert join(Client(REMOTE_ADDR="10.1.1.1"), workshop).status_code == 302

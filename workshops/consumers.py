@@ -8,22 +8,23 @@ Members of the workspace and guests who joined (signed cookie) connect and get:
   see workshops/events.py); a client that sees a gap in `seq` asks for what it missed.
 
 A client sends `{"type": "catch_up", "after": N}` and gets `{"type": "catch_up", "seq",
-"events"}`, or `{"type": "reload", "seq"}` when it is too far behind.
+"events"}`, or `{"type": "reload", "seq"}` when it is too far behind, or `{"type":
+"throttled", "retry_after"}` past its budget (frontstage/live.py).
 """
 
 import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from frontstage import live
 from workshops import access, events, guests, services
 from workshops.models import Workshop
 
 BAD_MESSAGE = 'Send JSON like {"type": "catch_up", "after": 12}.'
 
 
-class WorkshopConsumer(AsyncJsonWebsocketConsumer):
+class WorkshopConsumer(live.GuardedConsumer):
     channel_layer_alias = events.LAYER
 
     async def connect(self) -> None:
@@ -33,7 +34,9 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
         if not await self.may_see():
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await live.join_group(self.channel_layer, self.group, self.channel_name):
+            await self.close(code=live.TRY_AGAIN_LATER)
+            return
         self.joined = True
         # Read after joining the group: later events arrive live, earlier ones are in `seq`.
         seq, state = await self.snapshot()
@@ -51,6 +54,9 @@ class WorkshopConsumer(AsyncJsonWebsocketConsumer):
         is_number = isinstance(after, int) and not isinstance(after, bool) and after >= 0
         if not (isinstance(content, dict) and content.get("type") == "catch_up" and is_number):
             await self.send_json({"type": "error", "detail": BAD_MESSAGE})
+            return
+        if not await live.may_catch_up(self.scope, self.channel_name):
+            await self.send_json(live.throttled())
             return
         if not await self.may_see():  # removed from the workshop, or no longer a member
             await self.close(code=4404)

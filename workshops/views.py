@@ -14,6 +14,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blueprints.models import Blueprint, Step
-from frontstage import errors, pages
+from frontstage import errors, pages, throttle
 from frontstage.spreadsheets import safe_cell
 from personas.models import ContactReason, Persona
 from workshops import access as access_rules
@@ -169,13 +170,44 @@ REMOVED = gettext_lazy("The facilitator has taken you out of this workshop.")
 NO_SUCH_CODE = gettext_lazy("No open workshop has this code. Check it with the facilitator.")
 
 
+TOO_MANY_CODES = gettext_lazy("Too many wrong codes from here. Try again in {minutes} minutes.")
+
+
+class CodeGuessing(Exception):
+    """Too many wrong codes from one address within the window."""
+
+
+def open_workshop(request: HttpRequest, code: str) -> Workshop | None:
+    """The open workshop with this code. Wrong codes count per address, right ones do not
+    (frontstage/throttle.py); past the limit no code is looked up, the right one included."""
+    keys = throttle.join_keys(throttle.address_of(request))
+    if not throttle.reserve(keys):
+        raise CodeGuessing
+    workshop = Workshop.objects.filter(join_code=code, join_open=True).first()
+    if workshop is not None:
+        throttle.release(keys)
+    return workshop
+
+
+def too_many_codes(request: HttpRequest) -> HttpResponse:
+    window = settings.LOGIN_FAILURE_WINDOW
+    error = TOO_MANY_CODES.format(minutes=max(1, round(window / 60)))
+    context = {"ask_code": True, "code": "", "error": error}
+    response = render(request, "workshops/join.html", context, status=429)
+    response["Retry-After"] = str(int(window))
+    return response
+
+
 def join_by_code(request: HttpRequest) -> HttpResponse:
     """`/join/`: type the code read out in the room (case and spaces do not matter)."""
     raw = request.POST.get("code", request.GET.get("code", ""))
     code = "".join(ch for ch in raw.upper() if ch.isalnum())
     error = ""
     if raw:
-        workshop = Workshop.objects.filter(join_code=code, join_open=True).first()
+        try:
+            workshop = open_workshop(request, code)
+        except CodeGuessing:
+            return too_many_codes(request)
         if workshop is not None:
             return redirect("workshop-join", code=code)
         error = NO_SUCH_CODE
@@ -184,7 +216,10 @@ def join_by_code(request: HttpRequest) -> HttpResponse:
 
 
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    workshop = Workshop.objects.filter(join_code=code.upper(), join_open=True).first()
+    try:
+        workshop = open_workshop(request, code.upper())
+    except CodeGuessing:
+        return too_many_codes(request)
     if workshop is None:
         return render(request, "workshops/join.html", {"closed": True}, status=404)
     who = guests.who_from_request(request, workshop)

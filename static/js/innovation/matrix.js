@@ -84,14 +84,19 @@ if (matrix && matrix.dataset.canScore === "true") {
         origins.set(card, { parent: card.parentElement, next: card.nextSibling, left: card.style.left, top: card.style.top });
         plot.classList.add("dragging");
       },
-      onMove(event) {
+      onMove(event, start) {
+        if (card.parentElement !== plot) {
+          // Moving the card into the plot now would lose the pointer: it follows by offset.
+          card.style.transform = `translate(${event.clientX - start.x}px, ${event.clientY - start.y}px)`;
+          return;
+        }
         const box = plot.getBoundingClientRect();
-        if (card.parentElement !== plot) plot.append(card);
         card.style.left = `${clamp(((event.clientX - box.left) / box.width) * 100, 0, 100)}%`;
         card.style.top = `${clamp(((event.clientY - box.top) / box.height) * 100, 0, 100)}%`;
       },
       onDrop(event) {
         plot.classList.remove("dragging");
+        if (card.parentElement !== plot) card.style.transform = "";
         rescore(card, event);
       },
     });

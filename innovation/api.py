@@ -133,6 +133,14 @@ class StoryboardFrameSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX)
     description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH makes nested fields optional too, but a frame sent is a whole frame.
+        if "title" not in attrs:
+            raise serializers.ValidationError(
+                {"title": [self.fields["title"].error_messages["required"]]}
+            )
+        return attrs
+
 
 class ServiceConceptSerializer(InnovationSerializer):
     fixed = ("workspace",)

@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from blueprints.models import Actor, Blueprint, Channel, Lane, Link, Phase, Step
 from frontstage.wsgi import application
+from innovation.models import DataNeed, Experiment, Opportunity, ServiceConcept
 from workspaces.models import Membership, Team, Workspace
 
 HOST = "testserver"
@@ -67,8 +68,17 @@ FOREIGN_KEYS = {
     "phase": "phases",
     "source": "steps",
     "target": "steps",
+    "step": "steps",
+    "concept": "service-concepts",
+    "to_be_blueprint": "blueprints",
 }
 IN_BLUEPRINT = {"lane", "phase", "source", "target"}
+INNOVATION = {
+    "opportunities": Opportunity,
+    "service-concepts": ServiceConcept,
+    "experiments": Experiment,
+    "data-needs": DataNeed,
+}
 
 
 @dataclass
@@ -102,6 +112,10 @@ def load_demo(token: str) -> Demo:
             demo.ids[resource].append(pk)
             demo.blueprint_of[(resource, pk)] = blueprint
             demo.children.setdefault((blueprint, resource), []).append(pk)
+    for resource, model in INNOVATION.items():
+        demo.ids[resource] = list(
+            model.objects.filter(workspace__in=workspaces).values_list("pk", flat=True)
+        )
     steps = Step.objects.filter(blueprint__workspace__in=workspaces)
     for pk, lane, phase in steps.values_list("pk", "lane_id", "phase_id"):
         demo.cells.setdefault((lane, phase), []).append(pk)

@@ -416,6 +416,13 @@ def test_a_concept_keeps_its_storyboard_in_order(world: World) -> None:
         url("service-concepts", created["id"]), {"storyboard": frames}, format="json"
     )
     assert [f["title"] for f in changed.json()["storyboard"]][0] == "Agent books a call-back"
+    untitled = api.patch(
+        url("service-concepts", created["id"]),
+        {"storyboard": [{"description": "?"}]},
+        format="json",
+    )
+    assert untitled.status_code == 400 and "storyboard" in untitled.json()
+    assert ServiceConcept.objects.get(pk=created["id"]).storyboard.count() == 2
     experiment = Experiment.objects.create(
         workspace=world.workspace, concept_id=created["id"], mvp_name="Pilot"
     )

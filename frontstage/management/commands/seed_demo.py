@@ -29,6 +29,7 @@ from blueprints.models import (
     PhaseMapping,
     Step,
 )
+from innovation.demo_data import seed_demo_innovation
 from personas.runs import demo_seed as seed_personas
 from workshops.demo_data import seed_demo_workshop
 from workspaces.models import Membership, Team, Workspace
@@ -66,6 +67,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(logins_table(demo_data.USERS, demo_data.PASSWORD))
         self.stdout.write(seed_personas(workspace=workspace))
+        with transaction.atomic():  # after the personas, which its data needs are for
+            self.stdout.write(seed_demo_innovation(workspace=workspace))
 
 
 def seed_workspace(spec: dict[str, Any], reset: bool) -> Workspace:

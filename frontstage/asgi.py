@@ -12,6 +12,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from blueprints.routing import websocket_urlpatterns  # noqa: E402
 from frontstage.bodylimit import BodyLimitMiddleware  # noqa: E402
 from frontstage.origins import SameOriginValidator  # noqa: E402
+from innovation.routing import websocket_urlpatterns as innovation_websockets  # noqa: E402
 from workshops.middleware import GuestWebSocketMiddleware  # noqa: E402
 from workshops.routing import websocket_urlpatterns as workshop_websockets  # noqa: E402
 
@@ -21,7 +22,11 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginValidator(
             AllowedHostsOriginValidator(
                 AuthMiddlewareStack(
-                    GuestWebSocketMiddleware(URLRouter(websocket_urlpatterns + workshop_websockets))
+                    GuestWebSocketMiddleware(
+                        URLRouter(
+                            websocket_urlpatterns + workshop_websockets + innovation_websockets
+                        )
+                    )
                 )
             )
         ),

@@ -271,7 +271,7 @@ class Experiment(RoadmapItem):
     """An MVP testing a concept's hypothesis against a metric: baseline, target, result."""
 
     concept = models.ForeignKey(
-        ServiceConcept, on_delete=models.PROTECT, related_name="experiments"
+        ServiceConcept, on_delete=models.RESTRICT, related_name="experiments"
     )
     mvp_name = models.CharField(max_length=TITLE_MAX)
     mvp_description = models.TextField(max_length=TEXT_MAX, blank=True)

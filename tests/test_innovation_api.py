@@ -615,5 +615,21 @@ def test_lists_cost_the_same_queries_however_many_rows(world: World, resource: s
     assert len(five) == len(one) == LIST_QUERIES[resource]
 
 
+def test_the_roadmap_costs_the_same_queries_however_full(world: World) -> None:
+    opportunity_of(world, horizon="now")
+    api = world.client("manager")
+    with CaptureQueriesContext(connection) as one:
+        api.get(roadmap_url(world.workspace))
+    for index in range(3):
+        opportunity_of(world, title=f"More {index}", horizon="next", owner=person(world, "manager"))
+        experiment_of(world, horizon="later")
+        DataNeed.objects.filter(pk=data_need_of(world).pk).update(horizon="now")
+    with CaptureQueriesContext(connection) as many:
+        roadmap = api.get(roadmap_url(world.workspace)).json()
+    assert sum(len(column) for column in roadmap.values()) == 10
+    # The workspace (membership joined in), then one query per item type.
+    assert len(many) == len(one) == 4
+
+
 # The count, the page (membership joined in), and one query per list inside a row.
 LIST_QUERIES = {"opportunities": 6, "service-concepts": 5, "experiments": 3, "data-needs": 2}

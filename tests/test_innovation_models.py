@@ -89,3 +89,13 @@ def test_the_database_keeps_scores_in_range(world: World) -> None:
         Opportunity.objects.create(workspace=world.workspace, title="Too good", customer_value=101)
     with pytest.raises(IntegrityError), transaction.atomic():
         Opportunity.objects.create(workspace=world.workspace, title="Free", effort=0)
+
+
+def test_deleting_the_workspace_deletes_its_experiments_and_concepts(world: World) -> None:
+    experiment = Experiment.objects.create(
+        workspace=world.workspace, concept=concept_in(world), mvp_name="Pilot"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        experiment.concept.delete()  # a concept under test stays
+    world.workspace.delete()
+    assert not Experiment.objects.exists() and not ServiceConcept.objects.exists()

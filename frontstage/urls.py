@@ -76,6 +76,7 @@ urlpatterns = [
     path("", include(workshop_urls.urlpatterns)),
     path("", include("blueprints.urls")),
     path("", include("personas.urls")),
+    path("", include("innovation.urls")),
     path("workspaces/new/", workspace_views.workspace_new, name="workspace-new"),
     path(
         "workspaces/<int:workspace_id>/members/",

@@ -18,6 +18,7 @@ export function install(editor) {
       panelForm.elements[name].disabled = !config.canEdit; // read-only viewers read every field
     }
     state.panelSaved = panelValues(); // what the person started from: only their changes are sent
+    for (const link of $$("[data-panel-innovation] a[data-href]")) link.href = format(link.dataset.href, { id: step.id });
     if ($("[data-panel-error]")) $("[data-panel-error]").textContent = "";
     $("[data-panel-notice]").hidden = true;
   }

@@ -353,7 +353,11 @@ _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
 def clean(text: str | None) -> str:
     """One line of plain text, whatever came in: no control characters, single spaces."""
-    return _SPACE.sub(" ", _NOT_XML.sub("", text or "")).strip()
+    if not text:
+        return ""
+    if text.isprintable() and "  " not in text:  # the usual title: nothing to take out
+        return text.strip()
+    return _SPACE.sub(" ", _NOT_XML.sub("", text)).strip()
 
 
 def esc(text: str) -> str:

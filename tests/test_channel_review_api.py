@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from blueprints.models import Channel, Step
@@ -198,3 +200,19 @@ def test_spelling_of_one_name_files_together_but_no_other_channel_does(world: Wo
     assert contacts.filter(channel=chat).count() == 10
     renamed = api.patch(f"{REVIEW}{chat.pk}/", {"name": "e mail"}, format="json")
     assert renamed.status_code == 400 and "name" in renamed.json()
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_channels(world: World) -> None:
+    api = world.client("facilitator")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = api.get(REVIEW, {"workspace": world.workspace.pk, "page_size": 1000})
+        assert answer.status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for number in range(12):
+        made = Channel.objects.create(workspace=world.workspace, name=f"Raw {number}")
+        ChannelEntry.objects.create(channel=made, reviewed=False, source="import")
+    assert queries() == few

@@ -421,13 +421,19 @@ _CHANNEL_KIND = {
 CHANNEL_LANGUAGES = ("es", "it", "pt-br")
 
 
+def channel_key(text: str) -> str:
+    """A channel name as compared: case, accents, spaces and punctuation aside, so "E-mail",
+    "Email" and "e mail" are one name (and "Chat" is still not "WhatsApp")."""
+    return tabular.normalized(text).replace(" ", "")
+
+
 def channel_keys(name: str) -> set[str]:
     """The keys a channel's name files values under: itself and its translations in the
-    app's languages, case and accents aside."""
-    keys = {tabular.normalized(name)}
+    app's languages."""
+    keys = {channel_key(name)}
     for language in CHANNEL_LANGUAGES:
         with translation.override(language):
-            keys.add(tabular.normalized(gettext(name)))
+            keys.add(channel_key(gettext(name)))
     return keys - {""}
 
 
@@ -460,15 +466,15 @@ class Channels:
                 self.by_key.setdefault(key, pk)
         for pk, aliases in entries.items():
             for alias in aliases:
-                self.by_key.setdefault(tabular.normalized(alias), pk)
+                self.by_key.setdefault(channel_key(alias), pk)
 
     def find(self, raw: str) -> int | None:
         """The channel `raw` files under, if any: never makes one."""
-        return self.by_key.get(tabular.normalized(raw))
+        return self.by_key.get(channel_key(raw))
 
     def resolve(self, raw: str) -> int | None:
         if raw not in self.seen:
-            key = tabular.normalized(raw)
+            key = channel_key(raw)
             if not key:
                 self.seen[raw] = None
             else:
@@ -520,7 +526,8 @@ def channel_rename(*, channel: Channel, name: str) -> Channel:
     if len(name) > NAME_MAX:
         raise errors.Invalid({"name": [_("At most 120 characters.")]})
     others = Channel.objects.filter(workspace_id=channel.workspace_id).exclude(pk=channel.pk)
-    if any(key_of(other) == key_of(name) for other in others.values_list("name", flat=True)):
+    taken = {channel_key(other) for other in others.values_list("name", flat=True)}
+    if channel_key(name) in taken:
         raise errors.Invalid({"name": [CHANNEL_NAME_TAKEN]})
     entry = channel_entry(channel)
     if key_of(channel.name) != key_of(name):

@@ -116,7 +116,8 @@ def _gender_of_text(text: str) -> str | None:
 
 _AGE_NUMBER = re.compile(r"(\d{1,3})(?:[.,]0+)?(?:\s*(?:anos|anni|years?|yrs?|a|y))?")
 _AGE_BAND = re.compile(
-    r"(?:de\s+|da\s+|from\s+|dai\s+)?(\d{1,3})\s*(?:-|a|al|e|to|y)\s*(\d{1,3})"
+    r"(?:(?:de|da|dai|dal|from|entre|tra|fra|between)\s+)?"
+    r"(\d{1,3})\s*(?:-|a|al|ai|e|to|y|and|ate|hasta)\s*(\d{1,3})"
     r"(?:\s*(?:anos|anni|years?))?"
 )
 _AGE_OVER = re.compile(

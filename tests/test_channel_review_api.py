@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from blueprints.models import Channel, Step
@@ -183,3 +185,34 @@ def test_only_facilitators_file_or_merge_and_never_across_workspaces(
     assert api.post(f"{REVIEW}{chat.pk}/merge/", {"into": chat.pk}).status_code == 400
     assert api.post(REVIEW, {"workspace": world.workspace.pk}).status_code == 405
     assert Contact.objects.filter(channel=chat).count() == 10
+
+
+def test_spelling_of_one_name_files_together_but_no_other_channel_does(world: World) -> None:
+    """ "Email" and "e-mail" are the name "E-mail" written otherwise; "Chat" is not WhatsApp."""
+    email = Channel.objects.create(workspace=world.workspace, name="E-mail", kind="email")
+    api = world.client("facilitator")
+    body = imported(api, world, crm_exports.spanish_excel(50), "contactos.csv")
+    contacts = Contact.objects.filter(contact_import_id=body)
+    assert contacts.filter(channel_raw="Email").count() == 10
+    assert set(contacts.filter(channel_raw="Email").values_list("channel", flat=True)) == {email.pk}
+    assert not Channel.objects.filter(workspace=world.workspace, name="Email").exists()
+    chat = channel(world, "Chat")
+    assert contacts.filter(channel=chat).count() == 10
+    renamed = api.patch(f"{REVIEW}{chat.pk}/", {"name": "e mail"}, format="json")
+    assert renamed.status_code == 400 and "name" in renamed.json()
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_channels(world: World) -> None:
+    api = world.client("facilitator")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = api.get(REVIEW, {"workspace": world.workspace.pk, "page_size": 1000})
+        assert answer.status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for number in range(12):
+        made = Channel.objects.create(workspace=world.workspace, name=f"Raw {number}")
+        ChannelEntry.objects.create(channel=made, reviewed=False, source="import")
+    assert queries() == few

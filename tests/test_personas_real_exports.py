@@ -96,6 +96,10 @@ def test_a_merged_channel_takes_its_contacts_protocols_and_name_along(world: Wor
     first = imported(api, world, crm_exports.italian_export(40), "contatti.tsv")
     assert first["rows_imported"] == 40 and first["encoding"] == "utf-8-sig"
     assert first["mapping"]["customer_id"] == "Codice cliente"
+    # "dai 35 ai 44 anni" and "oltre 65" are Italian age bands: nothing left unrecognised.
+    assert first["unrecognised"] == {}
+    bands = Contact.objects.filter(contact_import_id=first["id"]).values_list("age_band")
+    assert bands.filter(age_band="35-44").count() == bands.filter(age_band="65+").count() == 10
     posta = Channel.objects.get(workspace=world.workspace, name="Posta")  # not folded into Post
     persona = Persona.objects.create(workspace=world.workspace, name="Anna")
     ServiceProtocol.objects.create(workspace=world.workspace, persona=persona, channel=posta)

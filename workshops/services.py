@@ -953,7 +953,7 @@ def _voter_locked(who: Who, workshop: Workshop, *, join: bool) -> Participant | 
         participant = (
             participant_for_user(workshop, who.user)
             if join
-            else workshop.participants.filter(user=who.user).first()
+            else workshop.participants.filter(user=who.user).order_by().first()
         )
     if participant is None:
         return None
@@ -963,6 +963,7 @@ def _voter_locked(who: Who, workshop: Workshop, *, join: bool) -> Participant | 
         .select_related("workshop")
         .annotate(rounds_held=Exists(VotingRound.objects.filter(workshop=OuterRef("workshop"))))
         .filter(pk=participant.pk)
+        .order_by()
         .first()
     )
 

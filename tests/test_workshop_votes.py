@@ -130,3 +130,28 @@ def test_one_vote_sent_ten_times_at_once_with_its_key_spends_one_dot(servers: li
         statuses = list(pool.map(send, range(10)))
     assert statuses == [200] * 10, statuses
     assert tally(servers[0], workshop["id"]) == {"votes_used": 1, "dots": 1, "note_votes": 1}
+
+
+def test_a_room_writing_notes_and_votes_at_once_gets_no_server_error(
+    servers: list[str],
+) -> None:
+    """Twelve guests each add a note and vote at the same moment: a voter's lock once took
+    the workshop's row too, and on PostgreSQL notes written meanwhile deadlocked (500)."""
+    workshop, notes = a_workshop_with_notes(servers[0], ["Shared"])
+    guests = [guest_session(servers[0], workshop["join_code"], f"G{i}") for i in range(12)]
+    start = threading.Barrier(24)
+
+    def send(index: int) -> int:
+        guest, address = guests[index // 2], servers[index % 2]
+        start.wait()
+        if index % 2:
+            url = f"http://{address}/workshops/{workshop['id']}/notes/{notes[0]}/vote/"
+            return guest.post(url, timeout=60).status_code
+        url = f"http://{address}/workshops/{workshop['id']}/notes/"
+        return guest.post(url, data={"text": f"note {index}"}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(send, range(24)))
+    assert statuses == [200] * 24, statuses
+    counts = tally(servers[0], workshop["id"])
+    assert counts == {"votes_used": 12, "dots": 12, "note_votes": 12}, counts

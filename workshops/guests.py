@@ -62,6 +62,7 @@ def participant_from_cookie(raw: str | None, workshop_id: int) -> Participant | 
     return (
         Participant.objects.select_related("workshop", "group")
         .filter(pk=pk, workshop_id=workshop_id)
+        .order_by()  # one row by its key: no need to sort by the workshop's ordering (a join)
         .first()
     )
 
@@ -145,7 +146,9 @@ def who_is(user: Any, cookies: dict[str, str], workshop: Workshop) -> Who | None
     """Who acts, or None when they may not see this workshop at all."""
     participant = None
     if user is not None and user.is_authenticated:
-        participant = workshop.participants.select_related("group").filter(user=user).first()
+        participant = (
+            workshop.participants.select_related("group").filter(user=user).order_by().first()
+        )
     if participant is None:
         participant = participant_from_cookie(cookies.get(cookie_name(workshop.pk)), workshop.pk)
     if not access.can_see_workshop(user, participant, workshop):

@@ -890,7 +890,7 @@ NOTE_FIELDS = ("text", "kind", "group", "cluster", "category")
 def note_update(*, who: Who, note: Note, changes: dict[str, Any], version: int | None) -> Note:
     """Change a note's text, kind, cluster, group or category; a stale `version` is a 409."""
     note = (
-        Note.objects.select_for_update(of=("self",))
+        Note.objects.select_for_update(of=("self",), no_key=True)
         .select_related("workshop", "author")
         .get(pk=note.pk)
     )
@@ -953,16 +953,21 @@ def _voter_locked(who: Who, workshop: Workshop, *, join: bool) -> Participant | 
         participant = (
             participant_for_user(workshop, who.user)
             if join
-            else workshop.participants.filter(user=who.user).first()
+            else workshop.participants.filter(user=who.user).order_by().first()
         )
     if participant is None:
         return None
-    # `of=self`: only the voter's row, not the workshop's (which would queue the whole room).
+    # Only the voter's row (`of`), not the workshop's; and `no_key`: the row's key is not
+    # changed, so PostgreSQL's foreign-key checks (FOR KEY SHARE, run at commit: Django's
+    # foreign keys are deferred) of the voter's own notes written meanwhile are not blocked —
+    # a FOR UPDATE here deadlocked them against the event counter (a room of 12 writing at
+    # once: 500s; tests/test_workshop_votes.py).
     return (
-        Participant.objects.select_for_update(of=("self",))
+        Participant.objects.select_for_update(of=("self",), no_key=True)
         .select_related("workshop")
         .annotate(rounds_held=Exists(VotingRound.objects.filter(workshop=OuterRef("workshop"))))
         .filter(pk=participant.pk)
+        .order_by()
         .first()
     )
 
@@ -1184,7 +1189,7 @@ def round_open(
     workshop's votes per person if not given) and the notes' counts at zero. `notes` and
     `clusters` put only those up for the vote (the notes of the clusters); none: every note."""
     _require_facilitator(who)
-    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    workshop = Workshop.objects.select_for_update(no_key=True).get(pk=workshop.pk)
     if workshop.voting_round_id is not None:
         raise errors.Conflict(ROUND_ALREADY_OPEN)
     for field, objs in (("notes", notes), ("clusters", clusters)):
@@ -1213,7 +1218,7 @@ def round_open(
 def round_close(*, who: Who, workshop: Workshop) -> VotingRound:
     """Close the open round; its results are written down and kept as they are."""
     _require_facilitator(who)
-    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    workshop = Workshop.objects.select_for_update(no_key=True).get(pk=workshop.pk)
     voting_round = workshop.voting_round
     if voting_round is None:
         raise errors.Conflict(NO_ROUND_OPEN)

@@ -341,11 +341,8 @@ def _contact_import_run(contact_import: ContactImport, claim: Lease) -> None:
         # insert re-read them from disk (bench/bench_import.py: a third of the time).
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -131072")  # 128 MB, this connection only
-            if not connection.in_atomic_block:  # SQLite refuses it inside a transaction
-                # In WAL mode NORMAL keeps the database whole after a crash; only a power
-                # loss can undo the last batches, and a run that stops is cleaned up anyway.
-                # FULL syncs the disk at every batch's commit (a fifth of an import's time).
-                cursor.execute("PRAGMA synchronous = NORMAL")
+        # (synchronous=NORMAL, which spares a disk sync at every batch, is set for every
+        # connection in settings.py.)
     taxonomy = services.Taxonomy(contact_import.workspace_id)
     channels = services.Channels(contact_import.workspace_id)
     recorded(taxonomy, "created_reasons", claim)

@@ -62,6 +62,9 @@ SHOWS = """([id, title]) => new Promise((resolve) => {
   done();
 })"""
 
+# Resolves once the page's main thread has had nothing to do for a moment.
+IDLE = "new Promise((resolve) => requestIdleCallback(() => resolve(), { timeout: 30000 }))"
+
 
 def load() -> str:
     return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
@@ -120,11 +123,15 @@ async def measure(address: str, cookie: str, api: Any, blueprint: int) -> None:
             prefix=os.environ["CHANNELS_REDIS_PREFIX"],
             capacity=5000,
         )
+        # Every page done with its own loading (activity, arrows, fonts) before the first round:
+        # otherwise round 0 times the last pages' start-up, not an edit.
+        await asyncio.gather(*(p.evaluate(IDLE) for p in pages))
         dom, bare = [], []
         whole_boards.clear()
         loads = [os.getloadavg()[0]]
         for round_ in range(ROUNDS):
             await asyncio.sleep(1.0)  # let the pages settle after the previous round
+            await asyncio.gather(*(p.evaluate(IDLE) for p in pages))
             title = f"DOM {round_} {uuid.uuid4().hex[:6]}"
             shown = [asyncio.ensure_future(p.evaluate(SHOWS, [step, title])) for p in pages]
             await asyncio.sleep(0.2)  # every observer in place before the write
@@ -133,7 +140,10 @@ async def measure(address: str, cookie: str, api: Any, blueprint: int) -> None:
                 api.patch, f"{base}/api/v1/steps/{step}/", json={"title": title}, timeout=60
             )
             times = await asyncio.gather(*shown)
-            dom += [t / 1000 - started for t in times]
+            this_round = sorted(t / 1000 - started for t in times)
+            dom += this_round
+            print(f"  round {round_}: median {statistics.median(this_round) * 1000:.0f} ms, "
+                  f"slowest page {this_round[-1] * 1000:.0f} ms ({load()})")  # fmt: skip
             # Drain the plain sockets (they heard the edit too), then the bare fan-out.
             await asyncio.gather(*(quiet(s, 0.2) for s in sockets))
             mark = f"bare {round_}"

@@ -49,18 +49,24 @@ from workspaces.models import Team
 team = Team.objects.get(name="Consumer Service Centre")
 print(make_blueprint_of_size(team.workspace, team, {steps}).pk)
 """
-# Resolves with the wall-clock time at which the step's title reads `title` in this page.
-SHOWS = """([id, title]) => new Promise((resolve) => {
-  const done = () => {
-    const node = document.querySelector(`#step-${id} .step-title`);
-    if (!node || node.textContent !== title) return;
-    observer.disconnect();
-    resolve(Date.now());
-  };
-  const observer = new MutationObserver(done);
-  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-  done();
-})"""
+# Puts in place, and keeps in `window.shown`, a promise of the wall-clock time at which the
+# step's title reads `title` in this page; answers once it is in place.
+WATCH = """([id, title]) => {
+  window.shown = new Promise((resolve) => {
+    const done = () => {
+      const node = document.querySelector(`#step-${id} .step-title`);
+      if (!node || node.textContent !== title) return;
+      observer.disconnect();
+      resolve(Date.now());
+    };
+    const observer = new MutationObserver(done);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    done();
+  });
+}"""
+
+# Resolves once the page's main thread has had nothing to do for a moment.
+IDLE = "new Promise((resolve) => requestIdleCallback(() => resolve(), { timeout: 30000 }))"
 
 
 def load() -> str:
@@ -120,20 +126,29 @@ async def measure(address: str, cookie: str, api: Any, blueprint: int) -> None:
             prefix=os.environ["CHANNELS_REDIS_PREFIX"],
             capacity=5000,
         )
+        # Every page done with its own loading (activity, arrows, fonts) before the first round:
+        # otherwise round 0 times the last pages' start-up, not an edit.
+        await asyncio.gather(*(p.evaluate(IDLE) for p in pages))
         dom, bare = [], []
         whole_boards.clear()
         loads = [os.getloadavg()[0]]
         for round_ in range(ROUNDS):
             await asyncio.sleep(1.0)  # let the pages settle after the previous round
+            await asyncio.gather(*(p.evaluate(IDLE) for p in pages))
             title = f"DOM {round_} {uuid.uuid4().hex[:6]}"
-            shown = [asyncio.ensure_future(p.evaluate(SHOWS, [step, title])) for p in pages]
-            await asyncio.sleep(0.2)  # every observer in place before the write
+            # Every observer in place before the write (a late one would time its own start).
+            await asyncio.gather(*(p.evaluate(WATCH, [step, title]) for p in pages))
             started = time.time()
             await asyncio.to_thread(
                 api.patch, f"{base}/api/v1/steps/{step}/", json={"title": title}, timeout=60
             )
-            times = await asyncio.gather(*shown)
-            dom += [t / 1000 - started for t in times]
+            answered = time.time() - started
+            times = await asyncio.gather(*(p.evaluate("window.shown") for p in pages))
+            this_round = sorted(t / 1000 - started for t in times)
+            dom += this_round
+            print(f"  round {round_}: median {statistics.median(this_round) * 1000:.0f} ms, "
+                  f"slowest page {this_round[-1] * 1000:.0f} ms, the PATCH's own answer "
+                  f"{answered * 1000:.0f} ms ({load()})")  # fmt: skip
             # Drain the plain sockets (they heard the edit too), then the bare fan-out.
             await asyncio.gather(*(quiet(s, 0.2) for s in sockets))
             mark = f"bare {round_}"

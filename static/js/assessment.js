@@ -2,7 +2,7 @@
 //
 // The server renders the tab's content (templates/blueprints/_assessment.html); this module
 // opens the tab, loads that content when the tab opens and again after every change of the
-// board (the board is swapped whole after each event, see static/js/blueprint/board.js),
+// board (board.js tells of each with a "board-changed" event on the scroller),
 // shows on the board the steps of the cell, gap or finding clicked, and dismisses or restores
 // findings through the API. Behaviour hangs on data- attributes only.
 
@@ -203,15 +203,16 @@ for (const tab of document.querySelectorAll("[data-side-tab]")) {
   });
 }
 
-// The board is swapped whole after every change: mark the steps again, and reassess.
+// After every change of the board (applied in place or swapped whole, board.js says so):
+// mark the steps again, and reassess.
 if (scroller) {
   let timer = null;
-  new MutationObserver(() => {
+  scroller.addEventListener("board-changed", () => {
     if (!isOpen()) return;
     if (active !== null) showOnBoard(active, null);
     clearTimeout(timer);
     timer = setTimeout(load, 300);
-  }).observe(scroller, { childList: true });
+  });
 }
 
 if (layout && location.hash === "#assessment") selectTab("assessment");

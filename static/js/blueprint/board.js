@@ -49,7 +49,11 @@ export function install(editor) {
   function applyEvent(event) {
     if (refreshBoard.busy()) waiting.push(event);
     else if (!editor.applyInPlace(event)) refreshBoard();
+    else boardChanged();
   }
+
+  // For the page's other modules (the assessment tab): the board changed, in place or whole.
+  const boardChanged = () => scroller.dispatchEvent(new CustomEvent("board-changed"));
 
   async function fetchPart(part) {
     const response = await fetch(`/blueprints/${ID}/${part}/`, { credentials: "same-origin" });
@@ -123,6 +127,7 @@ export function install(editor) {
     applyZoom();
     loadArrows();
     drawArrows();
+    boardChanged();
     return seq;
   }
 

@@ -157,9 +157,10 @@ export function install(editor) {
   }
 
   function applyEvent(event) {
-    addActivity(event, true);
-    editor.warnPanel(event);
+    // The board first: the activity line (dates, a first use of Intl) can wait a moment.
     editor.applyEvent(event);
+    editor.warnPanel(event);
+    addActivity(event, true);
   }
 
   function start() {

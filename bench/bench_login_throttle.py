@@ -11,6 +11,11 @@ blueprint through the API (token auth, no password check) READS times alone — 
 and again while 16 threads post wrong passwords for `facilitator` to `/api/v1/auth/token/` as
 fast as they are answered. Prints the median and p95 of the reads in each case and the load
 average (`uptime`). Always exits 0.
+
+Then the same with the guesses spread over many accounts (a new username each) and, as if
+from many addresses, with both sign-in limits lifted: every guess costs a password check.
+Once with the cap on password checks at once lifted (before), once with the default cap
+(PASSWORD_CHECKS_AT_ONCE, after).
 """
 
 import os
@@ -65,18 +70,19 @@ def reads(base: str, headers: dict[str, str], blueprint: int) -> list[float]:
     return took
 
 
-def guess(base: str, stop: threading.Event, answers: list[int]) -> None:
+def guess(base: str, stop: threading.Event, answers: list[int], spread: bool) -> None:
     session = requests.Session()
     while not stop.is_set():
+        username = f"guess{len(answers)}-{threading.get_ident()}" if spread else "facilitator"
         answer = session.post(
             f"{base}/api/v1/auth/token/",
-            data={"username": "facilitator", "password": "not-the-password"},
+            data={"username": username, "password": "not-the-password"},
             timeout=60,
         )
         answers.append(answer.status_code)
 
 
-def measure(base: str) -> dict[str, object]:
+def measure(base: str, spread: bool = False) -> dict[str, object]:
     token = requests.post(
         f"{base}/api/v1/auth/token/",
         data={"username": "participant", "password": "frontstage"},
@@ -89,7 +95,9 @@ def measure(base: str) -> dict[str, object]:
     reads(base, headers, blueprint)  # warm up
     alone = reads(base, headers, blueprint)
     stop, answers = threading.Event(), []
-    guessers = [threading.Thread(target=guess, args=(base, stop, answers)) for _ in range(GUESSERS)]
+    guessers = [
+        threading.Thread(target=guess, args=(base, stop, answers, spread)) for _ in range(GUESSERS)
+    ]
     for thread in guessers:
         thread.start()
     time.sleep(1)
@@ -97,7 +105,7 @@ def measure(base: str) -> dict[str, object]:
     stop.set()
     for thread in guessers:
         thread.join()
-    return {"alone": alone, "attacked": attacked, "answers": answers}
+    return {"alone": alone, "attacked": attacked, "answers": answers, "load": os.getloadavg()[0]}
 
 
 def summary(took: list[float]) -> str:
@@ -121,11 +129,17 @@ def main() -> None:
             subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True,
                            capture_output=True)  # fmt: skip
         lifted = {"LOGIN_FAILURES_PER_ACCOUNT": "1000000", "LOGIN_FAILURES_PER_ADDRESS": "1000000"}
+        uncapped = lifted | {"PASSWORD_CHECKS_AT_ONCE": "1000"}
         results = {}
-        for name, extra in (("limits lifted (before)", lifted), ("throttled (after)", {})):
+        for name, extra, spread in (
+            ("limits and cap lifted (before)", uncapped, False),
+            ("throttled (after)", {}, False),
+            ("spread over accounts and addresses, no cap on checks (before)", uncapped, True),
+            ("spread over accounts and addresses, default cap on checks (after)", lifted, True),
+        ):
             server, address = start_server(env | extra)
             try:
-                results[name] = measure(f"http://{address}")
+                results[name] = measure(f"http://{address}", spread)
             finally:
                 server.terminate()
                 server.wait()
@@ -133,7 +147,7 @@ def main() -> None:
         for name, found in results.items():
             codes = found["answers"]
             refused = sum(code == 429 for code in codes)
-            print(f"  {name}")
+            print(f"  {name}  (load {found['load']:.1f})")
             print(f"    no guessing (baseline)  {summary(found['alone'])}")
             print(
                 f"    16 guessing             {summary(found['attacked'])}   "

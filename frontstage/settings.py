@@ -222,7 +222,9 @@ LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "2
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))  # seconds
 # Password checks one process runs at once, and how long a sign-in waits for a free one
 # before it answers 429: guesses spread over many accounts cannot take all the CPU.
-PASSWORD_CHECKS_AT_ONCE = int(os.environ.get("PASSWORD_CHECKS_AT_ONCE", "2"))
+PASSWORD_CHECKS_AT_ONCE = int(
+    os.environ.get("PASSWORD_CHECKS_AT_ONCE", str(max(1, (os.cpu_count() or 2) // 2)))
+)
 PASSWORD_CHECK_WAIT = float(os.environ.get("PASSWORD_CHECK_WAIT", "5"))
 # Wrong workshop codes at /join/ per address within LOGIN_FAILURE_WINDOW; catch-ups one person
 # may ask over live connections per minute (frontstage/throttle.py).

@@ -32,7 +32,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from blueprints.models import Channel, Step
 from frontstage import errors, tasks
 from personas import services, tabular
 from personas.models import (
@@ -42,7 +41,6 @@ from personas.models import (
     ImportRowError,
     ImportStatus,
     Segmentation,
-    ServiceProtocol,
 )
 from workspaces.models import Workspace
 
@@ -108,6 +106,13 @@ class Lease:
     def check(self) -> None:
         if self.lost.is_set() or self.stopping.is_set():
             raise Interrupted
+
+    def kept(self, field: str, ids: list[int]) -> list[int]:
+        """`ids` with those another import handed over to this run meanwhile (see
+        `services.import_nodes_release`): writing its own list never drops them. Locks the
+        row until the caller's transaction ends."""
+        current = self.mine().select_for_update().values_list(field, flat=True).first()
+        return sorted({*(current or []), *ids})
 
     def beat(self, **changes: Any) -> None:
         """Record progress (and the beat) — only while the run is still ours."""
@@ -192,26 +197,21 @@ def contact_import_start(*, contact_import: ContactImport) -> None:
 def import_leftovers_remove(contact_import: ContactImport, *, messages: bool = True) -> None:
     """What a stopped run of the import wrote: its contacts, rejected rows (and the message
     saying why it stopped, unless `messages` is False), and the nodes and channels it added
-    that nothing else uses. Heavy (a big file's rows): a worker's job, never a request's."""
+    that nothing else uses (handed to another running import instead, see
+    `services.import_nodes_release`). Heavy (a big file's rows): a worker's job, never a
+    request's."""
     Contact.objects.filter(contact_import=contact_import).delete()
     rejected = ImportRowError.objects.filter(contact_import=contact_import)
     (rejected if messages else rejected.filter(line__isnull=False)).delete()
-    for pk in sorted(contact_import.created_reasons, reverse=True):  # subcategories first
-        used = Contact.objects.filter(models.Q(category_id=pk) | models.Q(subcategory_id=pk))
-        if not used.exists():
-            ContactReason.objects.filter(pk=pk, children__isnull=True, reviewed=False).delete()
-    for pk in contact_import.created_channels:
-        if not (
-            Contact.objects.filter(channel_id=pk).exists()
-            or Step.objects.filter(channel_id=pk).exists()
-            or ServiceProtocol.objects.filter(
-                models.Q(channel_id=pk) | models.Q(preferred_channel_id=pk)
-            ).exists()
-        ):
-            Channel.objects.filter(pk=pk).delete()
-    ContactImport.objects.filter(pk=contact_import.pk).update(
-        created_reasons=[], created_channels=[]
-    )
+    with transaction.atomic():
+        current = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
+        services.import_nodes_release(
+            workspace_id=current.workspace_id,
+            reasons=current.created_reasons,
+            channels=current.created_channels,
+            keeper=current.pk,
+        )
+        ContactImport.objects.filter(pk=current.pk).update(created_reasons=[], created_channels=[])
 
 
 def imports_reap(*, workspace_id: int | None = None, clean: bool = False) -> int:
@@ -326,7 +326,7 @@ def recorded(store: Any, field: str, claim: Lease) -> None:
     def add_recorded(*args: Any) -> int:
         with transaction.atomic():
             pk = add(*args)
-            claim.beat(**{field: store.created})
+            claim.beat(**{field: claim.kept(field, store.created)})
         return pk
 
     store._add = add_recorded
@@ -361,15 +361,16 @@ def _contact_import_run(contact_import: ContactImport, claim: Lease) -> None:
     if counts["rows_total"] == 0:
         _import_give_up(claim, services.HEADER_ONLY)
         return
-    claim.beat(
-        status=ImportStatus.DONE,
-        progress=1.0,
-        unrecognised=unrecognised,
-        created_reasons=taxonomy.created,
-        created_channels=channels.created,
-        finished_at=timezone.now(),
-        **counts,
-    )
+    with transaction.atomic():
+        claim.beat(
+            status=ImportStatus.DONE,
+            progress=1.0,
+            unrecognised=unrecognised,
+            created_reasons=claim.kept("created_reasons", taxonomy.created),
+            created_channels=claim.kept("created_channels", channels.created),
+            finished_at=timezone.now(),
+            **counts,
+        )
 
 
 def _import_rows(

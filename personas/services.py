@@ -1003,6 +1003,34 @@ def contact_import_delete(*, contact_import: ContactImport) -> None:
     reasons, channels = contact_import.created_reasons, contact_import.created_channels
     contact_import.file.delete(save=False)
     contact_import.delete()
+    import_nodes_release(workspace_id=workspace_id, reasons=reasons, channels=channels)
+
+
+@transaction.atomic
+def import_nodes_release(
+    *, workspace_id: int, reasons: list[int], channels: list[int], keeper: int | None = None
+) -> None:
+    """Let go of the taxonomy nodes and channels an import added (it is deleted, or its run
+    stopped): each is removed unless something else uses it or a person reviewed it since.
+
+    While another import of the workspace runs they are handed over to it instead (added to
+    its `created_*` lists, never removed now): that run read the workspace's nodes when it
+    started (Taxonomy, Channels) and may write a batch using any of them at any moment. It
+    lets go of them in turn when it is deleted or stops. `keeper` is an import that may not
+    take them (the one letting go, itself queued again)."""
+    taker = (
+        ContactImport.objects.select_for_update()
+        .filter(workspace_id=workspace_id, status=ImportStatus.RUNNING)
+        .exclude(pk=keeper)
+        .order_by("pk")
+        .first()
+    )
+    if taker is not None:
+        if reasons or channels:
+            taker.created_reasons = sorted({*taker.created_reasons, *reasons})
+            taker.created_channels = sorted({*taker.created_channels, *channels})
+            taker.save(update_fields=["created_reasons", "created_channels"])
+        return
     for pk in sorted(reasons, reverse=True):  # subcategories were added after their category
         # A node a person reviewed since is theirs now: it stays.
         node = ContactReason.objects.filter(pk=pk, children__isnull=True, reviewed=False).first()

@@ -119,11 +119,11 @@ def queue_status(site: dict[str, Any], task_id: str) -> str:
     return manage(site["database_url"], "shell", "-c", script).strip().splitlines()[-1]
 
 
-def upload(site: dict[str, Any]) -> int:
+def upload(site: dict[str, Any], content: bytes | None = None) -> int:
     answer = site["api"].post(
         f"{site['base']}/api/v1/contact-imports/",
         data={"workspace": site["workspace"]},
-        files={"file": ("big.csv", crm_file(), "text/csv")},
+        files={"file": ("big.csv", content or crm_file(), "text/csv")},
         timeout=60,
     )
     assert answer.status_code == 201, answer.text[:500]
@@ -340,6 +340,51 @@ def test_a_worker_killed_before_its_first_beat_leaves_nothing_running(
 
     answer = api.delete(f"{base}/api/v1/contact-imports/{pk}/", timeout=60)
     assert answer.status_code == 204
+
+
+def test_deleting_an_import_while_another_runs_leaves_the_running_one_whole(
+    site: dict[str, Any],
+) -> None:
+    """The running import read the workspace's nodes when it started; the deleted import's
+    nodes it has not written a row with yet are handed over to it, not removed under it. It
+    finishes whole, and lets go of them when it is deleted in turn."""
+    base, api = site["base"], site["api"]
+    drain(site)
+    header = "Customer;Date;Category;Subcategory;Channel"
+    handed = "Devolución;Botella rota;Telefax"
+    first = upload(site, f"{header}\r\nC-1;2024-03-01;{handed}\r\n".encode())
+    lines = [header] + [f"C-{n % 5000};2024-03-02;Complaint;Taste;Phone" for n in range(ROWS)]
+    lines += [f"C-{n};2024-03-03;{handed}" for n in range(500)]
+    second = upload(site, ("\r\n".join(lines) + "\r\n").encode())
+    worker = start_worker(site, "independent")
+    try:
+        assert start(site, first).status_code == 202
+        assert wait_for(site, first, lambda s: s["status"] != "running")["status"] == "done"
+        assert start(site, second).status_code == 202
+        wait_for(site, second, lambda s: s["status"] != "running" or s["rows_imported"] > 0)
+        deleted = api.delete(f"{base}/api/v1/contact-imports/{first}/", timeout=60)
+        assert deleted.status_code == 204
+        assert state(site, second)["status"] == "running", "it ended before the delete"
+        done = wait_for(site, second, lambda s: s["status"] != "running", timeout=180)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    assert (done["status"], done["rows_imported"]) == ("done", ROWS + 500), done
+    script = (
+        "from personas.models import Contact;"
+        "print(Contact.objects.filter(category__name='Devolución', channel__name='Telefax')"
+        f".filter(contact_import_id={second}).count())"
+    )
+    assert manage(site["database_url"], "shell", "-c", script).strip().splitlines()[-1] == "500"
+
+    answer = api.delete(f"{base}/api/v1/contact-imports/{second}/", timeout=60)
+    assert answer.status_code == 204
+    script = (
+        "from personas.models import ContactReason;from blueprints.models import Channel;"
+        "print(ContactReason.objects.filter(name__in=['Devolución', 'Botella rota']).count(),"
+        " Channel.objects.filter(name='Telefax').count())"
+    )
+    assert manage(site["database_url"], "shell", "-c", script).strip().splitlines()[-1] == "0 0"
 
 
 def test_the_worker_log_names_no_traceback_of_ours(site: dict[str, Any]) -> None:

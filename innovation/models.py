@@ -290,7 +290,7 @@ class Experiment(RoadmapItem):
     scoped_keys = ("concept",)
 
     class Meta:
-        ordering = ["start_date", "mvp_name", "id"]
+        ordering = [models.F("start_date").asc(nulls_last=True), "mvp_name", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ExperimentStatus.values), name="experiment_status_valid"

@@ -633,3 +633,26 @@ def test_the_roadmap_costs_the_same_queries_however_full(world: World) -> None:
 
 # The count, the page (membership joined in), and one query per list inside a row.
 LIST_QUERIES = {"opportunities": 6, "service-concepts": 5, "experiments": 3, "data-needs": 2}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/opportunities/", "[1, 2]"),
+        ("/api/v1/opportunities/", '{"title": '),
+        ("/api/v1/opportunities/", '{"title": "A", "steps": 5}'),
+        ("/api/v1/service-concepts/", '{"title": "A", "storyboard": "frames"}'),
+        ("/api/v1/service-concepts/", '{"title": "A", "storyboard": [1]}'),
+        ("/api/v1/experiments/", '{"mvp_name": "A", "baseline": "NaN"}'),
+        ("/api/v1/experiments/", '{"mvp_name": "A", "start_date": "31/02/2026"}'),
+        ("/api/v1/opportunities/from-step/", '{"step": null}'),
+        ("/api/v1/opportunities/from-output/", '{"output": "x"}'),
+        ("roadmap", '{"type": "persona", "id": 1, "horizon": "now"}'),
+        ("roadmap", '{"type": "opportunity", "id": -1, "horizon": "now", "position": -3}'),
+    ],
+)
+def test_malformed_bodies_answer_400(world: World, path: str, body: str) -> None:
+    if path == "roadmap":
+        path = roadmap_url(world.workspace)
+    response = world.client("facilitator").post(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content

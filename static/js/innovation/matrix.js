@@ -6,11 +6,11 @@
 
 import { dragWith, format, problem, send } from "./common.js";
 
-const matrix = document.querySelector("[data-matrix]");
-const plot = matrix?.querySelector("[data-plot]");
+let matrix = null;
+let plot = null;
 const alertBox = document.querySelector("[data-matrix-error]");
-const EFFORT_MIN = Number(matrix?.dataset.effortMin ?? 1);
-const EFFORT_MAX = Number(matrix?.dataset.effortMax ?? 5);
+const EFFORT_MIN = 1;
+const EFFORT_MAX = 5;
 const COLUMNS = EFFORT_MAX - EFFORT_MIN + 1;
 const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 
@@ -76,7 +76,11 @@ function restore(card) {
   card.style.top = origin.top;
 }
 
-if (matrix && matrix.dataset.canScore === "true") {
+/** Bind the cards (again after a live refresh replaced them). */
+function install() {
+  matrix = document.querySelector("[data-matrix]");
+  plot = matrix?.querySelector("[data-plot]");
+  if (!matrix || matrix.dataset.canScore !== "true") return;
   document.querySelector("[data-tray]")?.classList.add("can-score");
   for (const card of document.querySelectorAll("[data-opportunity]")) {
     dragWith(card, {
@@ -102,3 +106,6 @@ if (matrix && matrix.dataset.canScore === "true") {
     });
   }
 }
+
+install();
+document.addEventListener("innovation:refreshed", install);

@@ -5,7 +5,7 @@
 
 import { dragWith, problem, send } from "./common.js";
 
-const board = document.querySelector("[data-roadmap]");
+let board = null;
 const alertBox = document.querySelector("[data-roadmap-error]");
 
 function say(message) {
@@ -66,7 +66,10 @@ async function move(item, event) {
   }
 }
 
-if (board && board.dataset.canMove === "true") {
+/** Bind the items (again after a live refresh replaced them). */
+function install() {
+  board = document.querySelector("[data-roadmap]");
+  if (!board || board.dataset.canMove !== "true") return;
   for (const item of board.querySelectorAll("[data-item-id]")) {
     dragWith(item, {
       onMove(event, start) {
@@ -78,3 +81,6 @@ if (board && board.dataset.canMove === "true") {
     });
   }
 }
+
+install();
+document.addEventListener("innovation:refreshed", install);

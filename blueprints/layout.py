@@ -696,8 +696,6 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
         (lane for lane in blueprint.lanes if lane.band in order),
         key=lambda lane: order[lane.band],  # stable: keeps the lane order inside a band
     )
-    if blueprint.kind == "global":
-        lanes = arranged_lanes(lanes, phases, blueprint.steps, blueprint.links)
     column = {phase.id: index for index, phase in enumerate(phases)}
     row_of = {lane.id: index for index, lane in enumerate(lanes)}
     cells: list[list[list[StepData]]] = [[[] for _ in phases] for _ in lanes]
@@ -788,10 +786,11 @@ def blueprint_dot(blueprint: BlueprintData, language: str = "en") -> str:
 # The merge orders the lanes of a band by where the teams put them; lanes that no team puts
 # before another tie, and the merge breaks ties by keys that hold actor ids, so the same content
 # merged on another database drew other rows and other crossings (1.27-1.51 per link on the
-# demo). The drawing of a global blueprint orders the lanes of each band itself, from content
-# only: by name, then by the barycentre of the lanes their links reach, then swapping two lanes
-# of a band while that takes straight lines between the cards across fewer others (within
-# SWAP_BUDGET).
+# demo). After each merge, `merging.arrange_lanes` stores the lanes of a global blueprint in
+# the order `arranged_lanes` gives from content only: by name, then by the barycentre of the
+# lanes their links reach, then swapping two lanes of a band while that takes straight lines
+# between the cards across fewer others (within SWAP_BUDGET). The drawing, like the board,
+# follows the stored order, so a lane the facilitator moves by hand moves in both.
 
 # Pairs of links the swaps may compare in all (under 0.1 s): a busy global blueprint keeps the
 # swaps made by then. A count, not a clock, so the outcome depends on the content alone.

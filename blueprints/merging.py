@@ -28,7 +28,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from blueprints import events, layout, merge, ordering
+from blueprints import events, layout, merge, ordering, render
 from blueprints.models import (
     Actor,
     Blueprint,
@@ -335,6 +335,7 @@ class _Writer:
         self._order_steps(result)
         self._sync_sources(result)
         self._sync_links(result)
+        arrange_lanes(self.blueprint)
         return self._report()
 
     def _phase_values(self, item: merge.GlobalPhase) -> dict[str, Any]:
@@ -719,6 +720,29 @@ class _Writer:
             }
             for item in result.conflicts
         ]
+
+
+def arrange_lanes(blueprint: Blueprint) -> None:
+    """Store the merged lanes of a global blueprint in the order its content gives them
+    (`layout.arranged_lanes`: by band and name, then the order whose links cross least).
+
+    The board, the API, the diagram and the book all show the stored order; the merge's own
+    order breaks ties between lanes by keys that hold actor ids, so the same content merged on
+    another database gave other rows. A lane added by hand keeps its place after the merged
+    lane it stood behind (`arrange`); merged lanes of an unknown band stay last.
+    """
+    data = render.blueprint_data(blueprint)
+    merged = set(
+        Lane.objects.filter(blueprint=blueprint).exclude(merge_key="").values_list("pk", flat=True)
+    )
+    mine = [lane for lane in data.lanes if lane.id in merged]
+    drawn = [lane for lane in mine if lane.band in layout.BANDS]
+    driven = [lane.id for lane in layout.arranged_lanes(drawn, data.phases, data.steps, data.links)]
+    driven += [lane.id for lane in mine if lane.band not in layout.BANDS]
+    existing = [lane.id for lane in data.lanes]
+    order = arrange(driven, existing)
+    if order != existing:
+        ordering.apply_order(Lane.objects.filter(blueprint=blueprint), order)
 
 
 def arrange(driven: Sequence[int], existing: Sequence[int]) -> list[int]:

@@ -426,8 +426,9 @@ GLOBAL_LINKS = [  # source, target, kind, label (indexes into GLOBAL_STEPS)
 def make_global_blueprint(
     world: World, workspace_name: str, shuffle: random.Random | None
 ) -> Blueprint:
-    """The same global blueprint; with `shuffle`, its rows are created in another order (other
-    ids, and each band's lanes in another order, as a merge on another database may give)."""
+    """The same global blueprint, its lanes merged ones (with a merge key); with `shuffle`, its
+    rows are created in another order (other ids, and each band's lanes in another order, as a
+    merge on another database may give)."""
     workspace = factories.make_workspace(workspace_name, facilitator=[world.people["facilitator"]])
     blueprint = factories.make_blueprint(workspace, title="Global")
     phases = [factories.make_phase(blueprint, name) for name in ("Contact", "Case", "Close")]
@@ -441,7 +442,8 @@ def make_global_blueprint(
     lanes: dict[int, Lane] = {}
     for band in layout.BANDS:
         for index in shuffled([i for i, (b, _) in enumerate(GLOBAL_LANES) if b == band]):
-            lanes[index] = factories.make_lane(blueprint, band, name=GLOBAL_LANES[index][1])
+            name = GLOBAL_LANES[index][1]
+            lanes[index] = factories.make_lane(blueprint, band, name=name, merge_key=f"l:{name}")
     cells: dict[tuple[int, int], list[int]] = {}
     for index, (_, lane, phase) in enumerate(GLOBAL_STEPS):
         cells.setdefault((lane, phase), []).append(index)
@@ -471,18 +473,58 @@ def drawn_by_content(drawing: Drawing, blueprint: Blueprint) -> tuple[dict, dict
 
 def test_a_global_blueprint_is_drawn_the_same_whatever_its_ids(world: World) -> None:
     # The same content created in another order (other ids, lanes of a band in another order)
-    # is the same drawing: ids and a merge's ties no longer decide rows, tracks or labels.
+    # gets the same stored lane order from the merge's arrangement, so the same drawing: ids
+    # and a merge's ties no longer decide rows, tracks or labels.
     client = APIClient()
     client.force_authenticate(world.people["facilitator"])
     first = make_global_blueprint(world, "First", None)
+    merging.arrange_lanes(first)
     drawn = drawn_by_content(draw(client, first), first)
     assert len(drawn[0]) == len(GLOBAL_STEPS) and len(drawn[1]) == len(GLOBAL_LINKS)
+    stored = list(first.lanes.order_by("position").values_list("name", flat=True))
     for seed in (1, 2):
         other = make_global_blueprint(world, f"Other {seed}", random.Random(seed))
-        assert list(other.lanes.order_by("position").values_list("name", flat=True)) != [
-            name for _, name in GLOBAL_LANES
-        ]
+        assert list(other.lanes.order_by("position").values_list("name", flat=True)) != stored
+        merging.arrange_lanes(other)
+        assert list(other.lanes.order_by("position").values_list("name", flat=True)) == stored
         assert drawn_by_content(draw(client, other), other) == drawn
+
+
+def drawn_lane_order(drawing: Drawing, names: list[str]) -> list[str]:
+    """The lane names in the order the diagram draws their labels (nodes l0, l1, ...)."""
+    nodes = drawing.nodes()
+    order = []
+    for row in range(len(names)):
+        label = "".join(t.text or "" for t in drawing.texts(nodes[f"l{row}"])).replace(" ", "")
+        order += [name for name in names if name.replace(" ", "") in label][:1]
+    return order
+
+
+def test_the_board_and_the_diagram_show_the_global_lanes_in_one_order(db: None) -> None:
+    # The editor's board and the API list the lanes of the demo's global blueprint in the
+    # order the diagram (and so the book) draws them, and a lane moved by hand moves in both.
+    call_command("seed_demo", stdout=io.StringIO())
+    workspace = Blueprint.objects.filter(kind="team").first().workspace
+    blueprint = merging.blueprint_merge(workspace=workspace, user=None).blueprint
+    manager = workspace.memberships.filter(role="facilitator").first().user
+    client = APIClient()
+    client.force_authenticate(manager)
+    response = client.get(f"/api/v1/blueprints/{blueprint.pk}/")
+    assert response.status_code == 200
+    lanes = sorted(response.json()["lanes"], key=lambda lane: lane["position"])
+    names = [lane["name"] for lane in lanes]
+    assert len(names) > 8 and len(set(names)) == len(names)
+    assert drawn_lane_order(draw(client, blueprint), names) == names
+    # The facilitator swaps the last two backstage lanes: the diagram follows the board.
+    backstage = [i for i, lane in enumerate(lanes) if lane["band"] == "backstage"]
+    order = [lane["id"] for lane in lanes]
+    a, b = backstage[-2], backstage[-1]
+    order[a], order[b] = order[b], order[a]
+    payload = {"blueprint": blueprint.pk, "order": order}
+    moved = client.post("/api/v1/lanes/reorder/", payload, format="json")
+    assert moved.status_code == 200, moved.content[:300]
+    names[a], names[b] = names[b], names[a]
+    assert drawn_lane_order(draw(client, blueprint), names) == names
 
 
 def test_the_measure_sees_crossings_detours_and_far_labels() -> None:

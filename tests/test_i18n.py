@@ -25,6 +25,7 @@ from personas.models import ContactImport
 from tests.conftest import World
 from workshops import services as workshop_services
 from workshops.models import Activity, Workshop
+from workspaces.models import Team
 
 ROOT = Path(settings.BASE_DIR)
 LANGUAGES = {"es": "es", "it": "it", "pt-br": "pt_BR"}  # language code → catalog folder
@@ -218,6 +219,7 @@ def test_the_main_pages_speak_the_browsers_language(world: World, language: str)
     # What people typed is data, never translated: names, titles, the agenda as planned.
     data = {user.get_full_name() for user in world.people.values() if user} | set(world.people)
     data |= set(Blueprint.objects.values_list("title", flat=True))
+    data |= set(Team.objects.values_list("name", flat=True))  # "Quality" is a team here
     data |= set(Workshop.objects.values_list("goal", flat=True))
     data |= set(Activity.objects.values_list("title", flat=True))
     checked = 0

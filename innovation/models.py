@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workspaces.models import VisibleQuerySet, Workspace
 
@@ -48,7 +49,7 @@ class RoadmapType(models.TextChoices):
 
 
 class OpportunityStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("opportunity status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     SOLVED = "solved", _("Solved")
     DISMISSED = "dismissed", _("Dismissed")

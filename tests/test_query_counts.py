@@ -188,7 +188,7 @@ WRITE_QUERIES = {
     "step create": 20,
     "step rename": 17,
     "step move": 28,
-    "step delete": 20,
+    "step delete": 22,  # + the opportunities citing it and the data needs naming it
     "link create": 15,
 }
 

@@ -106,3 +106,17 @@ def test_a_global_book_compares_the_teams(world: World) -> None:
     practices = chapter(book, "Consumer-data practices", "Design review")
     assert "Teamscompared" in practices
     assert "Quality" in practices and "Servicecentre" in practices
+
+
+def test_every_open_finding_of_a_busy_blueprint_is_in_the_book(world: World) -> None:
+    # A blueprint with dozens of findings per rule: the book runs them together in one
+    # paragraph per rule (cheaper to lay out than a line each) and loses none of them.
+    blueprint = factories.make_blueprint_of_size(world.workspace, world.team_a, 60)
+    client = world.client("manager")
+    report = client.get(f"/api/v1/blueprints/{blueprint.pk}/audit.json").json()
+    messages = [f["message"] for f in report["findings"] if not f["dismissed"]]
+    assert len(messages) > 40
+    book = fetch(client, blueprint)
+    review = chapter(book, "Design review", "Personas and service protocols")
+    for message in messages:
+        assert squeezed(message) in review, message

@@ -387,8 +387,9 @@ def test_the_demo_blueprints_are_drawn_without_spaghetti(db: None) -> None:
         measured = drawing_metrics.measure(svg)
         assert measured.links == len(data.links), blueprint.title
         # The demo's global blueprint: 7.4 crossings per link before the grid layout, 1.27-1.51
-        # when the merge's ties (broken by actor ids) ordered its lanes, 1.20 since the drawing
-        # orders a global blueprint's lanes from their content, on SQLite and PostgreSQL alike.
+        # when the merge's ties (broken by actor ids) ordered its lanes, 1.20 since the merge
+        # stores a global blueprint's lanes in the order their content gives (the drawing
+        # follows the stored order), on SQLite and PostgreSQL alike.
         per_link = 1.2 if blueprint.kind == "global" else 0.5
         assert measured.crossings_per_link <= per_link, (blueprint.title, measured.line())
         assert measured.length_ratio_max <= 3, (blueprint.title, measured.line())

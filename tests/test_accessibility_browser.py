@@ -21,6 +21,7 @@ from tests.test_workshop_browser import (  # noqa: F401  (fixtures)
     asgi_server,
     contexts,
     join_as,
+    note_card,
     open_page,
 )
 from workshops.models import Workshop
@@ -116,6 +117,10 @@ def test_no_serious_or_critical_findings_on_the_main_pages(
             laptop.page.locator(".board .step").first.click()
             expect(laptop.page.locator("[data-panel]")).to_be_visible()
             audit(found, "editor-step-panel", laptop)
+        if name == "workshop-facilitator":  # and running: the timer counts down for everyone
+            laptop.page.get_by_role("button", name="Next activity").click()
+            expect(laptop.page.locator("[data-timer].running").first).to_be_visible()
+            audit(found, "workshop-facilitator-running", laptop)
 
     phone = audit_context(browser, contexts, **PHONE)
     log_in(phone.page, base, "facilitator", "frontstage")
@@ -135,6 +140,10 @@ def test_no_serious_or_critical_findings_on_the_main_pages(
         guest.page.goto(f"{base}/join/{workshop.join_code}/")
         audit(found, f"join-{name.removeprefix('workshop-')}", guest)
         join_as(guest.page, base, workshop.join_code, "Guest")
+        expect(guest.page.locator("[data-timer].running").first).to_be_visible()
+        guest.page.get_by_label("Note").fill(f"Shorter queue ({name})")  # a card with its votes
+        guest.page.get_by_role("button", name="Add note").click()
+        expect(note_card(guest.page, f"Shorter queue ({name})")).to_be_visible()
         audit(found, name, guest)
 
     print({name: len(violations) for name, violations in found.items()})

@@ -95,7 +95,7 @@ export function install(editor) {
       typing.before(head);
       typing.after(...after);
     } else {
-      card.replaceChildren(head, element("h4", "step-title", step.title), ...after);
+      card.replaceChildren(head, element("h3", "step-title", step.title), ...after);
     }
     return true;
   }

@@ -6,11 +6,12 @@ facilitators score, set statuses and the roadmap, and write concepts and experim
 managers read; outsiders, anonymous visitors and workshop guests get nothing.
 """
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from innovation import events, services
 from innovation.models import DataNeed, Experiment, Iteration, Opportunity, ServiceConcept
 from personas.models import ContactReason, Persona
-from tests.conftest import PEOPLE, World
+from tests.browser import run_in_own_loop
+from tests.conftest import PEOPLE, World, build_world
 from tests.factories import make_workspace
 from tests.test_workshop_guest_editing import guest_client, guest_in_group
 from workshops.models import Output
@@ -580,17 +582,24 @@ def test_a_horizon_set_on_the_item_puts_it_at_the_end_of_its_column(world: World
 # --- Live news and query counts -------------------------------------------------------------
 
 
-def test_a_change_is_announced_to_the_workspace_after_commit(
-    world: World, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_a_change_is_announced_to_the_workspace_after_commit(transactional_db: None) -> None:
+    world = build_world()  # committed rows: the request runs on a thread of its own
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.group_name(world.workspace.pk), channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = world.client("alice").post(
+
+    def propose() -> Any:
+        return world.client("alice").post(
             url("opportunities"), {"workspace": world.workspace.pk, "title": "Wait"}
         )
-    message = async_to_sync(layer.receive)(channel)
+
+    async def scenario() -> tuple[dict, Any]:
+        # On a loop of its own: once a browser test ran, the test thread holds Playwright's.
+        channel = await layer.new_channel()
+        await layer.group_add(events.group_name(world.workspace.pk), channel)
+        response = await database_sync_to_async(propose)()
+        return await asyncio.wait_for(layer.receive(channel), 5), response
+
+    message, response = run_in_own_loop(scenario)
+    assert response.status_code == 201
     assert message["type"] == "innovation.event"
     assert message["event"]["kind"] == "opportunity.created"
     assert message["event"]["id"] == response.json()["id"]

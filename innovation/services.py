@@ -217,23 +217,21 @@ def _is_user(actor: Any) -> bool:
 # --- Opportunities from a pain point or a workshop output ---------------------------------------
 
 
-def opportunity_from_step(*, step: Any, actor: Any) -> Opportunity:
-    """An opportunity named after a step (a pain point card, usually), linked to it and to
-    the personas the step is attached to."""
-    workspace = step.blueprint.workspace
-    values = {
+def values_from_step(step: Any) -> dict[str, Any]:
+    """What a step (a pain point card, usually) gives a new opportunity: its title and text,
+    the step itself and the personas attached to it."""
+    return {
         "title": step.title,
         "description": step.description,
         "steps": [step],
         "personas": list(step.personas.all()),
     }
-    return item_create(model=Opportunity, workspace=workspace, values=values, actor=actor)
 
 
-def opportunity_from_output(*, output: Any, actor: Any) -> Opportunity:
-    """An opportunity from a workshop output, carrying its step, persona and category."""
-    workspace = output.workshop.workspace
-    values = {
+def values_from_output(output: Any) -> dict[str, Any]:
+    """What a workshop output gives a new opportunity: its title and detail, the output and
+    the step, persona and category it is about."""
+    return {
         "title": output.title,
         "description": output.detail,
         "workshop_outputs": [output],
@@ -241,7 +239,26 @@ def opportunity_from_output(*, output: Any, actor: Any) -> Opportunity:
         "personas": [output.persona] if output.persona_id else [],
         "contact_reasons": [output.category] if output.category_id else [],
     }
-    return item_create(model=Opportunity, workspace=workspace, values=values, actor=actor)
+
+
+def opportunity_from_step(*, step: Any, actor: Any) -> Opportunity:
+    """An opportunity named after a step, linked to it and to its personas."""
+    return item_create(
+        model=Opportunity,
+        workspace=step.blueprint.workspace,
+        values=values_from_step(step),
+        actor=actor,
+    )
+
+
+def opportunity_from_output(*, output: Any, actor: Any) -> Opportunity:
+    """An opportunity from a workshop output, carrying its step, persona and category."""
+    return item_create(
+        model=Opportunity,
+        workspace=output.workshop.workspace,
+        values=values_from_output(output),
+        actor=actor,
+    )
 
 
 # --- A concept's storyboard, an experiment's iteration log ---------------------------------------

@@ -351,23 +351,11 @@ def _prefill(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
     if step_id.isdigit():
         step = Step.objects.filter(blueprint__workspace=workspace, pk=int(step_id)).first()
         if step is not None:
-            initial = {
-                "title": step.title,
-                "description": step.description,
-                "steps": [step],
-                "personas": list(step.personas.all()),
-            }
+            initial = services.values_from_step(step)
     elif output_id.isdigit():
         output = Output.objects.filter(workshop__workspace=workspace, pk=int(output_id)).first()
         if output is not None:
-            initial = {
-                "title": output.title,
-                "description": output.detail,
-                "workshop_outputs": [output],
-                "steps": [output.step] if output.step_id else [],
-                "personas": [output.persona] if output.persona_id else [],
-                "contact_reasons": [output.category] if output.category_id else [],
-            }
+            initial = services.values_from_output(output)
     return initial
 
 

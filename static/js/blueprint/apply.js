@@ -337,7 +337,33 @@ export function install(editor) {
     },
   };
 
-  const appliers = { step, steps, lane, lanes, phase, phases, link, blueprint };
+  // --- workspace-wide names (actors, channels) -----------------------------------------------
+
+  // A facilitator renamed or merged an actor or a channel: the page's choices take the new
+  // name (a merged one goes), then the board is fetched whole, since cards, lanes and the
+  // role matrix all show the name (false).
+  function choices(name) {
+    return $$(`select[name="${name}"]`).filter((control) => control.closest("[data-panel-form], dialog"));
+  }
+  function named(name) {
+    return {
+      renamed(event) {
+        for (const control of choices(name)) {
+          const option = [...control.options].find((item) => item.value === String(event.id));
+          if (option) option.textContent = event.after.name;
+        }
+        return false;
+      },
+      merged(event) {
+        for (const control of choices(name)) {
+          [...control.options].find((item) => item.value === String(event.before.id))?.remove();
+        }
+        return false;
+      },
+    };
+  }
+
+  const appliers = { step, steps, lane, lanes, phase, phases, link, blueprint, actor: named("actor"), channel: named("channel") };
 
   function applyInPlace(event) {
     const [noun, verb] = event.kind.split(".");

@@ -559,9 +559,14 @@ class ActorViewSet(ScopedViewSet):
 
 
 class ChannelViewSet(ScopedViewSet):
+    """The workspace's channels; a delete is refused while anything uses the channel."""
+
     queryset = Channel.objects.all()
     serializer_class = ChannelSerializer
     filters = {"workspace": "workspace_id"}
+
+    def perform_destroy(self, instance: Channel) -> None:
+        services.channel_delete(channel=instance, actor=self.request.user)
 
 
 class LinkViewSet(ScopedViewSet):

@@ -23,6 +23,7 @@ from blueprints.models import (
     Blueprint,
     BlueprintEvent,
     BlueprintKind,
+    Channel,
     DismissedStep,
     Lane,
     Link,
@@ -673,3 +674,40 @@ def actor_delete(*, role: Role, actor: Actor) -> None:
             )
         )
     role.delete()
+
+
+# --- channels (workspace-wide; the personas app curates their names and aliases) -------------
+
+CHANNEL_IN_USE = _(
+    "“{name}” is still used by {uses}. Merge it into another channel instead, or change those "
+    "first."
+)
+
+
+def channel_usage(channel: Channel) -> dict[str, int]:
+    """What refers to a channel, by kind (steps, contacts, protocols, personas…), found
+    through its relations, so that the apps above need not be named here. Its own record of
+    names (a one-to-one) is not a use."""
+    usage = {}
+    for relation in Channel._meta.related_objects:
+        if relation.one_to_one:
+            continue
+        model = relation.related_model
+        count = model._base_manager.filter(**{relation.field.name: channel}).distinct().count()
+        if count:
+            usage[str(model._meta.verbose_name_plural)] = count
+    return usage
+
+
+def channel_step_blueprints(channel: Channel) -> list[int]:
+    return list(Step.objects.filter(channel=channel).values_list("blueprint_id", flat=True))
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel, actor: Actor) -> None:
+    """Delete a channel nothing uses; one in use is refused, naming what uses it."""
+    usage = channel_usage(channel)
+    if usage:
+        uses = ", ".join(f"{count} {label}" for label, count in usage.items())
+        raise errors.Conflict(CHANNEL_IN_USE.format(name=channel.name, uses=uses))
+    channel.delete()

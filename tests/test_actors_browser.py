@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser import WatchedPage
 from tests.test_editor_browser import LIVE, PASSWORD, Site, new_board, open_editor, site
 
 __all__ = ["site"]  # the editor tests' uvicorn server, one for this module
@@ -39,7 +40,8 @@ def test_a_merge_on_the_actors_page_reaches_an_open_editor(browser: Browser, sit
         expect(badge).to_have_text(old)
         editor.page.evaluate("window.stillTheSamePage = true")
 
-        page = facilitator_context.new_page()
+        curator = WatchedPage(facilitator_context.new_page())
+        page = curator.page
         page.goto(f"{site.base}/accounts/login/")
         page.get_by_label("Username").fill("facilitator")
         page.get_by_label("Password").fill(PASSWORD)
@@ -52,6 +54,7 @@ def test_a_merge_on_the_actors_page_reaches_an_open_editor(browser: Browser, sit
         expect(page.locator(f'tr[data-actor="{old}"]')).to_have_count(0)
         expect(page.locator(f'tr[data-actor="{kept}"] [data-lanes]')).to_have_text("1")
         expect(page.locator(f'tr[data-actor="{kept}"] [data-steps]')).to_have_text("1")
+        curator.screenshot("actors-page")
 
         expect(lane).to_contain_text(kept, timeout=LIVE)
         expect(badge).to_have_text(kept, timeout=LIVE)
@@ -60,7 +63,7 @@ def test_a_merge_on_the_actors_page_reaches_an_open_editor(browser: Browser, sit
         assert editor.page.evaluate("window.stillTheSamePage") is True
         assert api.get(f"{site.base}/api/v1/lanes/{agent_lane}/").json()["actor"] == kept_id
         editor.screenshot("actors-merge-editor")
-        assert editor.page_errors() == []
+        assert editor.page_errors() == [] and curator.page_errors() == []
     finally:
         facilitator_context.close()
         editor_context.close()

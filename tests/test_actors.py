@@ -179,3 +179,14 @@ def test_nonsense_from_a_client_gets_a_400_never_a_500(world: World, api: Client
         assert answer.status_code == 400, data
     bad = api.post(f"/api/v1/actors/{world.actor.pk}/merge/", {"into": "nope"})
     assert bad.status_code == 400
+
+
+def test_undo_on_a_blueprint_skips_the_rename_it_only_heard_of(world: World, api: Client) -> None:
+    step = world.a.step
+    api.patch(f"/api/v1/steps/{step.pk}/", {"title": "Wrong"}, format="json")
+    api.patch(f"/api/v1/actors/{world.actor.pk}/", {"name": "QA lead"}, format="json")
+    undone = api.post(f"/api/v1/blueprints/{world.a.blueprint.pk}/undo/")
+    assert undone.status_code == 200, undone.content
+    assert undone.json()["kind"] == "step.updated"
+    assert Step.objects.get(pk=step.pk).title == "Calls about a flat bottle"
+    assert Actor.objects.get(pk=world.actor.pk).name == "QA lead"

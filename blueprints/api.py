@@ -516,16 +516,57 @@ class StepViewSet(ScopedViewSet):
         return Response(self.get_serializer(steps, many=True).data)
 
 
+class ActorMergeSerializer(serializers.Serializer):
+    into = IdField(queryset=Actor.objects.none(), help_text="The actor that stays.")
+
+
 class ActorViewSet(ScopedViewSet):
+    """The workspace's roles. Participants add them; facilitators rename, merge and delete
+    them (a delete is refused while a lane or step uses the actor)."""
+
     queryset = Actor.objects.all()
     serializer_class = ActorSerializer
     filters = {"workspace": "workspace_id"}
 
+    def perform_update(self, serializer: ActorSerializer) -> None:
+        changes = {
+            k: v for k, v in serializer.validated_data.items() if k in ("name", "description")
+        }
+        serializer.instance = services.actor_update(
+            role=serializer.instance, changes=changes, actor=self.request.user
+        )
+
+    def perform_destroy(self, instance: Actor) -> None:
+        services.actor_delete(role=instance, actor=self.request.user)
+
+    @extend_schema(
+        request=ActorMergeSerializer,
+        responses={200: ActorSerializer},
+        description="Move every lane and step of this actor to `into` (each an event of its "
+        "blueprint), then delete it; in one transaction.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        source = self.get_object()
+        self.check_write(source, "delete")
+        payload = ActorMergeSerializer(data=request.data)
+        payload.fields["into"].queryset = Actor.objects.filter(workspace_id=source.workspace_id)
+        payload.is_valid(raise_exception=True)
+        into = payload.validated_data["into"]
+        self.check_write(into, "update")
+        into = services.actor_merge(source=source, into=into, actor=request.user)
+        return Response(self.get_serializer(into).data)
+
 
 class ChannelViewSet(ScopedViewSet):
+    """The workspace's channels; a delete is refused while anything uses the channel."""
+
     queryset = Channel.objects.all()
     serializer_class = ChannelSerializer
     filters = {"workspace": "workspace_id"}
+
+    def perform_destroy(self, instance: Channel) -> None:
+        services.channel_delete(channel=instance, actor=self.request.user)
 
 
 class LinkViewSet(ScopedViewSet):

@@ -75,6 +75,9 @@ def change_undo(*, blueprint: Blueprint, actor: Any) -> BlueprintEvent:
     event = (
         BlueprintEvent.objects.filter(blueprint=blueprint, undo_of__isnull=True, **mine)
         .exclude(undone_by__isnull=False)
+        # A workspace-wide rename or merge is heard by the blueprint, not made on it.
+        .exclude(kind__startswith="actor.")
+        .exclude(kind__startswith="channel.")
         .order_by("-seq")
         .first()
     )

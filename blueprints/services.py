@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blueprints import events, ordering
+from blueprints.models import Actor as Role
 from blueprints.models import (
     Band,
     Blueprint,
     BlueprintEvent,
     BlueprintKind,
+    Channel,
     DismissedStep,
     Lane,
     Link,
@@ -537,3 +539,175 @@ def link_update(*, link: Link, changes: dict[str, Any], actor: Actor) -> Link:
 
 def link_delete(*, link: Link, actor: Actor) -> None:
     _delete(link, actor=actor)
+
+
+# --- actors (workspace-wide roles) --------------------------------------------------------------
+
+ACTOR_NAME_MISSING = _("Give the actor a name.")
+ACTOR_NAME_TAKEN = _("This workspace already has an actor of that name.")
+ACTOR_NAME_LONG = _("At most {max} characters.")
+ACTOR_MERGE_ITSELF = _("An actor cannot be merged into itself.")
+ACTOR_IN_USE = _(
+    "“{name}” is still used by {lanes} lane(s) and {steps} step(s) in: {blueprints}. "
+    "Merge it into another actor instead, or change those first."
+)
+
+
+def actor_name_checked(*, workspace_id: int, name: Any, pk: int | None = None) -> str:
+    name = " ".join(str(name or "").split())
+    limit = Role._meta.get_field("name").max_length
+    if not name:
+        raise errors.Invalid({"name": [ACTOR_NAME_MISSING]})
+    if len(name) > limit:
+        raise errors.Invalid({"name": [ACTOR_NAME_LONG.format(max=limit)]})
+    others = Role.objects.filter(workspace_id=workspace_id, name__iexact=name).exclude(pk=pk)
+    if others.exists():
+        raise errors.Invalid({"name": [ACTOR_NAME_TAKEN]})
+    return name
+
+
+def actor_usage(role: Role) -> dict[str, Any]:
+    """What uses an actor: how many lanes and steps, and the titles of their blueprints."""
+    lanes = Lane.objects.filter(actor=role)
+    steps = Step.objects.filter(actor=role)
+    ids = set(lanes.values_list("blueprint_id", flat=True))
+    ids |= set(steps.values_list("blueprint_id", flat=True))
+    titles = Blueprint.objects.filter(pk__in=ids).order_by("title", "id")
+    return {
+        "lanes": lanes.count(),
+        "steps": steps.count(),
+        "blueprints": [blueprint.display_title for blueprint in titles],
+        "blueprint_ids": sorted(ids),
+    }
+
+
+def names_announce(
+    *, kind: str, obj: models.Model, before: Any, after: Any, blueprint_ids: Any, actor: Actor
+) -> None:
+    """A workspace-wide name (an actor's, a channel's) changed: each blueprint showing it hears
+    it as an event of its own, so open editors show the new name without a reload."""
+    for blueprint_id in sorted(set(blueprint_ids)):
+        events.event_record(
+            blueprint_id=blueprint_id,
+            kind=kind,
+            obj_id=obj.pk,
+            before=before,
+            after=after,
+            user=actor,
+        )
+
+
+@transaction.atomic
+def actor_create(*, workspace: Workspace, name: Any, description: str = "", actor: Actor) -> Role:
+    name = actor_name_checked(workspace_id=workspace.pk, name=name)
+    role = Role(workspace=workspace, name=name, description=description)
+    role.full_clean()
+    role.save()
+    return role
+
+
+@transaction.atomic
+def actor_update(*, role: Role, changes: dict[str, Any], actor: Actor) -> Role:
+    """Rename an actor (or change its description); every blueprint that uses it hears of the
+    new name."""
+    before = {"id": role.pk, "name": role.name}
+    if "name" in changes:
+        role.name = actor_name_checked(
+            workspace_id=role.workspace_id, name=changes["name"], pk=role.pk
+        )
+    if "description" in changes:
+        role.description = changes["description"]
+    role.full_clean()
+    role.save(update_fields=["name", "description"])
+    if before["name"] != role.name:
+        names_announce(
+            kind="actor.renamed",
+            obj=role,
+            before=before,
+            after={"id": role.pk, "name": role.name},
+            blueprint_ids=actor_usage(role)["blueprint_ids"],
+            actor=actor,
+        )
+    return role
+
+
+@transaction.atomic
+def actor_merge(*, source: Role, into: Role, actor: Actor) -> Role:
+    """Every lane and step of `source` moves to `into` (each as its blueprint's own event),
+    then `source` is deleted: all in one transaction, nothing lost."""
+    if source.pk == into.pk:
+        raise errors.Invalid({"into": [ACTOR_MERGE_ITSELF]})
+    if source.workspace_id != into.workspace_id:
+        raise errors.Invalid({"into": [NOT_IN_WORKSPACE]})
+    source = Role.objects.select_for_update().get(pk=source.pk)
+    blueprint_ids = actor_usage(source)["blueprint_ids"]
+    for lane in Lane.objects.filter(actor=source).select_related("blueprint"):
+        lane_update(lane=lane, changes={"actor": into}, actor=actor)
+    for step in Step.objects.filter(actor=source).select_related("blueprint"):
+        step_update(step=step, changes={"actor": into}, version=None, actor=actor)
+    if into.description == "" and source.description:
+        into.description = source.description
+        into.save(update_fields=["description"])
+    names_announce(
+        kind="actor.merged",
+        obj=into,
+        before={"id": source.pk, "name": source.name},
+        after={"id": into.pk, "name": into.name},
+        blueprint_ids=blueprint_ids,
+        actor=actor,
+    )
+    source.delete()
+    return into
+
+
+@transaction.atomic
+def actor_delete(*, role: Role, actor: Actor) -> None:
+    """Delete an actor nothing uses; one in use is refused, naming what uses it."""
+    usage = actor_usage(role)
+    if usage["lanes"] or usage["steps"]:
+        raise errors.Conflict(
+            ACTOR_IN_USE.format(
+                name=role.name,
+                lanes=usage["lanes"],
+                steps=usage["steps"],
+                blueprints=", ".join(usage["blueprints"]),
+            )
+        )
+    role.delete()
+
+
+# --- channels (workspace-wide; the personas app curates their names and aliases) -------------
+
+CHANNEL_IN_USE = _(
+    "“{name}” is still used by {uses}. Merge it into another channel instead, or change those "
+    "first."
+)
+
+
+def channel_usage(channel: Channel) -> dict[str, int]:
+    """What refers to a channel, by kind (steps, contacts, protocols, personas…), found
+    through its relations, so that the apps above need not be named here. Its own record of
+    names (a one-to-one) is not a use."""
+    usage = {}
+    for relation in Channel._meta.related_objects:
+        if relation.one_to_one:
+            continue
+        model = relation.related_model
+        count = model._base_manager.filter(**{relation.field.name: channel}).distinct().count()
+        if count:
+            usage[str(model._meta.verbose_name_plural)] = count
+    return usage
+
+
+def channel_step_blueprints(channel: Channel) -> list[int]:
+    return list(Step.objects.filter(channel=channel).values_list("blueprint_id", flat=True))
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel, actor: Actor) -> None:
+    """Delete a channel nothing uses; one in use is refused, naming what uses it."""
+    usage = channel_usage(channel)
+    if usage:
+        uses = ", ".join(f"{count} {label}" for label, count in usage.items())
+        raise errors.Conflict(CHANNEL_IN_USE.format(name=channel.name, uses=uses))
+    channel.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blueprints import assessment_views, copy_views, library_views, merge_views, views
+from blueprints import actor_views, assessment_views, copy_views, library_views, merge_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,7 @@ urlpatterns = [
         assessment_views.assessment_page,
         name="blueprint-assessment",
     ),
+    path("workspaces/<int:workspace_id>/actors/", actor_views.actors_page, name="actors"),
     path("workspaces/<int:workspace_id>/merge/", merge_views.merge_page, name="merge"),
     path(
         "workspaces/<int:workspace_id>/merge/decide/",

@@ -390,7 +390,9 @@ class ChannelReviewSerializer(ScopedSerializer):
 
     def update(self, instance: Channel, validated_data: dict[str, Any]) -> Channel:
         if "name" in validated_data:
-            instance = services.channel_rename(channel=instance, name=validated_data["name"])
+            instance = services.channel_rename(
+                channel=instance, name=validated_data["name"], actor=self.context["request"].user
+            )
         if "reviewed" in validated_data:
             services.channel_review(channel=instance, reviewed=validated_data["reviewed"])
         return Channel.objects.select_related("entry").get(pk=instance.pk)

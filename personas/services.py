@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from blueprints import services as blueprint_services
 from blueprints.models import Channel
 from frontstage import errors
 from frontstage.spreadsheets import safe_cell
@@ -517,7 +518,7 @@ def channel_entry(channel: Channel) -> ChannelEntry:
 
 
 @transaction.atomic
-def channel_rename(*, channel: Channel, name: str) -> Channel:
+def channel_rename(*, channel: Channel, name: str, actor: Any = None) -> Channel:
     """A new name for a channel (reviewed by whoever chose it); the old name stays an alias,
     so files that still say it file here."""
     name = " ".join(str(name).split())
@@ -534,8 +535,33 @@ def channel_rename(*, channel: Channel, name: str) -> Channel:
         entry.aliases = alias_union(entry.aliases, [channel.name], keep=name)
     entry.reviewed = True
     entry.save(update_fields=["aliases", "reviewed"])
+    before = {"id": channel.pk, "name": channel.name}
     channel.name = name
     channel.save(update_fields=["name"])
+    if before["name"] != name:
+        blueprint_services.names_announce(
+            kind="channel.renamed",
+            obj=channel,
+            before=before,
+            after={"id": channel.pk, "name": name},
+            blueprint_ids=blueprint_services.channel_step_blueprints(channel),
+            actor=actor,
+        )
+    return channel
+
+
+@transaction.atomic
+def channel_create(*, workspace: Workspace, name: str, actor: Any = None) -> Channel:
+    """A channel a facilitator adds by hand (reviewed: a person chose its name)."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise errors.Invalid({"name": [CHANNEL_NAME_MISSING]})
+    if len(name) > NAME_MAX:
+        raise errors.Invalid({"name": [_("At most 120 characters.")]})
+    if Channels(workspace.pk).find(name) is not None:
+        raise errors.Invalid({"name": [CHANNEL_NAME_TAKEN]})
+    channel = Channel.objects.create(workspace=workspace, name=name, kind=channel_kind_of(name))
+    ChannelEntry.objects.create(channel=channel, reviewed=True)
     return channel
 
 
@@ -562,8 +588,6 @@ def channel_merge(*, source: Channel, into: Channel, actor: Any = None) -> Chann
     """Everything filed under `source` goes to `into` — contacts, protocols, preferred
     channels of personas, steps of blueprints — and `source`'s names become aliases of
     `into`, so the next import files them there."""
-    from blueprints import services as blueprint_services
-
     if source.pk == into.pk:
         raise errors.Invalid({"into": [CHANNEL_MERGE_ITSELF]})
     if source.workspace_id != into.workspace_id:
@@ -585,10 +609,19 @@ def channel_merge(*, source: Channel, into: Channel, actor: Any = None) -> Chann
         persona.preferred_channels.add(into)
     from blueprints.models import Step
 
+    blueprint_ids = blueprint_services.channel_step_blueprints(source)
     for step in Step.objects.filter(channel=source).select_related("blueprint"):
         blueprint_services.step_update(
             step=step, changes={"channel": into}, version=None, actor=actor
         )
+    blueprint_services.names_announce(
+        kind="channel.merged",
+        obj=into,
+        before={"id": source.pk, "name": source.name},
+        after={"id": into.pk, "name": into.name},
+        blueprint_ids=blueprint_ids,
+        actor=actor,
+    )
     entry, merged = channel_entry(into), ChannelEntry.objects.filter(channel=source).first()
     entry.aliases = alias_union(
         entry.aliases, [source.name, *(merged.aliases if merged else [])], keep=into.name
@@ -612,7 +645,7 @@ def channel_file_under(
             raise errors.Invalid({"name": [CHANNEL_NAME_MISSING]})
         found = Channels(channel.workspace_id).find(name)
         if found is None or found == channel.pk:
-            return channel_rename(channel=channel, name=name), False
+            return channel_rename(channel=channel, name=name, actor=actor), False
         into = Channel.objects.get(pk=found)
     return channel_merge(source=channel, into=into, actor=actor), True
 
@@ -643,7 +676,11 @@ def channels_to_review(*, contact_import: ContactImport) -> list[dict[str, Any]]
 def channels_overview(*, workspace: Workspace) -> list[dict[str, Any]]:
     """Every channel with its aliases, whether reviewed, and how many contacts use it;
     unreviewed first."""
-    channels = list(Channel.objects.filter(workspace=workspace).order_by("name", "id"))
+    channels = list(
+        Channel.objects.filter(workspace=workspace)
+        .annotate(step_count=Count("steps"))
+        .order_by("name", "id")
+    )
     counts = channel_contact_counts([channel.pk for channel in channels])
     entries = {
         entry.channel_id: entry
@@ -658,6 +695,7 @@ def channels_overview(*, workspace: Workspace) -> list[dict[str, Any]]:
                 "aliases": entry.aliases if entry else [],
                 "reviewed": entry.reviewed if entry else True,
                 "contacts": counts.get(channel.pk, 0),
+                "steps": channel.step_count,
             }
         )
     return sorted(rows, key=lambda row: row["reviewed"])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from blueprints import services as blueprint_services
 from blueprints.models import Blueprint, Channel, Step
 from frontstage import errors, pages
 from personas import evidence, page_parts, pictures, runs, services, tabular
@@ -752,11 +753,19 @@ def channel_action(request: HttpRequest, workspace: Workspace) -> None:
     channels = Channel.objects.filter(workspace=workspace)
     channel = channels.filter(pk=_int(request.POST.get("channel"))).first()
     action = request.POST.get("action")
+    if action == "add":
+        channel = services.channel_create(
+            workspace=workspace, name=request.POST.get("name", ""), actor=request.user
+        )
+        messages.success(request, _("Channel “%(name)s” added.") % {"name": channel.name})
+        return
     if channel is None:
         raise errors.Invalid(_("Choose a channel."))
     if action == "rename":
         old = channel.name
-        services.channel_rename(channel=channel, name=request.POST.get("name", ""))
+        services.channel_rename(
+            channel=channel, name=request.POST.get("name", ""), actor=request.user
+        )
         messages.success(
             request, _("“%(old)s” renamed to “%(name)s”.") % {"old": old, "name": channel.name}
         )
@@ -783,6 +792,10 @@ def channel_action(request: HttpRequest, workspace: Workspace) -> None:
         messages.success(
             request, _("“%(source)s” merged into “%(into)s”.") % {"source": name, "into": into.name}
         )
+    elif action == "delete":
+        name = channel.name
+        blueprint_services.channel_delete(channel=channel, actor=request.user)
+        messages.success(request, _("Channel “%(name)s” deleted.") % {"name": name})
     else:
         raise errors.Invalid(_("Unknown action."))
 

@@ -337,7 +337,24 @@ export function install(editor) {
     },
   };
 
-  const appliers = { step, steps, lane, lanes, phase, phases, link, blueprint };
+  // --- workspace-wide names (actors, channels) -----------------------------------------------
+
+  // A facilitator renamed or merged an actor or a channel: the page's choices take the new
+  // name (a merged one goes) as soon as the event is heard, even while a board is on its way
+  // (board.js). The board itself is fetched whole, since cards, lanes and the role matrix all
+  // show the name: the appliers answer false.
+  function applyNames(event) {
+    const [noun, verb] = event.kind.split(".");
+    if (!["actor", "channel"].includes(noun)) return;
+    for (const control of $$(`[data-panel-form] select[name="${noun}"], dialog select[name="${noun}"]`)) {
+      const option = (id) => [...control.options].find((item) => item.value === String(id));
+      if (verb === "renamed" && option(event.id)) option(event.id).textContent = event.after.name;
+      if (verb === "merged") option(event.before.id)?.remove();
+    }
+  }
+  const refetched = { renamed: () => false, merged: () => false };
+
+  const appliers = { step, steps, lane, lanes, phase, phases, link, blueprint, actor: refetched, channel: refetched };
 
   function applyInPlace(event) {
     const [noun, verb] = event.kind.split(".");
@@ -353,5 +370,5 @@ export function install(editor) {
     return applied;
   }
 
-  Object.assign(editor, { applyInPlace });
+  Object.assign(editor, { applyInPlace, applyNames });
 }

@@ -47,6 +47,7 @@ export function install(editor) {
 
   // An event in order: applied in place, or the whole board fetched when it cannot be.
   function applyEvent(event) {
+    editor.applyNames(event);
     if (refreshBoard.busy()) waiting.push(event);
     else if (!editor.applyInPlace(event)) refreshBoard();
     else boardChanged();

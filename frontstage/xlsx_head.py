@@ -275,7 +275,7 @@ def head_rows(
         strings = _shared(
             archive, by_kind.get("sharedStrings", "xl/sharedStrings.xml"), wanted, left
         )
-    return [
+    resolved = [
         (
             line,
             [strings.get(v.index) if isinstance(v, _Shared) else v for v in values]
@@ -283,3 +283,5 @@ def head_rows(
         )
         for line, values in found
     ]
+    # a row of shared strings that are all empty is an empty row, as openpyxl reads it
+    return [(line, values) for line, values in resolved if any(v not in (None, "") for v in values)]

@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from frontstage import tabular
 from personas.models import Contact, ContactImport
@@ -129,7 +130,12 @@ def test_the_preview_equals_what_openpyxl_reads(world: World) -> None:
     sheet["B4"].number_format = "yyyy-mm-dd h:mm"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    for content in (buffer.getvalue(), crm_exports.shared_strings_workbook(ROWS)):
+    workbook.epoch = CALENDAR_MAC_1904  # dates counted from 1904, as old Mac Excel did
+    mac = io.BytesIO()
+    workbook.save(mac)
+    empty_strings = crm_exports.shared_strings_workbook([["", ""], *ROWS])
+    contents = (buffer.getvalue(), mac.getvalue(), crm_exports.shared_strings_workbook(ROWS))
+    for content in (*contents, empty_strings):
         streamed = tabular.xlsx_head_rows(io.BytesIO(content))
         whole = list(tabular.iter_xlsx_rows(io.BytesIO(content)))
         assert streamed == whole[: len(streamed)] and len(streamed) == min(len(whole), 6)

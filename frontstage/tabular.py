@@ -219,14 +219,42 @@ def check_xlsx(stream: IO[bytes]) -> None:
 
 def _detect_xlsx(stream: IO[bytes]) -> Detected:
     check_xlsx(stream)
-    rows = []
-    for _number, values in iter_xlsx_rows(stream, scan=DETECT_ROWS_SCANNED):
-        rows.append(values)
-        if len(rows) > PREVIEW_ROWS:
-            break
+    rows = [values for _line, values in xlsx_head_rows(stream)]
     if not rows:
         raise Unreadable(NO_ROWS_AT_START.format(count=f"{DETECT_ROWS_SCANNED:,}"))
     return _with_rows(Detected("xlsx"), rows)
+
+
+# Detection streams the workbook's XML (frontstage/xlsx_head.py) and reads no more of any part
+# than this: the rows it shows, the shared strings up to the last one they use.
+XLSX_HEAD_BYTES = 32 * 1024 * 1024
+
+
+def xlsx_head_rows(stream: IO[bytes], rows: int = PREVIEW_ROWS + 1) -> list[tuple[int, list[Any]]]:
+    """(line, values) of the first sheet's first `rows` non-empty rows, as `iter_xlsx_rows`
+    gives them, streaming the XML: time and memory stay bounded whatever the workbook."""
+    from frontstage import xlsx_head
+
+    try:
+        return xlsx_head.head_rows(
+            stream, rows=rows, scan=DETECT_ROWS_SCANNED, budget=XLSX_HEAD_BYTES
+        )
+    except xlsx_head.TooLarge as error:
+        raise Unreadable(
+            XLSX_TOO_LARGE_TO_READ.format(limit=XLSX_HEAD_BYTES // (1024 * 1024))
+        ) from error
+    except xlsx_head.TooManyRows as error:
+        raise Unreadable(XLSX_TOO_MANY_ROWS.format(rows=f"{error.rows:,}")) from error
+    except xlsx_head.NoSheet as error:
+        raise Unreadable(EMPTY_FILE) from error
+    except Exception as error:  # a broken archive or XML, whatever it raises
+        raise Unreadable(BAD_WORKBOOK) from error
+
+
+XLSX_TOO_LARGE_TO_READ = _(
+    "This Excel file is too large to read: its first rows need more than {limit} MB of its "
+    "contents. Save it as CSV and upload that."
+)
 
 
 # --- reading rows --------------------------------------------------------------------------

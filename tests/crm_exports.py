@@ -212,3 +212,119 @@ def endless_sheet(rows: int = 3_000_000) -> bytes:
         spanish_workbook(3),
         {"xl/worksheets/sheet1.xml": head + cells + tail + b"</sheetData></worksheet>"},
     )
+
+
+def shared_strings_workbook(rows: list[list[object]], filler_megabytes: int = 0) -> bytes:
+    """An XLSX written as Excel writes one: text in shared strings (then `filler_megabytes`
+    MB of strings nothing uses), dates as serial numbers styled with a built-in (14) or a
+    custom (`dd/mm/yyyy`) date format, booleans, numbers and one inline string."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    strings: list[str] = []
+    epoch = date(1899, 12, 30)
+
+    def cell(reference: str, value: object, column: int) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, date):
+            style = 1 + column % 2  # built-in 14 or the custom date format, by column
+            return f'<c r="{reference}" s="{style}"><v>{(value - epoch).days}</v></c>'
+        if isinstance(value, int | float):
+            return f'<c r="{reference}"><v>{value}</v></c>'
+        if str(value).startswith("inline:"):
+            text = escape(str(value).removeprefix("inline:"))
+            return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
+        strings.append(str(value))
+        return f'<c r="{reference}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    sheet_rows = "".join(
+        f'<row r="{number}">'
+        + "".join(
+            cell(f"{letters[column]}{number}", value, column) for column, value in enumerate(row)
+        )
+        + "</row>"
+        for number, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    width = max(len(row) for row in rows)
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}">'
+        f'<dimension ref="A1:{letters[width - 1]}{len(rows)}"/>'
+        f"<sheetData>{sheet_rows}</sheetData></worksheet>"
+    )
+    filler = b"<si><t>" + b"A" * (1024 * 1024 - 15) + b"</t></si>"
+    shared = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}">'.encode()
+        + "".join(f"<si><t>{escape(text)}</t></si>" for text in strings).encode()
+        + filler * filler_megabytes
+        + b"</sst>"
+    )
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{main}">'
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+        '<fonts count="1"><font/></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0" xfId="0"/>'
+        '<xf numFmtId="14" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="164" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            b'<Default Extension="rels" '
+            b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            b'<Default Extension="xml" ContentType="application/xml"/>'
+            b'<Override PartName="/xl/workbook.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            b'<Override PartName="/xl/styles.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{relationships}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ).encode(),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
+            f'xmlns:r="{relationships}"><workbookPr/><sheets>'
+            '<sheet name="Contactos" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ).encode(),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{relationships}/worksheet" '
+            'Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{relationships}/sharedStrings" '
+            'Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rId3" Type="{relationships}/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        ).encode(),
+        "xl/worksheets/sheet1.xml": sheet.encode(),
+        "xl/sharedStrings.xml": shared,
+        "xl/styles.xml": styles.encode(),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zipfile_member(content: bytes, name: str) -> bytes:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(content)).read(name)

@@ -638,3 +638,29 @@ def test_a_long_paste_is_counted_not_cut_and_limits_match_the_server(
         assert watched.page_errors() == []
     finally:
         ctx.close()
+
+
+def test_a_steps_details_name_the_personas_it_is_attached_to(browser: Browser, site: Site) -> None:
+    board = new_board(site)
+    cited, uncited = board.steps
+    api = site.api("facilitator")
+    workspace = api.get(f"{site.base}/api/v1/blueprints/{board.id}/", timeout=5).json()["workspace"]
+    persona = api.post(
+        f"{site.base}/api/v1/personas/",
+        json={"workspace": workspace, "name": "Lucía <b>", "steps": [cited["id"]]},
+        timeout=5,
+    )
+    assert persona.status_code == 201, persona.text
+    context, watched = open_editor(browser, site, "participant", board)
+    page = watched.page
+    page.locator(f"#step-{cited['id']}").click()
+    expect(page.locator("[data-panel-form] [name=title]")).to_have_value(cited["title"])
+    line = page.locator("[data-panel-personas]")
+    expect(line.get_by_role("link", name="Lucía <b>")).to_have_attribute(
+        "href", f"/personas/{persona.json()['id']}/"
+    )
+    page.locator(f"#step-{uncited['id']}").click()  # no persona cites this one: no line
+    expect(page.locator("[data-panel-form] [name=title]")).to_have_value(uncited["title"])
+    expect(line).to_be_hidden()
+    assert watched.errors == []
+    context.close()

@@ -19,8 +19,28 @@ export function install(editor) {
     }
     state.panelSaved = panelValues(); // what the person started from: only their changes are sent
     for (const link of $$("[data-panel-innovation] a[data-href]")) link.href = format(link.dataset.href, { id: step.id });
+    showPersonas(step.id);
     if ($("[data-panel-error]")) $("[data-panel-error]").textContent = "";
     $("[data-panel-notice]").hidden = true;
+  }
+
+  // The personas this step is attached to, as links to their pages (none: the line stays hidden).
+  async function showPersonas(stepId) {
+    const line = $("[data-panel-personas]");
+    if (!line) return;
+    line.hidden = true;
+    const result = await editor.api("GET", `/api/v1/personas/?step=${stepId}`);
+    if (!result.ok || state.panelStep !== stepId) return;
+    const list = $("[data-panel-persona-list]", line);
+    list.replaceChildren();
+    for (const persona of (result.data.results || []).filter((one) => !one.archived)) {
+      if (list.childElementCount) list.append(", ");
+      const link = document.createElement("a");
+      link.href = `/personas/${persona.id}/`;
+      link.textContent = persona.name;
+      list.append(link);
+    }
+    line.hidden = !list.childElementCount;
   }
 
   async function openPanel(stepId) {

@@ -6,6 +6,7 @@
 """
 
 import os
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from blueprints.models import Actor, Blueprint, Channel
 from tests import factories
 from tests.browser import browser  # noqa: F401 (one Chromium for the whole session)
 from tests.factories import BlueprintParts
+from tests.servers import db_worker, postgres_url, task_worker_wanted, worker_died, worker_id
 from workspaces.models import Team, Workspace
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in the same
@@ -31,6 +33,11 @@ from workspaces.models import Team, Workspace
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Background work runs in a thread of the process that enqueued it (the servers' too), the
 # same run code as under `db_worker`; tests/test_task_worker.py runs real worker processes.
+# Under TEST_TASK_WORKER=db_worker (PostgreSQL only) it is queued in the database instead and
+# run by a real `db_worker` process: one per test process (task_worker below), one beside
+# each set of uvicorn servers (tests/servers.py).
+if task_worker_wanted():
+    os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
 os.environ.setdefault("TASKS_BACKEND", "frontstage.tasks.ThreadBackend")
 settings.TASKS = {"default": {"BACKEND": os.environ["TASKS_BACKEND"]}}
 
@@ -175,6 +182,49 @@ def demo_without_contacts(settings: Any) -> None:
     # seed_demo's 27,000 synthetic contacts and their segmentation cost seconds per seed;
     # the tests about personas turn them back on (settings.DEMO_CONTACTS = True).
     settings.DEMO_CONTACTS = False
+
+
+TASK_WORKER_ID = f"suite-{worker_id()}-{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def task_worker(
+    request: pytest.FixtureRequest, files_of_this_worker: None, tmp_path_factory: Any
+) -> Iterator[subprocess.Popen | None]:
+    """Under TEST_TASK_WORKER=db_worker, a `db_worker` process (known to the queue as
+    TASK_WORKER_ID) on this test process's own test database (test_frontstage_gw0 …), from
+    its creation to the end of the session; None otherwise."""
+    if not task_worker_wanted():
+        yield None
+        return
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        pytest.fail(
+            "TEST_TASK_WORKER=db_worker needs PostgreSQL (DATABASE_URL): the SQLite "
+            "test database lives in this process's memory"
+        )
+    request.getfixturevalue("django_db_setup")
+    from django.db import connection
+
+    env = os.environ | {"DATABASE_URL": postgres_url(connection.settings_dict["NAME"])}
+    log = tmp_path_factory.mktemp("task-worker") / "db_worker.log"
+    with db_worker(env | {"DEBUG": "0"}, log, TASK_WORKER_ID) as process:
+        request.config.stash[TASK_WORKER_LOG] = log
+        yield process
+
+
+TASK_WORKER_LOG = pytest.StashKey[Any]()
+
+
+@pytest.fixture(autouse=True)
+def task_worker_alive(
+    task_worker: subprocess.Popen | None, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """A test after which the suite's `db_worker` is gone fails, with what the worker said."""
+    yield
+    if task_worker is not None and (
+        died := worker_died(task_worker, request.config.stash[TASK_WORKER_LOG])
+    ):
+        pytest.fail(died)
 
 
 @pytest.fixture

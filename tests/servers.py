@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dj_database_url
@@ -92,13 +92,58 @@ def database_for_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         autocommit=True,
     )
     admin.execute(f'CREATE DATABASE "{name}"')
-    parsed = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
-    auth = parsed["USER"] + (f":{parsed['PASSWORD']}" if parsed["PASSWORD"] else "")
     try:
-        yield f"postgres://{auth}@{parsed['HOST']}:{parsed['PORT'] or 5432}/{name}"
+        yield postgres_url(name)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def postgres_url(name: str) -> str:
+    """The suite's PostgreSQL server (DATABASE_URL), database `name`."""
+    parsed = dj_database_url.parse(os.environ.get("DATABASE_URL", ""))
+    auth = parsed["USER"] + (f":{parsed['PASSWORD']}" if parsed["PASSWORD"] else "")
+    return f"postgres://{auth}@{parsed['HOST']}:{parsed['PORT'] or 5432}/{name}"
+
+
+def task_worker_wanted() -> bool:
+    """Whether the suite runs its background work through real `db_worker` processes
+    (TEST_TASK_WORKER=db_worker, the PostgreSQL pass of .ci/run) rather than in a thread of
+    the process that enqueued it."""
+    return os.environ.get("TEST_TASK_WORKER") == "db_worker"
+
+
+def start_db_worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen:
+    """A `manage.py db_worker` process with `env` (its DATABASE_URL says which database),
+    polling every tenth of a second; its output in `log`."""
+    command = [str(VENV_BIN / "python"), "manage.py", "db_worker", "--no-reload", *options]
+    command += ["--no-startup-delay", "--interval", "0.1"]
+    with log.open("w") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def worker_died(process: subprocess.Popen, log: Path) -> str | None:
+    """What to say when the worker is no longer running (None while it runs)."""
+    if process.poll() is None:
+        return None
+    tail = log.read_text(errors="replace")[-3000:]
+    return f"the db_worker (pid {process.pid}) exited with {process.returncode}:\n{tail}"
+
+
+@contextmanager
+def db_worker(env: dict[str, str], log: Path, name: str) -> Iterator[subprocess.Popen]:
+    """One `db_worker` process with `env` (its DATABASE_URL), known to the queue as `name`,
+    for the duration, stopped at the end; one that died meanwhile fails the caller with its
+    output."""
+    env = env | {"TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    process = start_db_worker(env, log, "--worker-id", name)
+    try:
+        yield process
+    finally:
+        died = worker_died(process, log)
+        stop([process])
+    if died:
+        pytest.fail(died)
 
 
 def wait_until_up(address: str, process: subprocess.Popen, log: Path) -> None:
@@ -156,7 +201,10 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def uvicorn_servers(
     database_url: str, logs: Path, names: list[str], env: dict[str, str]
 ) -> Iterator[list[str]]:
-    """Migrate and seed the database, then serve it with one uvicorn process per name."""
+    """Migrate and seed the database, then serve it with one uvicorn process per name (and,
+    under TEST_TASK_WORKER=db_worker, with a `db_worker` for their background work, unless
+    `env` names a task backend of its own: the caller runs its workers itself)."""
+    given = env
     env = (
         os.environ
         | {
@@ -177,14 +225,18 @@ def uvicorn_servers(
             pytest.fail(f"manage.py {' '.join(command)} failed:\n{done.stderr[-3000:]}")
     processes: list[subprocess.Popen] = []
     addresses = []
-    try:
-        for name in names:
-            process, address = start_uvicorn(env, logs / f"{name}.log")
-            processes.append(process)
-            addresses.append(address)
-        yield addresses
-    finally:
-        stop(processes)
+    with ExitStack() as stack:
+        if task_worker_wanted() and "TASKS_BACKEND" not in given:
+            worker = f"servers-{worker_id()}-{uuid.uuid4().hex[:8]}"
+            stack.enter_context(db_worker(env, logs / "db_worker.log", worker))
+        try:
+            for name in names:
+                process, address = start_uvicorn(env, logs / f"{name}.log")
+                processes.append(process)
+                addresses.append(address)
+            yield addresses
+        finally:
+            stop(processes)
 
 
 def manage(database_url: str, *args: str) -> str:

@@ -18,8 +18,8 @@ PASSWORD = "frontstage"
 
 
 @pytest.fixture
-def demo(transactional_db: None, settings: Any, tmp_path: Path) -> Workspace:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo(transactional_db: None, settings: Any) -> Workspace:
+    # Uploads go to the test process's media folder (conftest), which a db_worker reads too.
     settings.DEMO_CONTACTS = True
     call_command("seed_demo", verbosity=0)
     return Workspace.objects.get()

@@ -24,6 +24,7 @@ from tests.servers import (
     VENV_BIN,
     database_for_servers,
     manage,
+    start_db_worker,
     token_client,
     uvicorn_servers,
 )
@@ -70,12 +71,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def start_worker(site: dict[str, Any], name: str, *options: str) -> subprocess.Popen:
-    command = [str(VENV_BIN / "python"), "manage.py", "db_worker", "--no-reload", *options]
-    command += ["--no-startup-delay", "--interval", "0.1"]
-    with (site["logs"] / f"{name}.log").open("w") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=site["env"], stdout=log, stderr=subprocess.STDOUT
-        )
+    return start_db_worker(site["env"], site["logs"] / f"{name}.log", *options)
 
 
 def start_paused_worker(site: dict[str, Any], name: str, marker: Path) -> subprocess.Popen:

@@ -238,6 +238,10 @@ def test_a_facilitator_runs_an_experiment_to_a_verdict(
     assert [e for e in watched.page_errors() if "400 (Bad Request)" not in e] == []
 
 
+def roadmap_moved(response: Any) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/roadmap/")
+
+
 def test_a_facilitator_drags_the_roadmap_between_columns_and_within_one(
     world: World, live_server: Any, watched: WatchedPage
 ) -> None:
@@ -252,12 +256,19 @@ def test_a_facilitator_drags_the_roadmap_between_columns_and_within_one(
     expect(now.locator("[data-item-id]")).to_have_count(2)
 
     box = later.bounding_box()
-    drag(page, page.locator(f"#roadmap-experiment-{experiment.pk}"), box["x"] + 40, box["y"] + 20)
+    with page.expect_response(roadmap_moved) as moved:
+        drag(
+            page, page.locator(f"#roadmap-experiment-{experiment.pk}"), box["x"] + 40, box["y"] + 20
+        )
+    assert moved.value.ok
     expect(later.locator(f"#roadmap-experiment-{experiment.pk}")).to_be_visible()
     expect(page.locator("[data-roadmap-error]")).to_be_hidden()
     # Within a column: the second item above the first.
     top = now.locator(f"#roadmap-opportunity-{first.pk}").bounding_box()
-    drag(page, now.locator(f"#roadmap-opportunity-{second.pk}"), top["x"] + 40, top["y"] + 4)
+    # The card moves on the page at once; the database has it once the move's answer is in.
+    with page.expect_response(roadmap_moved) as moved:
+        drag(page, now.locator(f"#roadmap-opportunity-{second.pk}"), top["x"] + 40, top["y"] + 4)
+    assert moved.value.ok
     expect(now.locator("[data-item-id]").first).to_have_id(f"roadmap-opportunity-{second.pk}")
     watched.screenshot("innovation-roadmap")
 

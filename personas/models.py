@@ -157,10 +157,10 @@ class Contact(models.Model):
     customer_id = models.CharField(max_length=100)
     contact_date = models.DateField(null=True, blank=True)
     category = models.ForeignKey(
-        ContactReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContactReason, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     subcategory = models.ForeignKey(
-        ContactReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContactReason, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     channel = models.ForeignKey(
         "blueprints.Channel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

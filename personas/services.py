@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, ProtectedError, QuerySet
+from django.db.models import Count, ProtectedError, QuerySet, RestrictedError
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -317,7 +317,7 @@ def contact_reason_delete(*, reason: ContactReason) -> None:
     try:
         with transaction.atomic():
             reason.delete()
-    except ProtectedError as error:
+    except (ProtectedError, RestrictedError) as error:
         raise errors.Conflict(IN_USE) from error
 
 
@@ -397,7 +397,7 @@ class Taxonomy:
             try:
                 with transaction.atomic():
                     ContactReason.objects.filter(pk=pk, children__isnull=True).delete()
-            except ProtectedError:
+            except (ProtectedError, RestrictedError):
                 pass
 
 

@@ -23,6 +23,7 @@ The result depends only on the content, never on the order teams, steps or decis
 """
 
 import difflib
+import functools
 import hashlib
 import math
 import re
@@ -759,21 +760,54 @@ def _global_links(
 # Suggestions -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What the filters of `likeness` need of one normalised title, computed once."""
+
+    length: int
+    words: frozenset[str]
+    # The characters as a multiset: ("a", 1), ("a", 2)… for the first, second… "a", so that
+    # the size of an intersection is the number of characters two titles have in common.
+    letters: frozenset[tuple[str, int]]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _features(title: str) -> _Features:
+    seen: dict[str, int] = defaultdict(int)
+    letters = []
+    for ch in title:
+        seen[ch] += 1
+        letters.append((ch, seen[ch]))
+    return _Features(len(title), frozenset(_WORD.findall(title)), frozenset(letters))
+
+
 def likeness(a: str, b: str) -> float | None:
     """How alike two normalised titles are (0..1), or None when they are not a likely match.
 
     Likely: an edit similarity of at least FUZZY_RATIO, or at least TOKEN_OVERLAP of their
     words in common (the same words in another order, one extra word).
     """
-    words_a, words_b = set(_WORD.findall(a)), set(_WORD.findall(b))
-    union = words_a | words_b
-    overlap = len(words_a & words_b) / len(union) if union else 0.0
-    if overlap < TOKEN_OVERLAP and 2 * min(len(a), len(b)) < FUZZY_RATIO * (len(a) + len(b)):
-        return None  # the lengths alone rule the edit similarity out
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if overlap < TOKEN_OVERLAP and matcher.quick_ratio() < FUZZY_RATIO:
-        return None
-    ratio = matcher.ratio()
+    if a > b:
+        a, b = b, a
+    return _likeness(a, b)
+
+
+@functools.lru_cache(maxsize=262_144)
+def _likeness(a: str, b: str) -> float | None:
+    """`likeness` of an ordered pair, remembered between merges (a re-merge asks the same
+    pairs again). Exact: the cheap tests only rule out pairs the edit similarity would."""
+    fa, fb = _features(a), _features(b)
+    union = len(fa.words | fb.words)
+    overlap = len(fa.words & fb.words) / union if union else 0.0
+    if overlap < TOKEN_OVERLAP:
+        total = fa.length + fb.length
+        # difflib's ratio is at most its quick_ratio, the share of characters in common;
+        # that in turn is at most what the shorter title's length allows.
+        if 2 * min(fa.length, fb.length) < FUZZY_RATIO * total:
+            return None
+        if 2 * len(fa.letters & fb.letters) < FUZZY_RATIO * total:
+            return None
+    ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
     if overlap < TOKEN_OVERLAP and ratio < FUZZY_RATIO:
         return None
     return max(overlap, ratio)
@@ -786,6 +820,8 @@ def _suggest(
     rejected: Iterable[tuple[int, int]],
     team_of_step: Mapping[int, int],
 ) -> list[Suggestion]:
+    """Likely matches between the groups of each cell. Only pairs of titles the index finds
+    (`_candidate_pairs`) are compared: the others cannot be likely matches."""
     blocked = {
         frozenset((group_of[a], group_of[b]))
         for a, b in rejected
@@ -795,25 +831,41 @@ def _suggest(
     suggestions = []
     for members in cells.values():
         cell_groups = sorted({group_of[s.id] for s in members}, key=min)
-        titles = {ids: _titles(ids, step_by_id) for ids in cell_groups}
+        if len(cell_groups) < 2:
+            continue
+        order = {ids: index for index, ids in enumerate(cell_groups)}
         teams = {ids: {team_of_step[i] for i in ids} for ids in cell_groups}
-        for index, first in enumerate(cell_groups):
-            for second in cell_groups[index + 1 :]:
-                # A team that put two cards side by side meant two different things.
-                if teams[first] & teams[second] or frozenset((first, second)) in blocked:
-                    continue
-                best = _best_match(titles[first], titles[second])
-                if best is None:
-                    continue
-                score, a, b = best
-                suggestions.append(
-                    Suggestion(
-                        steps=(a, b),
-                        global_steps=(key_of_group[group_of[a]], key_of_group[group_of[b]]),
-                        titles=(step_by_id[a].title, step_by_id[b].title),
-                        score=round(score, 3),
-                    )
+        entries = [
+            (title, ident, ids)
+            for ids in cell_groups
+            for title, ident in _titles(ids, step_by_id).items()
+        ]
+        best: dict[tuple[frozenset[int], frozenset[int]], tuple[float, int, int]] = {}
+        for i, j in _candidate_pairs([title for title, _, _ in entries]):
+            (title_a, a, first), (title_b, b, second) = entries[i], entries[j]
+            if order[first] > order[second]:
+                first, second = second, first
+            # A team that put two cards side by side meant two different things.
+            if first == second or teams[first] & teams[second]:
+                continue
+            if frozenset((first, second)) in blocked:
+                continue
+            score = likeness(title_a, title_b)
+            if score is None:
+                continue
+            candidate = (score, *pair(a, b))
+            known = best.get((first, second))
+            if known is None or (-score, candidate[1:]) < (-known[0], known[1:]):
+                best[(first, second)] = candidate
+        for score, a, b in best.values():
+            suggestions.append(
+                Suggestion(
+                    steps=(a, b),
+                    global_steps=(key_of_group[group_of[a]], key_of_group[group_of[b]]),
+                    titles=(step_by_id[a].title, step_by_id[b].title),
+                    score=round(score, 3),
                 )
+            )
     return sorted(suggestions, key=lambda s: (-s.score, s.steps))
 
 
@@ -825,20 +877,41 @@ def _titles(ids: frozenset[int], step_by_id: Mapping[int, TeamStep]) -> dict[str
     return titles
 
 
-def _best_match(
-    first: Mapping[str, int], second: Mapping[str, int]
-) -> tuple[float, int, int] | None:
-    """The most alike pair of titles of two groups: (score, lower step id, higher step id)."""
-    best: tuple[float, int, int] | None = None
-    for title_a, a in first.items():
-        for title_b, b in second.items():
-            score = likeness(title_a, title_b)
-            if score is None:
-                continue
-            candidate = (score, *pair(a, b))
-            if best is None or (-score, candidate[1:]) < (-best[0], best[1:]):
-                best = candidate
-    return best
+def _candidate_pairs(titles: Sequence[str]) -> set[tuple[int, int]]:
+    """Pairs (i < j) of `titles` that may be likely matches, found through an index of their
+    words and characters instead of comparing every pair (prefix filtering).
+
+    Two titles are likely when they share TOKEN_OVERLAP of their words, or when their edit
+    similarity reaches FUZZY_RATIO, which needs (difflib's quick_ratio) a share of characters
+    in common. Either needs at least `need` tokens in common; then, with every title's tokens
+    sorted rarest first in one order, the first `len − need + 1` tokens of both titles share
+    one. So each title is looked up by those few rare tokens only. Sound: no pair that
+    `likeness` would accept is missed.
+    """
+    features = [_features(title) for title in titles]
+    word_count = Counter(w for f in features for w in f.words)
+    letter_count = Counter(ch for f in features for ch in f.letters)
+    # The shortest partner the length filter allows has FUZZY_RATIO / (2 − FUZZY_RATIO) of a
+    # title's length; the characters in common must then be at least that share of it.
+    share = FUZZY_RATIO / (2 - FUZZY_RATIO)
+    by_word: dict[str, list[int]] = defaultdict(list)
+    by_letter: dict[tuple[str, int], list[int]] = defaultdict(list)
+    pairs: set[tuple[int, int]] = set()
+    for j, f in enumerate(features):
+        words = sorted(f.words, key=lambda w: (word_count[w], w))
+        need = max(1, math.floor(TOKEN_OVERLAP * len(words)))
+        # Two empty titles are alike (difflib): they meet under a token of their own.
+        letters = sorted(f.letters, key=lambda ch: (letter_count[ch], ch)) or [("", 0)]
+        need_letters = max(1, math.floor(share * f.length))
+        for index, found in (
+            (by_word, words[: len(words) - need + 1]),
+            (by_letter, letters[: len(letters) - need_letters + 1]),
+        ):
+            for token in found:
+                for i in index[token]:
+                    pairs.add((i, j))
+                index[token].append(j)
+    return pairs
 
 
 __all__ = [

@@ -540,3 +540,44 @@ def test_on_a_tie_the_oldest_cards_item_keeps_its_key_whatever_the_keys_spell() 
     assert assigned == {"pair": "s2"}
     previous = {"zeta": frozenset({5}), "alpha": frozenset({9})}
     assert _assign_keys({"pair": ("x", frozenset({5, 9}))}, previous) == {"pair": "zeta"}
+
+
+TITLE_WORDS = ["calls", "call", "the", "hotline", "hot", "line", "a", "case", "new", "ópens"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(st.sampled_from(TITLE_WORDS), min_size=0, max_size=5).map(" ".join),
+            st.text(alphabet="abcé e", max_size=12),
+        ),
+        min_size=2,
+        max_size=25,
+    )
+)
+def test_the_title_index_finds_every_likely_pair(raw: list[str]) -> None:
+    """The index (prefix filtering over words and characters) misses no pair that the
+    comparison of every pair would suggest, and the comparison is symmetric."""
+    from blueprints.merge import _candidate_pairs
+
+    titles = [normalise(title) for title in raw]
+    found = _candidate_pairs(titles)
+    for i, a in enumerate(titles):
+        for j in range(i + 1, len(titles)):
+            b = titles[j]
+            assert likeness(a, b) == likeness(b, a)
+            if likeness(a, b) is not None:
+                assert (i, j) in found, (a, b)
+
+
+def test_the_index_compares_far_fewer_pairs_than_all_of_them() -> None:
+    """Titles with no word and few characters in common are never compared."""
+    from blueprints.merge import _candidate_pairs
+
+    titles = [normalise(f"{verb} {obj}") for verb in ("xq", "zv", "kj", "wy") for obj in "bdfhm"]
+    titles += ["calls the hotline", "calls the hot line"]
+    found = _candidate_pairs(titles)
+    last = len(titles) - 1
+    assert (last - 1, last) in found
+    assert len(found) < len(titles) * (len(titles) - 1) / 2 / 2

@@ -18,13 +18,15 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blueprints import merge, merging
+from blueprints import merge, merge_jobs, merging
 from blueprints.api import BlueprintDetailSerializer
 from blueprints.models import (
     NAME_MAX,
     Blueprint,
     BlueprintKind,
     MergeDecision,
+    MergeJob,
+    MergeJobStatus,
     MergeRun,
     Phase,
     PhaseMapping,
@@ -45,6 +47,21 @@ WORKSPACE_ID = OpenApiParameter(
     {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     OpenApiParameter.PATH,
     description="The workspace.",
+)
+
+
+JOB_ID = OpenApiParameter(
+    "job",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    OpenApiParameter.PATH,
+    description="The merge job.",
+)
+BACKGROUND = OpenApiParameter(
+    "background",
+    {"type": "string", "enum": ["0", "1"]},
+    OpenApiParameter.QUERY,
+    required=False,
+    description="1: merge in the background whatever the size (202 with the job).",
 )
 
 
@@ -167,6 +184,28 @@ class MergeReportSerializer(serializers.Serializer):
     )
 
 
+class MergeJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The job.")
+    workspace = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=MergeJobStatus.choices)
+    stage = serializers.ChoiceField(
+        choices=["", *merge_jobs.STAGES], help_text="Where a running job is."
+    )
+    stage_label = serializers.CharField(allow_blank=True, help_text="The stage, readable.")
+    stage_number = serializers.IntegerField(allow_null=True, help_text="1-based.")
+    stages = serializers.IntegerField(help_text="How many stages a merge goes through.")
+    team_steps = serializers.IntegerField(help_text="Team steps being merged.")
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    seconds = serializers.FloatField(allow_null=True, help_text="Running (or ran) for.")
+    error = serializers.CharField(allow_blank=True, help_text="Why a failed job failed.")
+    merge_run = serializers.IntegerField(
+        allow_null=True,
+        help_text="Once done: the merge's report, `GET /api/v1/workspaces/{id}/merge/`.",
+    )
+
+
 class MergedBlueprintSerializer(BlueprintDetailSerializer):
     merge = MergeReportSerializer(read_only=True)
 
@@ -188,20 +227,57 @@ class MergeViewSet(viewsets.GenericViewSet):
             raise exceptions.NotFound(NOT_MERGED_YET)
         return Response(MergeReportSerializer(merging.report_as_now(run)).data)
 
-    @extend_schema(request=None, responses={200: MergedBlueprintSerializer})
+    @extend_schema(
+        request=None,
+        parameters=[BACKGROUND],
+        responses={200: MergedBlueprintSerializer, 202: MergeJobSerializer},
+    )
     def create(self, request: Request, id: str) -> Response:
         """Merge the team blueprints into the global blueprint (facilitators).
 
         Answers with the global blueprint as `GET /api/v1/blueprints/{id}/` shows it, and the
         report under `merge`: what changed, suggestions to accept or reject, conflicts.
+
+        A big merge (many team steps), or one asked for with `?background=1`, runs in the
+        background: the answer is then 202 with the job, its address in `Location`; poll it
+        until `status` is `done` (then read the report here with GET) or `failed`. While a
+        job is under way, another POST answers that job.
         """
         workspace = workspace_of(request, id)
         require_facilitator(request, workspace)
+        big, steps = merge_jobs.in_background(workspace)
+        if big or request.query_params.get("background") in ("1", "true"):
+            job = merge_jobs.merge_job_start(workspace=workspace, user=request.user, steps=steps)
+            return _job_answer(job, status.HTTP_202_ACCEPTED)
         result = merging.blueprint_merge(workspace=workspace, user=request.user)
         blueprint = Blueprint.objects.get(pk=result.blueprint.pk)
         blueprint.merge = result.report
         serializer = MergedBlueprintSerializer(blueprint, context=self.get_serializer_context())
         return Response(serializer.data)
+
+
+def _job_answer(job: MergeJob, code: int) -> Response:
+    response = Response(MergeJobSerializer(merge_jobs.job_view(job)).data, status=code)
+    response["Location"] = f"/api/v1/workspaces/{job.workspace_id}/merge-jobs/{job.pk}/"
+    if job.status in merge_jobs.UNDER_WAY:
+        response["Retry-After"] = "1"
+    return response
+
+
+@extend_schema(parameters=[WORKSPACE_ID, JOB_ID])
+class MergeJobViewSet(viewsets.GenericViewSet):
+    serializer_class = MergeJobSerializer
+    queryset = MergeJob.objects.none()
+
+    @extend_schema(responses=MergeJobSerializer)
+    def retrieve(self, request: Request, id: str, job: str) -> Response:
+        """A merge running in the background: its status and stage (every member)."""
+        workspace = workspace_of(request, id)
+        merge_jobs.merge_jobs_reap(workspace_id=workspace.pk)
+        found = MergeJob.objects.filter(workspace=workspace, pk=int(job)).first()
+        if found is None:
+            raise exceptions.NotFound()
+        return _job_answer(found, status.HTTP_200_OK)
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -381,6 +457,11 @@ urlpatterns = [
         rf"{_WORKSPACE}/merge/$",
         MergeViewSet.as_view({"get": "retrieve", "post": "create"}),
         name="workspace-merge",
+    ),
+    re_path(
+        rf"{_WORKSPACE}/merge-jobs/(?P<job>{ID_PATTERN})/$",
+        MergeJobViewSet.as_view({"get": "retrieve"}),
+        name="merge-job-detail",
     ),
     re_path(
         rf"{_WORKSPACE}/merge-decisions/$",

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from blueprints import merging
+from blueprints import merge_jobs, merging
 from blueprints.merge_api import MergeDecisionSerializer
-from blueprints.models import Blueprint, MergeRun, Step
+from blueprints.models import Blueprint, MergeJob, MergeRun, Step
 from workspaces import access
 from workspaces.models import Workspace
 
@@ -26,6 +27,11 @@ def _step_titles(report: dict[str, Any]) -> dict[int, dict[str, str]]:
     }
 
 
+def _to_job(job: MergeJob) -> HttpResponse:
+    """Back to the page, which follows the merge running in the background."""
+    return redirect(f"{reverse('merge', args=[job.workspace_id])}?job={job.pk}")
+
+
 @login_required
 def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = Workspace.objects.visible_one(request.user, workspace_id)
@@ -33,6 +39,9 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_merge:
             return HttpResponse(_("Only facilitators merge blueprints."), status=403)
+        big, _count = merge_jobs.in_background(workspace)
+        if big:
+            return _to_job(merge_jobs.merge_job_start(workspace=workspace, user=request.user))
         result = merging.blueprint_merge(workspace=workspace, user=request.user)
         counts = result.report["counts"]
         messages.success(
@@ -41,6 +50,12 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
             % {"teams": result.report["team_blueprints"], "steps": counts["steps"]},
         )
         return redirect("merge", workspace_id=workspace.pk)
+    merge_jobs.merge_jobs_reap(workspace_id=workspace.pk)
+    jobs = MergeJob.objects.filter(workspace=workspace)
+    job = jobs.filter(status__in=merge_jobs.UNDER_WAY).first()
+    asked = request.GET.get("job", "")
+    if job is None and asked.isdigit():
+        job = jobs.filter(pk=int(asked)).first()  # to say how it ended
     run = MergeRun.objects.filter(workspace=workspace).order_by("-id").first()
     report = merging.report_as_now(run) if run else {}
     steps = _step_titles(report)
@@ -67,6 +82,7 @@ def merge_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     ]
     context = {
         "workspace": workspace,
+        "job": merge_jobs.job_view(job) if job else None,
         "run": run,
         "report": report,
         "suggestions": suggestions,
@@ -93,6 +109,9 @@ def merge_decide(request: HttpRequest, workspace_id: int) -> HttpResponse:
         messages.error(request, _("That suggestion could not be recorded; merge again."))
         return redirect("merge", workspace_id=workspace.pk)
     serializer.save_decision(workspace, request.user)
+    big, _count = merge_jobs.in_background(workspace)
+    if big:
+        return _to_job(merge_jobs.merge_job_start(workspace=workspace, user=request.user))
     merging.blueprint_merge(workspace=workspace, user=request.user)
     if serializer.validated_data["verdict"] == "accepted":
         messages.success(request, _("Merged the two cards into one."))

@@ -457,6 +457,47 @@ class MergeRun(models.Model):
         return f"Merge {self.pk} of {self.workspace_id}"
 
 
+class MergeJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MergeJob(models.Model):
+    """A merge run in the background (blueprints/merge_jobs.py): a big one, or one asked for.
+
+    `stage` says where it is; a running job beats `heartbeat_at`, and one silent for the lease
+    is failed by whoever looks next (the merge writes in one transaction: nothing is left
+    half-done). `run` is the merge's report once done.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="merge_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=MergeJobStatus.choices, default=MergeJobStatus.QUEUED
+    )
+    stage = models.CharField(max_length=20, blank=True)
+    team_steps = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=20, blank=True)
+    run = models.ForeignKey(
+        MergeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["workspace", "status"])]
+
+    def __str__(self) -> str:
+        return f"Merge job {self.pk} of {self.workspace_id}"
+
+
 class BlueprintSequence(models.Model):
     """The last event number of a blueprint, in a table of its own.
 

@@ -253,6 +253,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # (personas/runs.py).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "30"))
+# A merge of at least this many team steps runs in the background (blueprints/merge_jobs.py).
+MERGE_BACKGROUND_STEPS = int(os.environ.get("MERGE_BACKGROUND_STEPS", "2000"))
 
 # Blueprint diagrams: Graphviz renders are cached by content hash (see blueprints/render.py).
 GRAPHVIZ_DOT = os.environ.get("GRAPHVIZ_DOT", "dot")

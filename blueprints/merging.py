@@ -114,8 +114,10 @@ def blueprint_merge(
         "dismissed": sorted(dismissed.values()),
     }
     run.save(update_fields=["report"])
-    # One event for a merge that changed anything: live pages of the global blueprint reload.
-    if any(change[what] for change in changes["changes"].values() for what in CHANGE_LISTS):
+    # One event for a merge that changed anything, if only the order of the rows: live pages
+    # of the global blueprint reload.
+    changed = any(change[what] for change in changes["changes"].values() for what in CHANGE_LISTS)
+    if changed or writer.rearranged:
         events.event_record(
             blueprint_id=blueprint.pk,
             kind="blueprint.merged",
@@ -302,6 +304,7 @@ class _Writer:
             Step.objects.select_for_update().filter(**locked).order_by("position", "id")
         )
         self.outcomes = {kind: _Outcome() for kind in ("phases", "lanes", "steps", "links")}
+        self.rearranged = False
         self.ids: dict[str, dict[str, int]] = {kind: {} for kind in self.outcomes}
         self.names: dict[str, dict[int, str]] = {kind: {} for kind in self.outcomes}
         for kind, rows in (("phases", self.phases), ("lanes", self.lanes), ("steps", self.steps)):
@@ -331,11 +334,13 @@ class _Writer:
         self._remove_empty("phases", Phase, self.phases, "phase_id")
         self._remove_empty("lanes", Lane, self.lanes, "lane_id")
         self._order(Phase, self.phases, result.phases)
-        self._order(Lane, self.lanes, result.lanes)
+        # Lanes take the order of their content (`arrange_lanes`, below), not the merge's:
+        # ordering them twice wrote every lane's position twice on every merge.
         self._order_steps(result)
         self._sync_sources(result)
         self._sync_links(result)
-        arrange_lanes(self.blueprint)
+        if arrange_lanes(self.blueprint):
+            self.rearranged = True
         return self._report()
 
     def _phase_values(self, item: merge.GlobalPhase) -> dict[str, Any]:
@@ -574,6 +579,7 @@ class _Writer:
         by_pk = {row.pk: row for row in rows}
         if [by_pk[pk].position for pk in order] != list(range(len(order))):
             ordering.apply_order(siblings, order)
+            self.rearranged = True
             for position, pk in enumerate(order):
                 by_pk[pk].position = position
 
@@ -722,14 +728,15 @@ class _Writer:
         ]
 
 
-def arrange_lanes(blueprint: Blueprint) -> None:
+def arrange_lanes(blueprint: Blueprint) -> bool:
     """Store the merged lanes of a global blueprint in the order its content gives them
     (`layout.arranged_lanes`: by band and name, then the order whose links cross least).
 
     The board, the API, the diagram and the book all show the stored order; the merge's own
     order breaks ties between lanes by keys that hold actor ids, so the same content merged on
     another database gave other rows. A lane added by hand keeps its place after the merged
-    lane it stood behind (`arrange`); merged lanes of an unknown band stay last.
+    lane it stood behind (`arrange`); merged lanes of an unknown band stay last. True when
+    that moved any lane.
     """
     data = render.blueprint_data(blueprint)
     merged = set(
@@ -741,8 +748,10 @@ def arrange_lanes(blueprint: Blueprint) -> None:
     driven += [lane.id for lane in mine if lane.band not in layout.BANDS]
     existing = [lane.id for lane in data.lanes]
     order = arrange(driven, existing)
-    if order != existing:
-        ordering.apply_order(Lane.objects.filter(blueprint=blueprint), order)
+    if order == existing:
+        return False
+    ordering.apply_order(Lane.objects.filter(blueprint=blueprint), order)
+    return True
 
 
 def arrange(driven: Sequence[int], existing: Sequence[int]) -> list[int]:

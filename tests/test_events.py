@@ -147,6 +147,23 @@ def test_a_merge_that_changes_the_global_blueprint_is_one_event(world: World) ->
     assert body["seq"] == 1
 
 
+def test_a_merge_that_only_puts_rows_back_in_order_is_an_event_too(world: World) -> None:
+    from blueprints import ordering
+    from blueprints.models import Lane
+
+    merge = f"/api/v1/workspaces/{world.workspace.pk}/merge/"
+    body = world.client("facilitator").post(merge).json()
+    assert world.client("facilitator").post(merge).json()["seq"] == 1  # nothing changed
+    lanes = Lane.objects.filter(blueprint_id=body["id"]).order_by("position")
+    order = list(lanes.values_list("pk", flat=True))
+    assert len(order) >= 2
+    ordering.apply_order(lanes, order[::-1])  # moved behind the merge's back
+    again = world.client("facilitator").post(merge).json()
+    assert list(lanes.values_list("pk", flat=True)) != order[::-1]  # the merge moved them
+    assert kinds(body["id"]) == ["blueprint.merged", "blueprint.merged"]
+    assert again["seq"] == 2
+
+
 # --- catch-up -------------------------------------------------------------------------------
 
 

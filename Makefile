@@ -46,7 +46,7 @@ run: setup
 # share a module- or class-scoped fixture stay on one worker (see tests/conftest.py).
 test: setup
 	FRONTSTAGE_INSECURE_DEV_KEY=1 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
-		$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto} --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -49,7 +49,7 @@ CARD_MARGIN = 2.0  # points kept clear around a card when cutting between cards
 FORMAT = "book-diagram"  # part of the cache key: the drawing plus its geometry
 DOT_ARGUMENTS = ("-Gmargin=0",)
 # Part of the cache key of a drawing and its geometry: bump when geometry_of changes.
-GEOMETRY_VERSION = "3"
+GEOMETRY_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class Geometry:
     columns: list[tuple[float, float]]  # per phase: left and right edge, gutters included
     ranks: list[tuple[float, float]]  # lanes and line rules: (bottom, top), top to bottom
     cards: list[list[tuple[float, float]]] = field(default_factory=list)  # per phase
+    # Each link as (its DOT id "link-{source}-{target}", its path as a polyline).
+    links: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -216,7 +218,35 @@ def geometry_of(graph: dict, pdf: bytes) -> Geometry:
                 if abs((max(xs) - min(xs)) - layout.CARD_W) < 1.5:
                     cards[column].append((min(ys), max(ys)))
     cards = [sorted(set(column)) for column in cards]
-    return Geometry(bounds, offset, labels_right, header_bottom, columns, ranks, cards)
+    links = []
+    for edge in graph.get("edges", []):
+        ident = str(edge.get("id", ""))
+        if not re.fullmatch(r"link-\d+-\d+", ident):
+            continue
+        points: list[tuple[float, float]] = []
+        for op in edge.get("_draw_", []):
+            if op.get("op") in ("b", "B"):
+                points += _bezier_polyline([(float(x), float(y)) for x, y in op["points"]])
+        if len(points) >= 2:
+            links.append((ident, points))
+    return Geometry(bounds, offset, labels_right, header_bottom, columns, ranks, cards, links)
+
+
+def _bezier_polyline(control: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points along a chain of cubic Bézier segments (Graphviz's P0 P1 P2 P3 P4 P5 P6…)."""
+    points = [control[0]]
+    for i in range(0, len(control) - 3, 3):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = control[i : i + 4]
+        for step in range(1, 9):
+            t = step / 8
+            u = 1 - t
+            points.append(
+                (
+                    u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
+                    u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3,
+                )
+            )
+    return points
 
 
 # --- cutting into pages ---------------------------------------------------------------------
@@ -322,6 +352,172 @@ def _lowest_free(blocked: list[tuple[float, float]], low: float, high: float) ->
         if y > high:
             return low
     return y if y <= high else low
+
+
+# --- links that leave a page -------------------------------------------------------------------
+# A link whose other end is on another page of the diagram ends, where it leaves the page, in
+# a mark naming that card and its page ("→ Closes the case, p. 14"). The marks are a drawing
+# of their own (Graphviz, same coordinates as the diagram), stamped over each page's body.
+
+MARK_CHARS = 30  # a card's title in a mark is cut to this many characters
+MARK_INSET = 3.0  # points between a mark and the edge of its page's region
+
+
+@dataclass(frozen=True)
+class Mark:
+    tile: int
+    x: float  # where the link crosses the edge of the tile's region (drawing coordinates)
+    y: float
+    side: str  # which edge: "left", "right", "top" or "bottom"
+    text: str
+    region: Box  # the tile's region: the mark stays inside it
+
+
+def region_of(geometry: Geometry, tile: Tile) -> Box:
+    left, right = geometry.columns[tile.first][0], geometry.columns[tile.last][1]
+    return Box(left, tile.bottom, right, tile.top)
+
+
+def inside(box: Box, point: tuple[float, float]) -> bool:
+    x, y = point
+    return box.left <= x <= box.right and box.bottom <= y <= box.top
+
+
+def _leaving(points: list[tuple[float, float]], box: Box) -> tuple[float, float, str] | None:
+    """Where the path `points`, starting inside `box`, first leaves it, and through which edge."""
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if inside(box, (x1, y1)):
+            continue
+        best: tuple[float, str] | None = None
+        for side, edge, start, end in (
+            ("left", box.left, x0, x1),
+            ("right", box.right, x0, x1),
+            ("bottom", box.bottom, y0, y1),
+            ("top", box.top, y0, y1),
+        ):
+            if start == end or not min(start, end) <= edge <= max(start, end):
+                continue
+            t = (edge - start) / (end - start)
+            if 0 <= t <= 1 and (best is None or t < best[0]):
+                best = (t, side)
+        if best is None:
+            return None
+        t, side = best
+        return x0 + t * (x1 - x0), y0 + t * (y1 - y0), side
+    return None
+
+
+def off_page_marks(
+    geometry: Geometry, tiles: list[Tile], titles: dict[int, str], pages: dict[int, int], page: str
+) -> list[Mark]:
+    """The marks of the links whose ends are on different pages: on the page of each end,
+    where the link leaves it, naming the card at the other end and its page. `pages` gives
+    the printed page of each tile (by index); `page` is the words around it ("p. {page}")."""
+    regions = [region_of(geometry, tile) for tile in tiles]
+
+    def tile_of(point: tuple[float, float]) -> int | None:
+        return next((i for i, box in enumerate(regions) if inside(box, point)), None)
+
+    marks = []
+    for ident, points in geometry.links:
+        _, source, target = ident.split("-")
+        start, end = tile_of(points[0]), tile_of(points[-1])
+        if start is None or end is None or start == end:
+            continue
+        if start not in pages or end not in pages:
+            continue
+        for here, there, path, arrow, other in (
+            (start, end, points, "→", int(target)),
+            (end, start, points[::-1], "←", int(source)),
+        ):
+            crossing = _leaving(path, regions[here])
+            if crossing is None:
+                continue
+            title = layout.clean(titles.get(other, ""))
+            if len(title) > MARK_CHARS:
+                title = title[: MARK_CHARS - 1].rstrip() + "…"
+            text = f"{arrow} {title}, {page.format(page=pages[there])}"
+            marks.append(Mark(here, *crossing, text, regions[here]))
+    return marks
+
+
+def marks_drawing(geometry: Geometry, marks: list[Mark]) -> tuple[bytes, Geometry]:
+    """The marks drawn by Graphviz where they belong, as a one-page PDF, and the geometry
+    that places its regions as the diagram's (same coordinates, its own page offset)."""
+    pt = layout.SMALL_PT
+    placed: list[Box] = []
+    nodes = []
+    for number, mark in enumerate(marks):
+        width = len(mark.text) * pt * 0.55 + 6
+        height = pt + 5
+        x, y = mark.x, mark.y
+        if mark.side == "right":
+            x -= MARK_INSET + width / 2
+        elif mark.side == "left":
+            x += MARK_INSET + width / 2
+        elif mark.side == "top":
+            y -= MARK_INSET + height / 2
+        else:
+            y += MARK_INSET + height / 2
+        region = mark.region
+        x = min(max(x, region.left + MARK_INSET + width / 2), region.right - MARK_INSET - width / 2)
+        y = min(
+            max(y, region.bottom + MARK_INSET + height / 2), region.top - MARK_INSET - height / 2
+        )
+        box = Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        # Marks at one crossing go one under the other, inward.
+        step = -height if mark.side != "bottom" else height
+        while any(
+            box.left < other.right
+            and other.left < box.right
+            and box.bottom < other.top
+            and other.bottom < box.top
+            for other in placed
+        ):
+            box = Box(box.left, box.bottom + step, box.right, box.top + step)
+        placed.append(box)
+        cx, cy = (box.left + box.right) / 2, (box.bottom + box.top) / 2
+        label = (
+            f'<<TABLE BORDER="1" COLOR="{layout.MUTED}" CELLBORDER="0" CELLPADDING="1" '
+            f'CELLSPACING="0" BGCOLOR="white"><TR><TD><FONT POINT-SIZE="{pt}" '
+            f'COLOR="{layout.INK}">{layout.esc(mark.text)}</FONT></TD></TR></TABLE>>'
+        )
+        nodes.append(f'  m{number} [pos="{cx:.2f},{cy:.2f}!" label={label}];')
+    bounds = geometry.bounds
+    source = "\n".join(
+        [
+            "digraph marks {",
+            f'  graph [layout=nop2 pad=0.3 bgcolor=transparent fontname="{layout.FONT}"];',
+            f'  node [shape=plaintext margin=0 fontname="{layout.FONT}"];',
+            f'  corner0 [pos="{bounds.left:.2f},{bounds.bottom:.2f}!" shape=point width=0.01 '
+            "style=invis];",
+            f'  corner1 [pos="{bounds.right:.2f},{bounds.top:.2f}!" shape=point width=0.01 '
+            "style=invis];",
+            *nodes,
+            "}",
+        ]
+    )
+    with tempfile.TemporaryDirectory(prefix="frontstage-book-") as folder:
+        pdf_file, json_file = Path(folder, "m.pdf"), Path(folder, "m.json")
+        _run_dot(source, pdf_file, json_file)
+        pdf = pdf_file.read_bytes()
+        graph = json.loads(json_file.read_text())
+    left, bottom, right, top = (float(n) for n in graph["bb"].split(","))
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    pad = ((float(box.width) - (right - left)) / 2, (float(box.height) - (top - bottom)) / 2)
+    corner = next(node for node in graph["objects"] if node.get("name") == "corner0")
+    cx, cy = (float(n) for n in corner["pos"].split(","))
+    # A point of the diagram at (x, y) is at (x, y) + shift in the marks' drawing.
+    shift = (cx - bounds.left - left, cy - bounds.bottom - bottom)
+    placed_geometry = Geometry(
+        bounds,
+        (shift[0] + pad[0], shift[1] + pad[1]),
+        geometry.labels_right,
+        geometry.header_bottom,
+        geometry.columns,
+        geometry.ranks,
+    )
+    return pdf, placed_geometry
 
 
 # --- placing drawings on the pages of the book ------------------------------------------------

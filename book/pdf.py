@@ -30,6 +30,7 @@ import weasyprint
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from blueprints import interdependencies, layout, merging, render
 from blueprints.models import Blueprint, MergeRun
@@ -694,12 +695,43 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
             context["matrix"]["network"] = network_image(context["matrix"]["network_dot"])
             html = book_html(context, tiles, step_pages, pain_pages, orientation)
             document = weasy.BookHTML(string=html, url_fetcher=weasy.url_fetcher()).render()
-            pdf = _write(document, drawing, tiles, blocks, tables.result())
+            titles = {step.id: step.title for step in data.steps}
+            pdf = _write(document, drawing, tiles, blocks, tables.result(), titles)
     try:
         render.cache_store(path, pdf)
     except OSError:
         pass  # a cache that cannot be written only costs speed
     return Book(pdf, key)
+
+
+def _off_page_marks(
+    drawing: book_diagram.Drawing,
+    tiles: list[book_diagram.Tile],
+    slots: dict[str, tuple[int, float, float]],
+    titles: dict[int, str],
+    pictures: list[bytes],
+) -> list[book_diagram.Stamp]:
+    """Stamps of the marks where links leave a diagram page, naming the card at the other end
+    and its page (`book_diagram.off_page_marks`); their drawing joins `pictures`."""
+    placed = {
+        index: slots[f"diagram-slot-{index}"]
+        for index in range(len(tiles))
+        if f"diagram-slot-{index}" in slots
+    }
+    pages = {index: number + 1 for index, (number, _, _) in placed.items()}
+    page = pgettext("a page of the book", "p. {page}")
+    marks = book_diagram.off_page_marks(drawing.geometry, tiles, titles, pages, page)
+    if not marks:
+        return []
+    pdf, geometry = book_diagram.marks_drawing(drawing.geometry, marks)
+    pictures.append(pdf)
+    stamps = []
+    for index in sorted({mark.tile for mark in marks}):
+        number, left, top = placed[index]
+        tile = tiles[index]
+        body = book_diagram.tile_parts(geometry, tile, left, top)[3]
+        stamps.append(book_diagram.Stamp(number, len(pictures) - 1, tile.scale, (body,)))
+    return stamps
 
 
 def _write(
@@ -708,6 +740,7 @@ def _write(
     tiles: list[book_diagram.Tile],
     blocks: list[TableBlock],
     tables: list[bytes],
+    titles: dict[int, str] | None = None,
 ) -> bytes:
     slots: dict[str, tuple[int, float, float]] = {}
     for number, page in enumerate(document.pages):
@@ -723,6 +756,7 @@ def _write(
                 number, left, top = slots[f"diagram-slot-{index}"]
                 parts = book_diagram.tile_parts(drawing.geometry, tile, left, top)
                 stamps.append(book_diagram.Stamp(number, 0, tile.scale, parts))
+        stamps += _off_page_marks(drawing, tiles, slots, titles or {}, pictures)
     for block, table in zip(blocks, tables, strict=True):
         if block.anchor not in slots:
             continue

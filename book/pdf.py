@@ -333,17 +333,52 @@ def _network_dot(result: interdependencies.Interdependencies, title: str, code: 
     return interdependencies.network_dot(result, title, code)
 
 
-def network_image(dot_source: str) -> str:
+# Where the network of roles goes: beside the matrix on its page, or on an A3 page of its own
+# when it would print the roles' names (11 pt in the drawing) below MIN_NETWORK_PT there.
+NETWORK_INLINE_MM = (265.0, 105.0)
+NETWORK_PAGE_MM = (396.0, 240.0)
+NETWORK_NAME_PT = 11.0
+MIN_NETWORK_PT = 7.0
+# Many roles: a spring layout (its nodes kept apart) is far more compact than ranks.
+NETWORK_SPRING = 'layout=neato overlap=prism sep="+8" splines=true '
+
+
+def _svg_size(svg: bytes) -> tuple[float, float]:
+    """Width and height of Graphviz's SVG in points."""
+    found = re.search(rb'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', svg)
+    return (float(found[1]), float(found[2])) if found else (1.0, 1.0)
+
+
+def _fit(size: tuple[float, float], box_mm: tuple[float, float]) -> float:
+    return min(1.0, box_mm[0] * MM / size[0], box_mm[1] * MM / size[1])
+
+
+def network_image(dot_source: str) -> tuple[str, bool]:
     """The network of roles drawn by Graphviz (cached by its DOT) as an image address for the
-    book; empty when there is nothing or it could not be drawn. Drawn only when the book is
-    made, never to compute its key."""
+    book, and whether it takes a page of its own; empty when there is nothing or it could not
+    be drawn. A network too big to print legibly beside the matrix gets an A3 page, drawn in
+    ranks or as a spring layout, whichever prints larger. Drawn only when the book is made,
+    never to compute its key."""
     if not dot_source:
-        return ""
+        return "", False
     try:
         svg = render.render(dot_source, "svg")
+        if _fit(_svg_size(svg), NETWORK_INLINE_MM) * NETWORK_NAME_PT >= MIN_NETWORK_PT:
+            return _svg_address(svg), False
+        best = svg
+        if "graph [" in dot_source:
+            spring = render.render(
+                dot_source.replace("graph [", f"graph [{NETWORK_SPRING}", 1), "svg"
+            )
+            if _fit(_svg_size(spring), NETWORK_PAGE_MM) > _fit(_svg_size(svg), NETWORK_PAGE_MM):
+                best = spring
     except render.RenderError:
         logger.warning("The network of roles could not be drawn", exc_info=True)
-        return ""
+        return "", False
+    return _svg_address(best), True
+
+
+def _svg_address(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
@@ -692,7 +727,9 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
             orientation = "landscape"
             if drawing is not None:
                 orientation, tiles = book_diagram.plan_pages(drawing.geometry, DIAGRAM_SLOTS)
-            context["matrix"]["network"] = network_image(context["matrix"]["network_dot"])
+            network, own_page = network_image(context["matrix"]["network_dot"])
+            context["matrix"]["network"] = network
+            context["matrix"]["network_page"] = own_page
             html = book_html(context, tiles, step_pages, pain_pages, orientation)
             document = weasy.BookHTML(string=html, url_fetcher=weasy.url_fetcher()).render()
             titles = {step.id: step.title for step in data.steps}

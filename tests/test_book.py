@@ -77,7 +77,10 @@ class Book:
         return round(float(box.width), 2), round(float(box.height), 2)
 
     def diagram_pages(self) -> list[int]:
-        return [i for i in range(self.pages) if is_a3(self.size(i))]
+        """The A3 pages of the diagram: the first run of them (a big network of roles has an
+        A3 page of its own, later in the book)."""
+        a3 = [i for i in range(self.pages) if is_a3(self.size(i))]
+        return [page for n, page in enumerate(a3) if page == a3[0] + n]
 
     def section(self, title: str) -> int:
         """The first page after the contents that shows `title`."""

@@ -1,18 +1,20 @@
 """Links that leave a page of the book's diagram end in a mark naming the card at the other end
 and its page ("→ Closes the case, p. 14"), on both pages, read back from the PDF."""
 
+import base64
 import re
 from io import BytesIO
 from io import StringIO as TextIO
 
 from django.core.management import call_command
+from django.utils import translation
 from pypdf import PdfReader
 
 from blueprints import layout, merging, render
 from blueprints.models import Blueprint
 from book import diagram as book_diagram
 from book import pdf as book
-from tests.test_book import Book
+from tests.test_book import A3_LANDSCAPE, Book
 
 MARK = re.compile(r"([→←]) (.+?), p\. (\d+)")
 
@@ -54,6 +56,17 @@ def test_links_between_pages_name_their_other_end_and_its_page(db: None) -> None
         ]
         crossing += None not in ends and ends[0] != ends[1]
     assert len(marks) == 2 * crossing  # one at each end of each link between pages
+
+    # The network of its 19 roles has an A3 page of its own, the roles' names legible.
+    with translation.override("en"):
+        dot = book.book_context(whole, "en", data)["matrix"]["network_dot"]
+    address, own_page = book.network_image(dot)
+    svg = base64.b64decode(address.split(",", 1)[1])
+    scale = book._fit(book._svg_size(svg), book.NETWORK_PAGE_MM)
+    assert own_page and scale * book.NETWORK_NAME_PT >= book.MIN_NETWORK_PT, scale
+    roles = reader.section("Role interdependencies")
+    network_page = next(page for page in range(roles, roles + 4) if "LINKS" in reader.text(page))
+    assert reader.size(network_page) == A3_LANDSCAPE
     for mark in marks:
         arrow, rest = mark.text.split(" ", 1)
         title, number = rest.rsplit(", p. ", 1)

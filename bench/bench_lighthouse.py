@@ -56,7 +56,11 @@ def load() -> str:
     return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
-def start_server(tmp: str) -> tuple[subprocess.Popen, str, dict[str, str]]:
+def start_server(
+    tmp: str, port: int = PORT, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str, dict[str, str]]:
+    """A production-like server (DEBUG=0, collectstatic'd) on a throwaway demo database;
+    without REDIS_URL in `extra`, the in-memory channel layer (one process)."""
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{tmp}/lighthouse.sqlite3",
         "STATIC_ROOT": f"{tmp}/static",
@@ -66,14 +70,15 @@ def start_server(tmp: str) -> tuple[subprocess.Popen, str, dict[str, str]]:
         "SECURE_COOKIES": "0",
         "DEMO_CONTACTS": "0",
     }
-    env.pop("REDIS_URL", None)  # one process: the in-memory channel layer
+    env.pop("REDIS_URL", None)
+    env |= extra or {}
     python = str(VENV_BIN / "python")
     for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True,
                        capture_output=True)  # fmt: skip
-    address = f"127.0.0.1:{PORT}"
+    address = f"127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(VENV_BIN / "uvicorn"), "frontstage.asgi:application", "--port", str(PORT),
+        [str(VENV_BIN / "uvicorn"), "frontstage.asgi:application", "--port", str(port),
          "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip

@@ -148,3 +148,31 @@ def test_pages_are_compressed_but_not_those_with_a_lasting_secret(
     )
     assert members.status_code == 200 and "/invitations/" in members.text
     assert "Content-Encoding" not in members.headers
+
+
+# The layout shifts of the page so far (their sum: CLS), after a moment for the live
+# connection (the people here) and the board's script (the legend's swatches).
+SHIFTS = """() => new Promise((resolve) => {
+  const shifts = [];
+  new PerformanceObserver((list) => shifts.push(...list.getEntries().map((e) => e.value)))
+    .observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => resolve(shifts), 1500);
+})"""
+
+
+@pytest.mark.browser
+def test_the_editor_does_not_shift_as_it_loads_on_a_phone(
+    server: dict[str, Any], browser: Any
+) -> None:
+    session = signed_in(server["base"]).cookies["sessionid"]
+    context = browser.new_context(viewport={"width": 412, "height": 823})
+    try:
+        context.add_cookies([{"name": "sessionid", "value": session, "url": server["base"]}])
+        page = context.new_page()
+        page.goto(f"{server['base']}/blueprints/{server['blueprint']}/")
+        page.wait_for_selector("[data-connection][data-state=live]")
+        page.wait_for_selector("[data-presence] li")
+        shifts = page.evaluate(SHIFTS)
+        assert sum(shifts) < 0.01, shifts
+    finally:
+        context.close()

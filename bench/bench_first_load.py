@@ -149,6 +149,7 @@ class Viewers:
         self.readers: list[asyncio.Task] = []
         self.wanted: Any = None
         self.last: dict[str, Any] = {}  # the last message waited for
+        self.received = 0  # messages of any kind, at all sockets
         self.seen = 0
         self.all_seen = asyncio.Event()
 
@@ -164,6 +165,7 @@ class Viewers:
     async def read(self, socket: Any) -> None:
         async for raw in socket:
             message = json.loads(raw)
+            self.received += 1
             if self.wanted is not None and self.wanted(message):
                 self.last = message
                 self.seen += 1
@@ -225,17 +227,21 @@ async def cpu_per_event(
                 for i in range(3):  # warm up
                     await what(-i - 1)
                 began, started = cpu_seconds(pid), time.perf_counter()
+                viewers.received = 0
                 for i in range(EDITS):
                     await what(i)
-                figures.append(
-                    ((cpu_seconds(pid) - began) / EDITS, (time.perf_counter() - started) / EDITS)
-                )
+                figures.append((
+                    (cpu_seconds(pid) - began) / EDITS,
+                    (time.perf_counter() - started) / EDITS,
+                    viewers.received / EDITS / n,
+                ))  # fmt: skip
             await viewers.close()
-            (p_cpu, p_wall), (b_cpu, b_wall) = figures
+            (p_cpu, p_wall, p_messages), (b_cpu, b_wall, b_messages) = figures
             rows.append((steps, n, p_cpu, b_cpu))
             print(f"  {steps} steps, {n} socket(s): server CPU per PATCH {p_cpu * 1000:.1f} ms "
-                  f"(until every socket has it: {p_wall * 1000:.0f} ms); per bare send "
-                  f"{b_cpu * 1000:.1f} ms ({b_wall * 1000:.0f} ms) ({load()})")  # fmt: skip
+                  f"(until every socket has it: {p_wall * 1000:.0f} ms; {p_messages:.1f} messages "
+                  f"per socket); per bare send {b_cpu * 1000:.1f} ms ({b_wall * 1000:.0f} ms; "
+                  f"{b_messages:.1f} messages) ({load()})")  # fmt: skip
     await layer.flush()
     print(f"server CPU per event, {EDITS} PATCHes each (ms; bare send of the event alone):")
     for steps, n, p_cpu, b_cpu in rows:

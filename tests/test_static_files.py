@@ -176,3 +176,39 @@ def test_the_editor_does_not_shift_as_it_loads_on_a_phone(
         assert sum(shifts) < 0.01, shifts
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_pages_run_their_fingerprinted_modules_without_errors(
+    server: dict[str, Any], browser: Any
+) -> None:
+    base, workspace = server["base"], server["workspace"]
+    session = signed_in(base).cookies["sessionid"]
+    api = token_client(base, "facilitator", "frontstage")
+    workshops = api.get(f"{base}/api/v1/workshops/", timeout=10).json()["results"]
+    paths = [
+        "/",
+        f"/blueprints/{server['blueprint']}/",
+        f"/workspaces/{workspace}/personas/",
+        f"/workspaces/{workspace}/innovation/",
+        f"/workspaces/{workspace}/innovation/roadmap/",
+        *(f"/workshops/{w['id']}/" for w in workshops[:1]),
+    ]
+    context = browser.new_context()
+    try:
+        context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
+        for path in paths:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error, e=errors: e.append(str(error)))
+            scripts: list[str] = []
+            page.on(
+                "response", lambda r, s=scripts: s.append(r.url) if r.url.endswith(".js") else None
+            )
+            page.goto(f"{base}{path}", wait_until="networkidle")
+            assert scripts and all(HASHED.search(url) for url in scripts), (path, scripts)
+            assert not errors, (path, errors)
+            page.close()
+    finally:
+        context.close()

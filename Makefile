@@ -36,6 +36,8 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	@# Outside DEBUG, pages name the fingerprinted static files collectstatic writes.
+	@if [ "$${DEBUG:-1}" = 0 ]; then $(DEV_ENV) $(PY) manage.py collectstatic --noinput >/dev/null; fi
 	@echo "Frontstage is at http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
 	@# The task worker runs beside the server and stops with it (Ctrl+C stops both).
 	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \

@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,10 +59,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "frontstage.compression.JsonGZipMiddleware",
+    "frontstage.compression.CompressionMiddleware",
     "frontstage.rest.ApiErrorsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "frontstage.staticfiles.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "frontstage.rest.CommonMiddleware",
@@ -197,20 +198,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Front-end libraries come from the npm registry at set-up time (see package.json).
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
-# Static files are revalidated (ETag, Last-Modified) after this many seconds; collectstatic
-# also writes a gzip copy of each, served to browsers that take it.
+# collectstatic writes fingerprinted copies (content hash in the name, module imports and CSS
+# url()s rewritten to them) with gzip and Brotli copies; pages name those, which are cached
+# for a year, immutable (frontstage/staticfiles.py). Plain names (DEBUG, no collectstatic)
+# are revalidated (ETag, Last-Modified) after this many seconds.
 WHITENOISE_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", "0" if DEBUG else "3600"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "frontstage.staticfiles.FingerprintedStaticFilesStorage"},
 }
+# Only the fingerprinted copies are kept and compressed (the plain names still answer, from
+# the source folders); source maps are for developer tools only and stay uncompressed.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"

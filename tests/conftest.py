@@ -142,9 +142,16 @@ def unique_node_ids(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Render cache and uploads in a temporary folder of this test process (each xdist worker
-    has its own), for the tests and for the servers they start, never in the checkout's var/."""
+    has its own), for the tests and for the servers they start, never in the checkout's var/.
+    STATIC_ROOT too: a `collectstatic` run in the checkout (its manifest) must not turn the
+    pages' static names into fingerprinted ones the tests' servers do not have; the tests of
+    the fingerprinted files collect their own (tests/test_static_files.py)."""
     root = tmp_path_factory.mktemp("files")
-    folders = {"RENDER_CACHE_DIR": root / "render-cache", "MEDIA_ROOT": root / "media"}
+    folders = {
+        "RENDER_CACHE_DIR": root / "render-cache",
+        "MEDIA_ROOT": root / "media",
+        "STATIC_ROOT": root / "static",
+    }
     before = {name: os.environ.get(name) for name in folders}
     os.environ.update({name: str(folder) for name, folder in folders.items()})
     try:

@@ -129,7 +129,8 @@ def build_body(
 ) -> dict[str, Any]:
     if build is not None:
         body = builds.progress_of(build)
-        if build.key != key:  # a build of the blueprint as it was
+        if build.key != key or (build.state == BuildState.DONE and path is None):
+            # a build of the blueprint as it was, or a file pruned from the cache since
             body |= {"state": "missing", "stage": "", "progress": 0, "reason": ""}
     else:
         body = {

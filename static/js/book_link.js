@@ -42,6 +42,11 @@ async function follow(link, out) {
     say(out, `${T.building} ${body.progress ?? 0} %`, "building");
     await sleep(1000);
     ({ body } = await json(T.status));
+    if (body.state === "missing") {
+      // The blueprint changed meanwhile: ask for the book as it is now.
+      const asked = await json(T.start);
+      body = asked.answer.status === 200 ? { ready: true } : asked.body;
+    }
   }
   say(out, T.ready, "ready");
   const file = document.createElement("a");

@@ -14,7 +14,7 @@ Reading the stamp is one lookup by primary key (`current`), so a cached book's k
 tiny queries instead of rebuilding the book's context.
 """
 
-from collections.abc import Iterable
+import threading
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -42,22 +42,32 @@ def current(workspace_id: int) -> int:
 
 
 def bump(workspace_id: int | None) -> None:
-    """Count one change of what the workspace's books show (inside the writing transaction).
-
-    A workspace being deleted has no stamp row left to bump, and needs none."""
+    """Count one change of what the workspace's books show (inside the writing transaction;
+    `content_changed` once per workspace and transaction, after it commits). A workspace
+    being deleted has no stamp row left to bump, and needs none."""
     if workspace_id is None:
         return
     changed = ContentStamp.objects.filter(workspace_id=workspace_id).update(seq=models.F("seq") + 1)
-    if changed:
-        transaction.on_commit(
-            lambda: content_changed.send(sender=ContentStamp, workspace_id=workspace_id),
-            robust=True,
-        )
+    if not changed:
+        return
+    connection = transaction.get_connection()
+    outermost = id(connection.atomic_blocks[0]) if connection.atomic_blocks else None
+    if outermost is not None:
+        if getattr(_bumped, "owner", None) != outermost:
+            _bumped.owner, _bumped.ids = outermost, set()
+        if workspace_id in _bumped.ids:
+            return
+        _bumped.ids.add(workspace_id)
+
+    def send() -> None:
+        _bumped.owner = None
+        content_changed.send(sender=ContentStamp, workspace_id=workspace_id)
+
+    transaction.on_commit(send, robust=True)
 
 
-def bump_all(workspace_ids: Iterable[int | None]) -> None:
-    for workspace_id in set(workspace_ids):
-        bump(workspace_id)
+# The workspaces bumped in this thread's current transaction (forgotten with it).
+_bumped = threading.local()
 
 
 def workspace_of(instance: models.Model) -> int | None:

@@ -83,6 +83,8 @@ def _settled(build: BookBuild | None, key: str) -> bool:
         return False
     if build.state == BuildState.FAILED:
         return True
+    if build.state == BuildState.QUEUED and build.enqueued_at > timezone.now():
+        return False  # waiting for edits to settle: someone wants it now
     return build.state in ACTIVE and not is_lost(build)
 
 
@@ -104,6 +106,8 @@ def wanted(blueprint: Blueprint, language: str, key: str, *, again: bool = False
             return build
         if build.key != key or build.state == BuildState.DONE or again:
             _queue(build, key=key, fresh=True)  # done: its file was pruned since
+        elif build.state == BuildState.QUEUED and build.enqueued_at > timezone.now():
+            _queue(build, key=key, fresh=False)  # debounced after a change: now
         elif build.state in ACTIVE and is_lost(build):
             if build.attempts < MAX_ATTEMPTS:
                 logger.warning("Book build %s lost: queued again", build.pk)

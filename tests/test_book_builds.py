@@ -240,3 +240,19 @@ def test_a_hit_reads_the_file_without_building_the_context(
         again = client.get(url(blueprint, lang="en"))
     assert again.status_code == 200 and again.content == made.content
     assert book.book_key(blueprint, "en") == made["ETag"].strip('"')
+
+
+def test_a_build_waiting_for_edits_to_settle_starts_at_once_when_the_book_is_asked_for(
+    world: World,
+) -> None:
+    client = world.client("manager")
+    blueprint = world.a.blueprint
+    key = etag_now(client, blueprint)
+    later = timezone.now() + timedelta(seconds=60)
+    build = BookBuild.objects.create(
+        blueprint=blueprint, language="en", key=key, state="queued", enqueued_at=later
+    )
+    answer = client.get(url(blueprint, lang="en"))
+    assert answer.status_code == 202 and answer.json()["state"] == "queued"
+    build.refresh_from_db()
+    assert build.enqueued_at <= timezone.now()

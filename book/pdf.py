@@ -589,7 +589,7 @@ def table_groups(context: dict[str, Any]) -> list[TableGroup]:
 @dataclass
 class Book:
     pdf: bytes
-    key: str  # content hash: the ETag of the answer
+    key: str  # book_key: the ETag of the answer
 
 
 def book_html(

@@ -5,17 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workspaces', '0002_invitations'),
+        ("workspaces", "0002_invitations"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContentStamp',
+            name="ContentStamp",
             fields=[
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='content_stamp', serialize=False, to='workspaces.workspace')),
-                ('seq', models.PositiveBigIntegerField(default=0)),
+                (
+                    "workspace",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="content_stamp",
+                        serialize=False,
+                        to="workspaces.workspace",
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(default=0)),
             ],
         ),
     ]

@@ -7,12 +7,14 @@ committed, so nobody hears of a change that did not happen. Clients that missed 
 them back by number (`events_after`), or reload the snapshot when too far behind.
 """
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.dispatch import Signal
 
 from blueprints.models import BlueprintEvent, BlueprintSequence
 from frontstage import broadcast as broadcasting
@@ -120,7 +122,32 @@ def event_record(
     )
     payload = event_payload(event, actor)
     transaction.on_commit(lambda: broadcast(blueprint_id, payload), robust=True)
+    _changed_on_commit(blueprint_id)
     return event
+
+
+# Sent once per transaction that recorded events of a blueprint, after it commits:
+# `blueprint_id`. Apps above listen (the book builds itself again).
+blueprint_changed = Signal()
+_pending = threading.local()
+
+
+def _changed_on_commit(blueprint_id: int) -> None:
+    """Once per blueprint and transaction (a rolled-back one's ids are forgotten with it)."""
+    connection = transaction.get_connection()
+    outermost = id(connection.atomic_blocks[0]) if connection.atomic_blocks else None
+    if outermost is not None:
+        if getattr(_pending, "owner", None) != outermost:
+            _pending.owner, _pending.ids = outermost, set()
+        if blueprint_id in _pending.ids:
+            return
+        _pending.ids.add(blueprint_id)
+
+    def send() -> None:
+        _pending.owner = None
+        blueprint_changed.send(sender=BlueprintEvent, blueprint_id=blueprint_id)
+
+    transaction.on_commit(send, robust=True)
 
 
 @dataclass

@@ -5,8 +5,10 @@
 interdependencies, pain points and opportunities, the consumer-data practices and the design
 review (book/review.py), for a global blueprint the provenance and
 the open merge conflicts, then the personas with their service protocols and the workshop
-outputs. WeasyPrint lays out templates/book/book.html; the PDF is cached under the hash of
-that HTML and of the drawing, so an unchanged blueprint is a file read.
+outputs. WeasyPrint lays out templates/book/book.html; the PDF is cached under `book_key`, a
+hash of version stamps (the blueprint's event `seq`, its workspace's content stamp, the
+language and the code's versions), so an unchanged book is two lookups and a file read.
+book/builds.py builds it in the background.
 
 Sections fed by other apps
 --------------------------
@@ -18,28 +20,32 @@ import base64
 import hashlib
 import logging
 import re
+import shutil
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import weasyprint
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from blueprints import interdependencies, layout, merging, render
+from blueprints import events, interdependencies, layout, merging, render
 from blueprints.models import Blueprint, MergeRun
 from book import diagram as book_diagram
 from book import review, sections, weasy
 from book import tables as book_tables
+from workspaces import stamps
 from workspaces.models import Team
 
-BOOK_VERSION = "7"  # part of the cache key: bump when templates or layout change
+BOOK_VERSION = "8"  # part of the cache key: bump when templates or layout change
 # The diagram slot of an A3 landscape page (templates/book/book.html sizes it from these),
 # and of an A3 upright page, which holds a tall blueprint of few phases on fewer pages.
 SLOT_WIDTH_MM = 396.0
@@ -619,7 +625,7 @@ def table_groups(context: dict[str, Any]) -> list[TableGroup]:
 @dataclass
 class Book:
     pdf: bytes
-    key: str  # content hash: the ETag of the answer
+    key: str  # book_key: the ETag of the answer
 
 
 def book_html(
@@ -669,47 +675,93 @@ def book_html(
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "book"
 
 
-def content_key(context: dict[str, Any], data: layout.BlueprintData) -> str:
-    """The hash of everything the book shows and of the code that draws it.
-
-    Computed from the data before anything is laid out, so an unchanged book is a file read.
-    """
-    digest = hashlib.sha256()
-    shown = {key: value for key, value in context.items() if key != "blueprint"}
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """What draws the book, hashed once per process: its templates and versions, WeasyPrint,
+    Graphviz and the fonts installed. Without Graphviz the key still exists (the build then
+    fails and says why)."""
+    program = shutil.which(settings.GRAPHVIZ_DOT)
     parts = [
         BOOK_VERSION,
         layout.DRAWING_VERSION,  # the drawing's layout changes the book too
         book_diagram.GEOMETRY_VERSION,
         weasyprint.__version__,
-        render.graphviz_version(render.dot_program()),
+        render.graphviz_version(program) if program else "no graphviz",
         render.fonts_id(),
-        repr(data),
-        repr(shown),
         *(path.read_text() for path in sorted(TEMPLATES.glob("*"))),
     ]
+    return _hashed(parts)
+
+
+def _hashed(parts: Sequence[object]) -> str:
+    digest = hashlib.sha256()
     for part in parts:
-        digest.update(part.encode())
+        digest.update(str(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def book_pdf(blueprint: Blueprint, language: str) -> Book:
+def book_key(blueprint: Blueprint, language: str) -> str:
+    """The key (and ETag) of a blueprint's book, from version stamps: no book is built.
+
+    The blueprint's event `seq` counts every change of its content; its workspace's content
+    stamp (workspaces.stamps) every change of what the book shows from elsewhere (actor and
+    channel names, teams, personas, workshop outputs, innovation …); the blueprint's own row
+    (title, description, team) is already read. Two lookups by primary key.
+    """
+    row = [
+        (field.attname, getattr(blueprint, field.attname))
+        for field in blueprint._meta.concrete_fields
+        if field.attname not in {"updated_at", "version"}
+    ]
+    return _hashed(
+        [
+            code_version(),
+            blueprint.pk,
+            layout.language_of(language),
+            events.seq_current(blueprint.pk),
+            stamps.current(blueprint.workspace_id),
+            repr(row),
+        ]
+    )
+
+
+def cached(blueprint: Blueprint, language: str) -> tuple[str, Path | None]:
+    """The book's key, and its file when it was built for that key."""
+    key = book_key(blueprint, language)
+    path = render.cache_path(key, "book.pdf")
+    return key, path if path.is_file() else None
+
+
+# The stages of a build, with how far into it each starts (percent), for progress reports.
+STAGES = {"queued": 0, "reading": 5, "drawing": 20, "laying_out": 55, "writing": 85, "done": 100}
+
+
+def book_pdf(
+    blueprint: Blueprint, language: str, progress: Callable[[str], None] | None = None
+) -> Book:
     """The book of `blueprint` with labels in `language`, from the cache when unchanged.
 
     Cold, the work runs side by side: Graphviz draws the diagram while the tables are
     measured and packed, then the tables while WeasyPrint lays out the pages; the drawings
-    go into WeasyPrint's own PDF as it writes it (no second pass over the file).
+    go into WeasyPrint's own PDF as it writes it (no second pass over the file). `progress`
+    hears each stage (STAGES) as it starts.
     """
     code = layout.language_of(language)
+    step = progress or (lambda stage: None)
+    # The key first: a change made while the book is built gives a newer key, never a stale
+    # book under it.
+    key = book_key(blueprint, code)
+    path = render.cache_path(key, "book.pdf")
+    try:
+        return Book(path.read_bytes(), key)
+    except OSError:
+        pass
     with translation.override(code):
+        step("reading")
         data = render.blueprint_data(blueprint)
         context = book_context(blueprint, code, data)
-        key = content_key(context, data)
-        path = render.cache_path(key, "book.pdf")
-        try:
-            return Book(path.read_bytes(), key)
-        except OSError:
-            pass
+        step("drawing")
         with ThreadPoolExecutor(max_workers=2) as pool:
             diagram = None
             if data.phases and data.lanes:
@@ -730,9 +782,11 @@ def book_pdf(blueprint: Blueprint, language: str) -> Book:
             network, own_page = network_image(context["matrix"]["network_dot"])
             context["matrix"]["network"] = network
             context["matrix"]["network_page"] = own_page
+            step("laying_out")
             html = book_html(context, tiles, step_pages, pain_pages, orientation)
             document = weasy.BookHTML(string=html, url_fetcher=weasy.url_fetcher()).render()
-            titles = {step.id: step.title for step in data.steps}
+            step("writing")
+            titles = {card.id: card.title for card in data.steps}
             pdf = _write(document, drawing, tiles, blocks, tables.result(), titles)
     try:
         render.cache_store(path, pdf)

@@ -32,7 +32,7 @@ from innovation.models import (
     StoryboardStep,
     same_workspace,
 )
-from workspaces import access
+from workspaces import access, stamps
 from workspaces.models import Workspace
 
 FACILITATORS_DECIDE = _(
@@ -276,6 +276,7 @@ def storyboard_set(*, concept: ServiceConcept, frames: list[dict[str, Any]]) -> 
         )
         for index, frame in enumerate(frames)
     )
+    stamps.bump(concept.workspace_id)  # bulk_create sends no signal
 
 
 @transaction.atomic

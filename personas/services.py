@@ -42,6 +42,7 @@ from personas.models import (
     ServiceProtocol,
     ValueMapping,
 )
+from workspaces import stamps
 from workspaces.models import Workspace
 
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where it is used
@@ -603,6 +604,7 @@ def channel_merge(*, source: Channel, into: Channel, actor: Any = None) -> Chann
         else:
             ServiceProtocol.objects.filter(pk=protocol.pk).update(channel=into)
     ServiceProtocol.objects.filter(preferred_channel=source).update(preferred_channel=into)
+    stamps.bump(source.workspace_id)  # the updates above send no signal
     through = Persona.preferred_channels.through
     holders = through.objects.filter(channel=source).values_list("persona_id", flat=True)
     for persona in Persona.objects.filter(pk__in=list(holders)):
@@ -1603,6 +1605,7 @@ def personas_match(*, workspace_id: int, segments: list[Segment]) -> None:
             persona.preferred_channels.set(preferred_channel_ids(segment, channels))
     stale = [p.pk for p in existing if p.pk not in kept]
     Persona.objects.filter(pk__in=stale).update(matched=False)
+    stamps.bump(workspace_id)
 
 
 def edited(persona: Persona, changes: dict[str, Any]) -> list[str]:
@@ -1773,6 +1776,7 @@ def persona_set_picture(*, persona: Persona, picture: Any) -> None:
         fresh = pictures.reencoded(picture)  # never the uploaded bytes or name
         persona.picture.save(fresh.name, fresh, save=False)
     Persona.objects.filter(pk=persona.pk).update(picture=persona.picture.name)
+    stamps.bump(persona.workspace_id)
     if old and old != persona.picture.name:
         persona.picture.storage.delete(old)
 
@@ -1788,6 +1792,7 @@ def persona_archive(*, persona: Persona, archived: bool = True) -> Persona:
     Persona.objects.filter(pk=persona.pk).update(
         archived=archived, version=models.F("version") + 1, updated_at=timezone.now()
     )
+    stamps.bump(persona.workspace_id)
     persona.refresh_from_db()
     return persona
 
@@ -1866,5 +1871,6 @@ def persona_reword(*, persona: Persona) -> Persona:
     Persona.objects.filter(pk=persona.pk).update(
         **changes, version=models.F("version") + 1, updated_at=timezone.now()
     )
+    stamps.bump(persona.workspace_id)
     persona.refresh_from_db()
     return persona

@@ -121,8 +121,13 @@ def is_a3(size: tuple[float, float]) -> bool:
     return same_size(size, A3_LANDSCAPE) or same_size(size, A3_PORTRAIT)
 
 
+# The book built within the request (`Prefer: wait`): these tests read what is in it;
+# tests/test_book_builds.py follows the background builds a client meets by default.
+WAIT = {"HTTP_PREFER": "wait=600"}
+
+
 def fetch(client: APIClient, blueprint: Blueprint, **params: str) -> Book:
-    response = client.get(book_url(blueprint, **params))
+    response = client.get(book_url(blueprint, **params), **WAIT)
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/pdf"
     content = response.content
@@ -198,11 +203,11 @@ def test_every_member_reads_the_book_and_nobody_else(world: World) -> None:
     assert world.client("outsider").get(url).status_code == 404
     assert world.client("manager").get("/api/v1/blueprints/999999/book.pdf").status_code == 404
     for who in ["manager", "bob", "alice", "facilitator"]:
-        response = world.client(who).get(url)
+        response = world.client(who).get(url, **WAIT)
         assert response.status_code == 200, who
         assert response.content.startswith(b"%PDF-")
         assert response["Content-Disposition"].startswith("inline")
-    download = world.client("manager").get(url + "?download=1")
+    download = world.client("manager").get(url + "?download=1", **WAIT)
     filename = f"a-{world.a.blueprint.pk}-book.pdf"
     assert download["Content-Disposition"] == f'attachment; filename="{filename}"'
 
@@ -382,7 +387,9 @@ def test_labels_follow_lang_and_the_request_language(
         html = book.book_html(context, [], [], [])
     assert re.search(r"height: 252(\.0)?mm", html)
     assert not re.search(r"\d,\d+mm", html)
-    response = world.client("manager").get(book_url(world.a.blueprint), HTTP_ACCEPT_LANGUAGE="it")
+    response = world.client("manager").get(
+        book_url(world.a.blueprint), HTTP_ACCEPT_LANGUAGE="it", **WAIT
+    )
     italian = Book(response.content, PdfReader(BytesIO(response.content)))
     assert "Azioni del cliente" in italian.all_text()
     assert "Linea di visibilità".upper() in italian.all_text()
@@ -433,7 +440,9 @@ def test_a_global_book_shows_provenance_and_open_conflicts(world: World) -> None
 
     # A facilitator settles the conflict by editing the global step: it is no longer open.
     merged_step = glob.steps.get(title="Calls about a flat bottle")
-    Step.objects.filter(pk=merged_step.pk).update(emotion=0)
+    edit = {"emotion": 0, "version": merged_step.version}
+    answer = facilitator.patch(f"/api/v1/steps/{merged_step.pk}/", edit, format="json")
+    assert answer.status_code == 200, answer.content
     settled = fetch(world.client("manager"), glob)
     assert "None: the teams agree." in settled.text(settled.section("Open merge conflicts"))
     # Merging again keeps the edit and the conflict settled.
@@ -620,14 +629,16 @@ def test_an_unchanged_blueprint_is_answered_from_the_cache_and_a_change_shows(
 ) -> None:
     client = world.client("manager")
     url = book_url(world.a.blueprint)
-    first = client.get(url)
+    first = client.get(url, **WAIT)
     start = time.perf_counter()
     again = client.get(url)
     assert time.perf_counter() - start < 1.0
     assert again.content == first.content and again["ETag"] == first["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    Step.objects.filter(pk=world.a.step.pk).update(title="Writes to the careline")
-    changed = client.get(url)
+    step = f"/api/v1/steps/{world.a.step.pk}/"
+    edit = {"title": "Writes to the careline"}
+    assert world.client("facilitator").patch(step, edit, format="json").status_code == 200
+    changed = client.get(url, **WAIT)
     assert changed["ETag"] != first["ETag"]
     assert (
         "Writes to the careline"

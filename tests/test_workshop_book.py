@@ -12,7 +12,9 @@ from workshops.models import Output
 
 
 def book_text(world: World, blueprint_id: int) -> str:
-    answer = world.client("manager").get(f"/api/v1/blueprints/{blueprint_id}/book.pdf")
+    answer = world.client("manager").get(
+        f"/api/v1/blueprints/{blueprint_id}/book.pdf", HTTP_PREFER="wait=600"
+    )
     assert answer.status_code == 200
     pages = PdfReader(BytesIO(answer.content)).pages
     return "\n".join(page.extract_text() for page in pages)

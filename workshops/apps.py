@@ -6,6 +6,13 @@ class WorkshopsConfig(AppConfig):
     verbose_name = "Workshops"
 
     def ready(self) -> None:
+        # What books show of workshops: their outputs (workspaces.stamps).
+        from workshops.models import Output, Workshop
+        from workspaces import stamps
+
+        stamps.watch(Workshop)
+        stamps.watch(Output, "workshop.workspace_id")
+
         # Personas sits below workshops: its persona page shows our outputs through a part
         # we hand it, never by importing us.
         from personas import page_parts

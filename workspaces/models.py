@@ -200,3 +200,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee} — {self.role} of {self.workspace}"
+
+
+class ContentStamp(models.Model):
+    """A number bumped by every change of what a workspace's books show beyond a blueprint's
+    own events (actor and channel names, personas, workshop outputs, innovation …):
+    workspaces.stamps. With the blueprint's event `seq` it keys the cached book."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="content_stamp"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.seq}"

@@ -280,9 +280,9 @@ export function install(editor) {
       const [a, b] = [end(arrow.source), end(arrow.target)];
       if (!a || !b || a === b) continue;
       const straight = a.box.col === b.box.col && straightBetween(a, b, lanes);
-      links.push({ id: arrow.id, a: a.box, b: b.box, straight });
+      links.push({ id: arrow.id, kind: arrow.kind, a: a.box, b: b.box, straight });
     }
-    let paths = new Map();
+    let grid = { gutters: [], corridors: [] };
     if (links.length) {
       const columns = heads.map(place);
       const rows = lanes.map(place);
@@ -290,18 +290,26 @@ export function install(editor) {
       const [padTop, padRight, padBottom, padLeft] = ["Top", "Right", "Bottom", "Left"].map((side) => parseFloat(style[`padding${side}`]) || 0);
       // Gutter c is left of column c, inside the cells' padding; corridor r is above row r.
       const n = columns.length;
-      const gutters = Array.from({ length: n + 1 }, (_, c) => ({
-        left: c === 0 ? columns[0].left : columns[c - 1].right - padRight,
-        right: c === n ? columns[n - 1].right : columns[c].left + padLeft,
-      }));
-      const corridors = Array.from({ length: rows.length + 1 }, (_, r) => {
-        if (r === 0) return { top: rows[0].top, bottom: rows[0].top + padTop };
-        const above = rows[r - 1];
-        const touching = r < rows.length && rows[r].top - above.bottom < 1; // no band title between
-        return { top: above.bottom - padBottom, bottom: touching ? rows[r].top + padTop : above.bottom };
-      });
-      paths = routeLinks(links, { gutters, corridors });
+      grid = {
+        gutters: Array.from({ length: n + 1 }, (_, c) => ({
+          left: c === 0 ? columns[0].left : columns[c - 1].right - padRight,
+          right: c === n ? columns[n - 1].right : columns[c].left + padLeft,
+        })),
+        corridors: Array.from({ length: rows.length + 1 }, (_, r) => {
+          if (r === 0) return { top: rows[0].top, bottom: rows[0].top + padTop };
+          const above = rows[r - 1];
+          const touching = r < rows.length && rows[r].top - above.bottom < 1; // no band title between
+          return { top: above.bottom - padBottom, bottom: touching ? rows[r].top + padTop : above.bottom };
+        }),
+      };
     }
+    // Nothing moved since the last drawing (an edit that changed no card's size or place, the
+    // usual case): nothing to route or write.
+    const signature = routeSignature(links, grid, width, height);
+    if (svg === drawnOn.svg && signature === drawnOn.signature) return;
+    drawnOn.svg = svg;
+    drawnOn.signature = signature;
+    const paths = routeLinks(links, grid);
     // Writes.
     if (svg.getAttribute("width") !== width) svg.setAttribute("width", width);
     if (svg.getAttribute("height") !== height) svg.setAttribute("height", height);
@@ -332,6 +340,14 @@ export function install(editor) {
       arrowMiddles.set(key, middleOf(points));
     }
     for (const gone of [...drawn.values(), ...hits.values()]) gone.remove();
+  }
+
+  const drawnOn = { svg: null, signature: "" }; // what the paths on the page were drawn from
+  const edges = (box) => `${box.left},${box.top},${box.right},${box.bottom},${box.col},${box.row}`;
+  function routeSignature(links, grid, width, height) {
+    const parts = [width, height, ...grid.gutters.map((g) => `${g.left},${g.right}`), ...grid.corridors.map((c) => `${c.top},${c.bottom}`)];
+    for (const link of links) parts.push(`${link.id}:${link.kind}:${link.straight}:${edges(link.a)}:${edges(link.b)}`);
+    return parts.join(";");
   }
 
   // The middle of a route's longest stretch: where its label shows when not pointed at.

@@ -155,6 +155,49 @@ def test_escape_or_a_drop_beside_the_cards_makes_no_link(browser: Browser, site:
         ctx.close()
 
 
+def test_a_finger_drags_a_link_too(browser: Browser, site: Site) -> None:
+    """Touch: a tap shows the card's handle; a finger drags from it onto another card (the board
+    does not scroll away under it) and the popover asks the kind."""
+    board = new_board(site)
+    first = board.steps[0]
+    target = with_frontstage_step(site, board)
+    ctx, watched = open_editor(browser, site, "participant", board, has_touch=True)
+    page = watched.page
+    try:
+        page.touchscreen.tap(*centre_of(page, f"#step-{first['id']} .step-title"))
+        expect(page.locator("[data-panel]")).to_be_visible()  # a tap opens the details
+        page.get_by_role("button", name="Close the details").tap()
+        handle = page.locator(f"#step-{first['id']} [data-link-handle]")
+        expect(handle).to_be_visible()
+        cdp = page.context.new_cdp_session(page)
+        (x, y), (to_x, to_y) = (
+            centre_of(page, f"#step-{first['id']} [data-link-handle]"),
+            centre_of(page, f"#step-{target['id']}"),
+        )
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+        )
+        for i in range(1, 11):
+            point = {"x": x + (to_x - x) * i / 10, "y": y + (to_y - y) * i / 10}
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        popover = page.get_by_role("dialog", name="New link")
+        expect(popover).to_be_visible()
+        expect(popover.get_by_label("Trigger")).to_be_checked()
+        # Confirmed from the keyboard: in Chromium's touch emulation the first tap after the
+        # drag gives no click (the second does), which this test does not paper over.
+        page.keyboard.press("Enter")
+        expect(popover).to_be_hidden()
+        links = links_in_api(site, board)
+        assert [(link["source"], link["target"], link["kind"]) for link in links] == [
+            (first["id"], target["id"], "trigger")
+        ]
+        expect(page.locator(f"path[data-arrow='{links[0]['id']}']")).to_have_count(1)
+        assert watched.page_errors() == []
+    finally:
+        ctx.close()
+
+
 def test_a_read_only_viewer_gets_no_handle(browser: Browser, site: Site) -> None:
     board = new_board(site)
     ctx, watched = open_editor(browser, site, "manager", board)

@@ -91,6 +91,19 @@ class LinkKind(models.TextChoices):
     DEPENDENCY = "dependency", _("Dependency")
 
 
+def default_link_kind(source_band: str, target_band: str) -> str:
+    """The kind the editor offers first for a new link between cards of these bands (what the
+    demo's teams drew most): a customer's action sets things going, answers flow back up,
+    the backstage sets its support processes going, and the rest is handed over."""
+    if source_band == Band.CUSTOMER:
+        return LinkKind.TRIGGER
+    if source_band == Band.EVIDENCE or BAND_ORDER[target_band] < BAND_ORDER[source_band]:
+        return LinkKind.INFORMATION
+    if target_band == Band.SUPPORT and source_band != Band.SUPPORT:
+        return LinkKind.TRIGGER
+    return LinkKind.HANDOFF
+
+
 class BlueprintKind(models.TextChoices):
     TEAM = "team", _("Team blueprint")
     GLOBAL = "global", _("Global blueprint")

@@ -28,6 +28,7 @@ from blueprints.models import (
     LinkKind,
     Step,
     StepKind,
+    default_link_kind,
 )
 from workspaces import access
 from workspaces.models import Invitation, Role, Workspace
@@ -62,6 +63,7 @@ EDITOR_TEXT = {
         "Linking from “{name}”: click the target step or press Enter on it. Esc cancels."
     ),
     "linkEnds": _("From “{source}” to “{target}”"),
+    "dragToLink": _("Drag onto another step to link them"),
     "conflictFields": _(
         "{who} changed these fields while you were editing. Choose which version of each to "
         "keep; your other changes are saved with them."
@@ -196,7 +198,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def _board_context(blueprint: Blueprint, *, seq: int, can_edit: bool, language: str) -> dict:
     grid = blueprint_grid(blueprint, language, every_band=can_edit)
     arrows = [
-        {"id": link.pk, "source": link.source_id, "target": link.target_id, "kind": link.kind}
+        {
+            "id": link.pk,
+            "source": link.source_id,
+            "target": link.target_id,
+            "kind": link.kind,
+            "label": link.label,
+        }
         for link in grid.links
     ]
     # The role matrix goes with the board: a new link or actor shows in both at once.
@@ -323,6 +331,11 @@ def blueprint_page(request: HttpRequest, blueprint_id: int) -> HttpResponse:
         "language": get_language() or "en",
         "text": _text(EDITOR_TEXT) | tool_labels(),
         "kindIcons": KIND_ICONS,
+        # The kind a new link starts with, by the bands of its source and its target.
+        "linkKindByBands": {
+            source: {target: str(default_link_kind(source, target)) for target in Band.values}
+            for source in Band.values
+        },
     }
     return render(request, "blueprints/blueprint.html", context)
 

@@ -64,6 +64,22 @@ def test_others_get_the_page_with_no_editing_control_at_all(world: World, who: s
     assert "Read-only" in html
 
 
+def test_a_new_link_starts_with_the_kind_usual_for_the_bands_it_joins(world: World) -> None:
+    html = page_client(world, "alice").get(f"/blueprints/{world.a.blueprint.pk}/").content.decode()
+    kinds = editor_config(html)["linkKindByBands"]
+    assert kinds["customer"]["frontstage"] == "trigger"  # a customer sets things going
+    assert kinds["frontstage"]["backstage"] == "handoff"
+    assert kinds["backstage"]["frontstage"] == "information"  # answers flow back up
+    assert kinds["evidence"]["customer"] == "information"
+    assert kinds["backstage"]["support"] == "trigger"
+    assert kinds["support"]["support"] == "handoff"
+    # The popover of a dropped link offers every kind; a read-only page has none.
+    assert html.count("data-link-popover ") == 1
+    assert html.count('type="radio" name="kind"') == 4
+    html = page_client(world, "manager").get(f"/blueprints/{world.a.blueprint.pk}/").content
+    assert b"data-link-popover" not in html
+
+
 def test_what_people_type_is_escaped_on_the_board_and_in_the_arrows(world: World) -> None:
     Step.objects.filter(pk=world.a.step.pk).update(title='<script>alert(1)</script>"]; node [')
     for url in (

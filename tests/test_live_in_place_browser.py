@@ -141,7 +141,7 @@ def test_cards_links_lanes_and_phases_change_in_place_on_every_page(
         })  # fmt: skip
         for watched in pages:
             arrow = watched.page.locator(f"svg[data-arrows] path[data-arrow='{link['id']}']")
-            expect(arrow).to_have_attribute("d", re.compile(r"^M[\d.]+,[\d.]+ C"), timeout=LIVE)
+            expect(arrow).to_have_attribute("d", re.compile(r"^M[\d.]+,[\d.]+ L"), timeout=LIVE)
             expect(arrow).to_have_attribute("marker-start", "url(#arrow-trigger-start)")
             expect(watched.page.locator("[data-links-card]")).to_contain_text("Opens a <case>")
         # A moves the card to another cell: its arrow follows it.

@@ -311,8 +311,8 @@ export function install(editor) {
 
   const link = {
     created(event) {
-      const { id, source, target, kind } = event.after;
-      state.arrows.set(id, { id, source, target, kind });
+      const { id, source, target, kind, label } = event.after;
+      state.arrows.set(id, { id, source, target, kind, label });
       editor.refreshRelations();
       return true;
     },

@@ -2,6 +2,7 @@
 // (coalesced) and swapped in without losing what is being typed or where the focus is; zoom
 // and panning; the link arrows.
 
+import { routeLinks } from "./routing.js";
 import { $, $$, canvas } from "./util.js";
 
 const ARROW_STYLE = {
@@ -190,11 +191,12 @@ export function install(editor) {
     scroller.classList.remove("panning");
   });
 
-  // The link arrows, drawn over the board from the positions of the cards. Every position is
-  // read first (one layout), then only the paths whose ends moved are written; at most once a
-  // frame, however many events and resizes ask for it.
+  // The link arrows, drawn over the board from the positions of the cards and routed around
+  // them (routing.js). Every position is read first (one layout), then only the paths whose
+  // route changed are written; at most once a frame, however many events and resizes ask.
 
-  state.arrows = new Map(); // link id → {id, source, target, kind}
+  state.arrows = new Map(); // link id → {id, source, target, kind, label}
+  const arrowMiddles = new Map(); // link id → [x, y]: where its label shows for the list's focus
   function loadArrows() {
     state.arrows.clear();
     const data = $("#board-arrows", canvas());
@@ -210,27 +212,6 @@ export function install(editor) {
       .join("") +
     `<marker id="arrow-trigger-start" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6"><circle cx="5" cy="5" r="4" fill="${ARROW_STYLE.trigger.color}"/></marker>`;
 
-  function route(a, b) {
-    let start, end, c1, c2;
-    if (b.left > a.right + 4 || a.left > b.right + 4) {
-      const forward = b.left > a.right;
-      start = [forward ? a.right : a.left, a.cy];
-      end = [forward ? b.left : b.right, b.cy];
-      const bend = Math.max(30, Math.abs(end[0] - start[0]) / 2.5) * (forward ? 1 : -1);
-      c1 = [start[0] + bend, start[1]];
-      c2 = [end[0] - bend, end[1]];
-    } else {
-      const down = b.top > a.bottom;
-      start = [a.cx, down ? a.bottom : a.top];
-      end = [b.cx, down ? b.top : b.bottom];
-      const bend = Math.max(20, Math.abs(end[1] - start[1]) / 2.5) * (down ? 1 : -1);
-      c1 = [start[0], start[1] + bend];
-      c2 = [end[0], end[1] - bend];
-    }
-    const point = ([x, y]) => `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`;
-    return `M${point(start)} C${point(c1)} ${point(c2)} ${point(end)}`;
-  }
-
   function styleArrow(path, kind) {
     const style = ARROW_STYLE[kind] || ARROW_STYLE.handoff;
     path.dataset.kind = kind;
@@ -244,54 +225,141 @@ export function install(editor) {
     else path.removeAttribute("marker-start");
   }
 
+  const nextCard = (card, way) => {
+    let node = card[way];
+    while (node && !node.matches("[data-step]")) node = node[way];
+    return node;
+  };
+
+  // Nothing between two cards of one column but the gap: the upper one last in its cell, the
+  // lower one first in its, and the cells between them empty (or both next to each other).
+  function straightBetween(one, other, lanes) {
+    const [upper, lower] = one.box.top <= other.box.top ? [one, other] : [other, one];
+    if (upper.cell === lower.cell) return nextCard(upper.card, "nextElementSibling") === lower.card;
+    if (nextCard(upper.card, "nextElementSibling") || nextCard(lower.card, "previousElementSibling")) return false;
+    const phase = upper.cell.dataset.phase;
+    for (let row = upper.box.row + 1; row < lower.box.row; row++) {
+      if ($(`td[data-phase="${phase}"] [data-step]`, lanes[row])) return false;
+    }
+    return true;
+  }
+
   function drawArrowsNow() {
     const host = canvas();
     const svg = host && $("[data-arrows]", host);
     const table = host && $("table", host);
     if (!svg || !table) return;
-    // Reads: the board's size and every linked card's box, before anything is written.
+    // Reads: the board's size, the columns and rows, every linked card's box — before
+    // anything is written.
     const scale = state.zoom || 1;
     const origin = host.getBoundingClientRect();
     const width = String(table.offsetWidth);
     const height = String(table.offsetHeight);
-    const boxes = new Map();
-    const box = (id) => {
-      if (!boxes.has(id)) {
-        const card = document.getElementById(`step-${id}`);
-        let found = null;
-        if (card && host.contains(card)) {
-          const r = card.getBoundingClientRect();
-          const left = (r.left - origin.left) / scale;
-          const top = (r.top - origin.top) / scale;
-          const [w, h] = [r.width / scale, r.height / scale];
-          found = { left, top, right: left + w, bottom: top + h, cx: left + w / 2, cy: top + h / 2 };
-        }
-        boxes.set(id, found);
-      }
-      return boxes.get(id);
+    const place = (element) => {
+      const r = element.getBoundingClientRect();
+      const left = (r.left - origin.left) / scale;
+      const top = (r.top - origin.top) / scale;
+      return { left, top, right: left + r.width / scale, bottom: top + r.height / scale };
     };
-    const routes = [];
+    const heads = $$("thead th[data-phase]", table);
+    const lanes = $$("tr.lane", table);
+    const column = new Map(heads.map((th, i) => [th.dataset.phase, i]));
+    const row = new Map(lanes.map((tr, i) => [tr.dataset.lane, i]));
+    const ends = new Map();
+    const end = (id) => {
+      if (!ends.has(id)) {
+        const card = document.getElementById(`step-${id}`);
+        const cell = card && host.contains(card) ? card.closest("td[data-cell]") : null;
+        const found = cell && column.has(cell.dataset.phase) && row.has(cell.dataset.lane);
+        ends.set(id, found ? { card, cell, box: { ...place(card), col: column.get(cell.dataset.phase), row: row.get(cell.dataset.lane) } } : null);
+      }
+      return ends.get(id);
+    };
+    const links = [];
     for (const arrow of state.arrows.values()) {
-      const [a, b] = [box(arrow.source), box(arrow.target)];
-      if (a && b) routes.push([arrow, route(a, b)]);
+      const [a, b] = [end(arrow.source), end(arrow.target)];
+      if (!a || !b || a === b) continue;
+      const straight = a.box.col === b.box.col && straightBetween(a, b, lanes);
+      links.push({ id: arrow.id, kind: arrow.kind, a: a.box, b: b.box, straight });
     }
+    let grid = { gutters: [], corridors: [] };
+    if (links.length) {
+      const columns = heads.map(place);
+      const rows = lanes.map(place);
+      const style = getComputedStyle($("td[data-cell]", table));
+      const [padTop, padRight, padBottom, padLeft] = ["Top", "Right", "Bottom", "Left"].map((side) => parseFloat(style[`padding${side}`]) || 0);
+      // Gutter c is left of column c, inside the cells' padding; corridor r is above row r.
+      const n = columns.length;
+      grid = {
+        gutters: Array.from({ length: n + 1 }, (_, c) => ({
+          left: c === 0 ? columns[0].left : columns[c - 1].right - padRight,
+          right: c === n ? columns[n - 1].right : columns[c].left + padLeft,
+        })),
+        corridors: Array.from({ length: rows.length + 1 }, (_, r) => {
+          if (r === 0) return { top: rows[0].top, bottom: rows[0].top + padTop };
+          const above = rows[r - 1];
+          const touching = r < rows.length && rows[r].top - above.bottom < 1; // no band title between
+          return { top: above.bottom - padBottom, bottom: touching ? rows[r].top + padTop : above.bottom };
+        }),
+      };
+    }
+    // Nothing moved since the last drawing (an edit that changed no card's size or place, the
+    // usual case): nothing to route or write.
+    const signature = routeSignature(links, grid, width, height);
+    if (svg === drawnOn.svg && signature === drawnOn.signature) return;
+    drawnOn.svg = svg;
+    drawnOn.signature = signature;
+    const paths = routeLinks(links, grid);
     // Writes.
     if (svg.getAttribute("width") !== width) svg.setAttribute("width", width);
     if (svg.getAttribute("height") !== height) svg.setAttribute("height", height);
     if (!svg.querySelector("defs")) svg.innerHTML = `<defs>${MARKERS}</defs>`; // no user text in it
     const drawn = new Map($$("path[data-arrow]", svg).map((path) => [path.dataset.arrow, path]));
-    for (const [arrow, d] of routes) {
-      let path = drawn.get(String(arrow.id));
-      drawn.delete(String(arrow.id));
+    const hits = new Map($$("path[data-arrow-hit]", svg).map((path) => [path.dataset.arrowHit, path]));
+    arrowMiddles.clear();
+    for (const link of links) {
+      const arrow = state.arrows.get(link.id);
+      const { d, points } = paths.get(link.id);
+      const key = String(link.id);
+      let path = drawn.get(key);
+      let hit = hits.get(key);
+      drawn.delete(key);
+      hits.delete(key);
       if (!path) {
+        hit = document.createElementNS(SVG, "path");
+        hit.dataset.arrowHit = link.id;
         path = document.createElementNS(SVG, "path");
-        path.dataset.arrow = arrow.id;
-        svg.append(path);
+        path.dataset.arrow = link.id;
+        svg.append(path, hit);
       }
       if (path.dataset.kind !== arrow.kind) styleArrow(path, arrow.kind);
-      if (path.getAttribute("d") !== d) path.setAttribute("d", d);
+      if (path.getAttribute("d") !== d) {
+        path.setAttribute("d", d);
+        hit.setAttribute("d", d);
+      }
+      arrowMiddles.set(key, middleOf(points));
     }
-    for (const gone of drawn.values()) gone.remove();
+    for (const gone of [...drawn.values(), ...hits.values()]) gone.remove();
+  }
+
+  const drawnOn = { svg: null, signature: "" }; // what the paths on the page were drawn from
+  const edges = (box) => `${box.left},${box.top},${box.right},${box.bottom},${box.col},${box.row}`;
+  function routeSignature(links, grid, width, height) {
+    const parts = [width, height, ...grid.gutters.map((g) => `${g.left},${g.right}`), ...grid.corridors.map((c) => `${c.top},${c.bottom}`)];
+    for (const link of links) parts.push(`${link.id}:${link.kind}:${link.straight}:${edges(link.a)}:${edges(link.b)}`);
+    return parts.join(";");
+  }
+
+  // The middle of a route's longest stretch: where its label shows when not pointed at.
+  function middleOf(points) {
+    let best = points[0];
+    let longest = -1;
+    for (let i = 1; i < points.length; i++) {
+      const [p, q] = [points[i - 1], points[i]];
+      const length = Math.abs(q[0] - p[0]) + Math.abs(q[1] - p[1]);
+      if (length > longest) [best, longest] = [[(p[0] + q[0]) / 2, (p[1] + q[1]) / 2], length];
+    }
+    return best;
   }
 
   let frame = 0;
@@ -301,6 +369,63 @@ export function install(editor) {
       drawArrowsNow();
     });
   }
+
+  // An arrow's label (its kind, and the link's own label) shows while it is pointed at, or
+  // while its line in the list of links has the focus or the pointer.
+  const kindLabel = (kind) => $(`[data-arrow-legend] [data-kind="${kind}"]`)?.textContent.trim() || kind;
+  function showLabel(id, at) {
+    const arrow = state.arrows.get(Number(id));
+    const host = canvas();
+    if (!arrow || !host) return;
+    hideLabel();
+    let tip = $(".arrow-tip", host);
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "arrow-tip";
+      tip.setAttribute("aria-hidden", "true"); // the list of links says the same to everyone
+      host.append(tip);
+    }
+    const kind = document.createElement("strong");
+    kind.textContent = kindLabel(arrow.kind);
+    tip.replaceChildren(kind);
+    if (arrow.label) tip.append(` — ${arrow.label}`);
+    tip.style.left = `${at[0]}px`;
+    tip.style.top = `${at[1]}px`;
+    tip.hidden = false;
+    $(`[data-arrows] path[data-arrow="${id}"]`, host)?.classList.add("hot");
+  }
+  function hideLabel() {
+    const host = canvas();
+    if (!host) return;
+    const tip = $(".arrow-tip", host);
+    if (tip) tip.hidden = true;
+    for (const path of $$("[data-arrows] path.hot", host)) path.classList.remove("hot");
+  }
+  // A point of the window in the board's own coordinates (those of the arrows).
+  function canvasPoint(clientX, clientY) {
+    const origin = canvas().getBoundingClientRect();
+    const scale = state.zoom || 1;
+    return [(clientX - origin.left) / scale, (clientY - origin.top) / scale];
+  }
+  scroller.addEventListener("pointerover", (event) => {
+    const hit = event.target.closest?.("[data-arrow-hit]");
+    if (!hit) return;
+    const [x, y] = canvasPoint(event.clientX, event.clientY);
+    showLabel(hit.dataset.arrowHit, [x + 12, y + 12]);
+  });
+  scroller.addEventListener("pointerout", (event) => {
+    if (event.target.closest?.("[data-arrow-hit]")) hideLabel();
+  });
+  const listed = (event) => event.target.closest?.("[data-links-card] li[data-link]");
+  const fromList = (event) => {
+    const item = listed(event);
+    const at = item && arrowMiddles.get(item.dataset.link);
+    if (at) showLabel(item.dataset.link, at);
+  };
+  document.addEventListener("focusin", fromList);
+  document.addEventListener("focusout", (event) => listed(event) && hideLabel());
+  document.addEventListener("pointerover", (event) => !event.target.closest?.("[data-arrow-hit]") && fromList(event));
+  document.addEventListener("pointerout", (event) => listed(event) && hideLabel());
 
   new ResizeObserver(() => drawArrows()).observe(scroller);
   window.addEventListener("load", drawArrows);
@@ -340,8 +465,9 @@ export function install(editor) {
     next.scrollIntoView({ block: "nearest", inline: "nearest" });
   });
 
-  // The legend: each kind of link drawn as its arrows are (the colours are said once, above).
-  for (const item of $$("[data-arrow-legend] [data-kind]")) {
+  // The legend, and the kinds the drag-to-link popover offers: each kind of link drawn as its
+  // arrows are (the colours are said once, above).
+  for (const item of $$("[data-arrow-legend] [data-kind], [data-link-popover] [data-kind]")) {
     const style = ARROW_STYLE[item.dataset.kind] || ARROW_STYLE.handoff;
     const swatch = document.createElementNS(SVG, "svg");
     swatch.setAttribute("width", "34");
@@ -361,5 +487,5 @@ export function install(editor) {
   }
 
   loadArrows();
-  Object.assign(editor, { applyEvent, refreshBoard, refreshRelations, applyZoom, drawArrows });
+  Object.assign(editor, { applyEvent, refreshBoard, refreshRelations, applyZoom, drawArrows, canvasPoint });
 }

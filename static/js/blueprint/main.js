@@ -18,6 +18,7 @@ import * as dialogs from "./dialogs.js";
 import * as editing from "./editing.js";
 import * as inline from "./inline.js";
 import * as limits from "./limits.js";
+import * as linkdrag from "./linkdrag.js";
 import * as links from "./links.js";
 import * as live from "./live.js";
 import * as moving from "./moving.js";
@@ -44,7 +45,10 @@ const editor = {
 };
 
 for (const part of [api, apply, board, dialogs, limits, inline, panels, links, moving, live]) part.install(editor);
-if (config.canEdit) editing.install(editor);
+if (config.canEdit) {
+  editing.install(editor);
+  linkdrag.install(editor);
+}
 
 editor.applyZoom();
 editor.drawArrows();

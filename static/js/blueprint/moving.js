@@ -67,11 +67,13 @@ export function install(editor) {
     if (!card) return;
     dragged = card;
     card.classList.add("dragging");
+    document.body.classList.add("card-dragging"); // the arrows let the drop through
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.dataset.step);
   });
   document.addEventListener("dragend", () => {
     dragged?.classList.remove("dragging");
+    document.body.classList.remove("card-dragging");
     dragged = null;
     $$(".drop-target").forEach((cell) => cell.classList.remove("drop-target"));
   });

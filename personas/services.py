@@ -795,7 +795,12 @@ def insert_contacts(rows: list[tuple]) -> None:
     names = ", ".join(quote(name) for name in CONTACT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors (a reference checked at the end of the
+            # COPY, see migration 0007) become Django's, as any query's do.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -322,8 +322,7 @@ def _import_give_up(claim: Lease, message: str, **params: Any) -> None:
 def recorded(store: Any, field: str, claim: Lease, batch: "Batch") -> None:
     """Write down each node (channel) the run adds in the transaction that adds it, so a run
     killed at any moment leaves a record of what to remove (and the write is a beat too).
-    A batch streaming its contacts pauses first (the node and its record then commit with
-    the batch)."""
+    A batch streaming its contacts commits what it streamed first (`Batch.pause`)."""
     add = store._add
 
     def add_recorded(*args: Any) -> int:
@@ -379,20 +378,23 @@ def _contact_import_run(contact_import: ContactImport, claim: Lease) -> None:
 
 
 class Batch:
-    """A batch of contacts, written with the rows it rejected and the run's progress in one
-    transaction.
+    """A batch of contacts, written with the rows it rejected and the run's progress
+    (`finish`) in one transaction.
 
     On PostgreSQL the contacts stream into a COPY as they are made, inside the batch's
     transaction (opened at its first contact): the server stores, indexes and checks them
     while the file is read, instead of idling until the whole batch is made and then making
-    the run wait for it (bench/bench_import.py). Anything else the run asks the database
-    meanwhile — a new reason or channel to add — ends the COPY first (`pause`), and runs in
-    the batch's transaction: the node and its record commit with the batch. Elsewhere
-    (SQLite works in this process: nothing to overlap) the contacts are kept and written at
-    the end with one executemany, in a transaction that lasts only that long.
+    the run wait for it (bench/bench_import.py). Before anything else the run asks the
+    database — a new reason or channel to add — what was streamed so far is committed as a
+    batch of its own (`pause`): the node is then added in its own short transaction, as
+    everywhere, and the run's row is never held locked while the file is read (its
+    heartbeat must get through). Elsewhere (SQLite works in this process: nothing to
+    overlap) the contacts are kept and written at the end with one executemany, in a
+    transaction that lasts only that long.
     """
 
     def __init__(self, *, stream: bool) -> None:
+        self.finish: Callable[[], None] = lambda: None
         self._streamed = 0
         self._rows: list[tuple] = []
         self._transaction: ExitStack | None = None
@@ -412,10 +414,9 @@ class Batch:
         self._copy.write(row)
 
     def pause(self) -> None:
-        """End the COPY under way, if any, so that the connection can run other queries."""
-        if self._copy is not None:
-            copy, self._copy = self._copy, None
-            copy.close()
+        """Commit what was streamed so far, if anything: the connection is free again."""
+        if self._transaction is not None:
+            self.commit()
 
     def _begin(self) -> None:
         if self._transaction is None:
@@ -423,15 +424,17 @@ class Batch:
             stack.enter_context(transaction.atomic())
             self._transaction = stack
 
-    def commit(self, finish: Callable[[], None]) -> None:
+    def commit(self) -> None:
         """Write the contacts still to write, then `finish` (the rejected rows, the beat) in
         the batch's transaction, and commit it."""
         try:
-            self.pause()
+            if self._copy is not None:
+                copy, self._copy = self._copy, None
+                copy.close()
             self._begin()
             if self._rows:
                 services.insert_contacts(self._rows)
-            finish()
+            self.finish()
         except BaseException as error:
             self.abandon(error)
             raise
@@ -490,14 +493,16 @@ def _import_rows(
 
     def finish() -> None:
         ImportRowError.objects.bulk_create(problems, batch_size=1000)
+        problems.clear()
         counts["rows_imported"] += batch.count
         # Commits with the batch only while the run is ours (else rolls it back).
         claim.beat(progress=min(reader.fraction, 0.99), unrecognised=unrecognised, **counts)
 
     def flush() -> None:
-        batch.commit(finish)
-        problems.clear()
+        batch.commit()
         claim.check()  # a SIGTERM stops here, after a whole batch
+
+    batch.finish = finish
 
     rows = iter(reader)
     next(rows, None)  # the header

@@ -179,11 +179,11 @@ def test_a_crash_leaves_nothing_half_written(world: World, monkeypatch: Any) -> 
     real = runs.Batch.commit
     calls = []
 
-    def failing_commit(batch: runs.Batch, finish: Any) -> None:
+    def failing_commit(batch: runs.Batch) -> None:
         calls.append(batch.count)
         if len(calls) == 2:  # on PostgreSQL its contacts are in the database by now
             raise RuntimeError("disk full")
-        real(batch, finish)
+        real(batch)
 
     monkeypatch.setattr(runs.Batch, "commit", failing_commit)
     rows = "".join(f"C{i},05/03/2024,Reason {i}\n" for i in range(5))

@@ -256,6 +256,9 @@ def child_schema(path: Path) -> dict:
         for statement in schema_copy_sql(connection, table, copy):
             cursor.execute(statement)
     names = ", ".join(CONTACT_COLUMNS)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # as the import's connection (personas/runs.py)
+            cursor.execute("PRAGMA cache_size = -131072")
     began, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":

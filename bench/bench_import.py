@@ -1,5 +1,6 @@
-"""Importing 1,000,000 CRM contact rows, next to two baselines measured in the same run: a bare
-write of the same rows into a plain table, and pandas reading the file.
+"""Importing 1,000,000 CRM contact rows, next to three baselines measured in the same run: a
+bare write of the same rows into a plain table, the import's rows written into the contacts'
+own schema, and pandas reading the file.
 
 Run from the repository root (``make bench`` does):
 
@@ -17,7 +18,11 @@ memory (`ru_maxrss`) is its own:
    rows written untouched, in one transaction, into a plain table without indexes or
    constraints in the same database: `COPY` on PostgreSQL, one `executemany` on SQLite. No
    validation, no mapping: the floor of getting these rows into this database;
-4. baseline, pandas: `pandas.read_csv` of the same file (parsing only: no validation, no
+4. baseline, schema write: the contacts the import stored, read back (not timed) and written
+   with the same COPY / executemany, in one transaction, into a copy of the contacts' table
+   with its indexes and referential checks: what these rows cost in this schema, whoever
+   writes them (no parsing, no mapping). The import's time over it is what the import adds;
+5. baseline, pandas: `pandas.read_csv` of the same file (parsing only: no validation, no
    database). Skipped, with a note, if pandas is not installed.
 
 The machine's load average (`os.getloadavg()`) is printed beside each figure, and the CPU
@@ -32,6 +37,7 @@ always exits 0: it is a measurement, the verdict is printed.
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -182,6 +188,96 @@ def child_bare(path: Path) -> dict:
     return {"seconds": seconds, "cpu": cpu, "stored": stored}
 
 
+def schema_copy_sql(connection, table: str, copy: str) -> list[str]:
+    """The statements that make `copy`: a table like the contacts' table with its indexes,
+    checks and referential checks (foreign keys; on PostgreSQL, the statement triggers that
+    stand for them, see personas/migrations/0007_contact_write_cost.py)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            statements = [f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)"]
+            cursor.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            statements += [f"ALTER TABLE {copy} ADD {found}" for (found,) in cursor.fetchall()]
+            cursor.execute(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [table],
+            )
+            statements += [
+                re.sub(
+                    rf" ON (\w+\.)?{table} ",
+                    f" ON {copy} ",
+                    found.replace(name, f"{copy}_{name}", 1),
+                    count=1,
+                )
+                for name, found in cursor.fetchall()
+            ]
+            return statements
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+            "ORDER BY type = 'index'",
+            [table],
+        )
+        statements = []
+        for kind, name, found in cursor.fetchall():
+            if kind == "table":
+                statements.append(found.replace(f'"{table}"', copy, 1))
+            else:
+                statements.append(
+                    found.replace(f'"{name}"', f'"{copy}_{name}"', 1).replace(f'"{table}"', copy, 1)
+                )
+        return statements
+
+
+def child_schema(path: Path) -> dict:
+    """The import's own rows, read back from the contacts' table (not timed), written with
+    the same COPY / executemany into a copy of that table with its indexes and referential
+    checks: what writing these rows into this schema costs, without parsing or mapping."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from personas.models import Contact, ContactImport
+    from personas.services import CONTACT_COLUMNS
+
+    table, copy = Contact._meta.db_table, "bench_schema_rows"
+    latest = ContactImport.objects.order_by("-pk").values_list("pk", flat=True).first()
+    rows = list(
+        Contact.objects.filter(contact_import_id=latest)
+        .order_by("pk")
+        .values_list(*CONTACT_COLUMNS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+        for statement in schema_copy_sql(connection, table, copy):
+            cursor.execute(statement)
+    names = ", ".join(CONTACT_COLUMNS)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # as the import's connection (personas/runs.py)
+            cursor.execute("PRAGMA cache_size = -131072")
+    began, cpu = time.perf_counter(), time.process_time()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {copy} ({names}) FROM STDIN") as writer:
+                for row in rows:
+                    writer.write_row(row)
+        else:
+            marks = ", ".join(["?"] * len(CONTACT_COLUMNS))
+            connection.connection.cursor().executemany(
+                f"INSERT INTO {copy} ({names}) VALUES ({marks})", rows
+            )
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {copy}")
+        stored = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {copy}")
+    return {"seconds": seconds, "cpu": cpu, "stored": stored}
+
+
 def child_pandas(path: Path) -> dict:
     try:
         import pandas
@@ -228,6 +324,7 @@ def main() -> None:
         upload = measure("upload", path, env)
         imported = measure("import", path, env)
         bare = measure("bare", path, env)
+        schema = measure("schema", path, env)
         baseline = measure("pandas", path, env)
 
     database = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
@@ -235,6 +332,7 @@ def main() -> None:
     print(f"  upload (detection)   {fmt(upload)}")
     print(f"  import (run)         {fmt(imported)}")
     print(f"  baseline: bare write {fmt(bare)}")
+    print(f"  baseline: schema     {fmt(schema)}")
     print(f"  baseline: pandas     {fmt(baseline)}")
     if "seconds" in imported:
         print(
@@ -253,6 +351,11 @@ def main() -> None:
             f"  target: import ≤ {TARGET_SECONDS:.0f} s, ≤ {TARGET_PEAK_MB / 1024:.1f} GB "
             f"peak and ≤ {TARGET_TIMES_BARE:.0f}× the bare write ({ratio}) — {verdict} target"
         )
+        if "seconds" in schema:
+            print(
+                f"  import ÷ schema write: {imported['seconds'] / schema['seconds']:.1f}× "
+                f"(the same rows written into the contacts' schema: its indexes and checks)"
+            )
 
 
 def fmt(result: dict) -> str:
@@ -272,6 +375,7 @@ if __name__ == "__main__":
             "upload": child_upload,
             "import": child_import,
             "bare": child_bare,
+            "schema": child_schema,
             "pandas": child_pandas,
         }[kind]
         result = run(file)

@@ -15,12 +15,13 @@ tasks are defined here, next to what enqueues them, so no module of the app impo
 imports it back.
 """
 
+import io
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -318,12 +319,14 @@ def _import_give_up(claim: Lease, message: str, **params: Any) -> None:
             import_stopped(current, message, **params)
 
 
-def recorded(store: Any, field: str, claim: Lease) -> None:
+def recorded(store: Any, field: str, claim: Lease, batch: "Batch") -> None:
     """Write down each node (channel) the run adds in the transaction that adds it, so a run
-    killed at any moment leaves a record of what to remove (and the write is a beat too)."""
+    killed at any moment leaves a record of what to remove (and the write is a beat too).
+    A batch streaming its contacts commits what it streamed first (`Batch.pause`)."""
     add = store._add
 
     def add_recorded(*args: Any) -> int:
+        batch.pause()
         with transaction.atomic():
             pk = add(*args)
             claim.beat(**{field: claim.kept(field, store.created)})
@@ -345,19 +348,20 @@ def _contact_import_run(contact_import: ContactImport, claim: Lease) -> None:
         # connection in settings.py.)
     taxonomy = services.Taxonomy(contact_import.workspace_id)
     channels = services.Channels(contact_import.workspace_id)
-    recorded(taxonomy, "created_reasons", claim)
-    recorded(channels, "created_channels", claim)
+    batch = Batch(stream=connection.vendor == "postgresql")
+    recorded(taxonomy, "created_reasons", claim, batch)
+    recorded(channels, "created_channels", claim, batch)
     counts = {"rows_total": 0, "rows_imported": 0, "errors_total": 0}
     unrecognised: dict[str, dict[str, int]] = {}
     with contact_import.file.open("rb") as stream:
         reader = tabular.RowReader(
-            stream,
+            plain_file(stream),
             format=contact_import.format,
             encoding=contact_import.encoding,
             delimiter=contact_import.delimiter,
         )
         build = services.contact_builder(contact_import, taxonomy, channels, unrecognised)
-        _import_rows(contact_import, reader, build, counts, unrecognised, claim)
+        _import_rows(contact_import, reader, build, counts, unrecognised, claim, batch)
     if counts["rows_total"] == 0:
         _import_give_up(claim, services.HEADER_ONLY)
         return
@@ -373,6 +377,96 @@ def _contact_import_run(contact_import: ContactImport, claim: Lease) -> None:
         )
 
 
+class Batch:
+    """A batch of contacts, written with the rows it rejected and the run's progress
+    (`finish`) in one transaction.
+
+    On PostgreSQL the contacts stream into a COPY as they are made, inside the batch's
+    transaction (opened at its first contact): the server stores, indexes and checks them
+    while the file is read, instead of idling until the whole batch is made and then making
+    the run wait for it (bench/bench_import.py). Before anything else the run asks the
+    database — a new reason or channel to add — what was streamed so far is committed as a
+    batch of its own (`pause`): the node is then added in its own short transaction, as
+    everywhere, and the run's row is never held locked while the file is read (its
+    heartbeat must get through). Elsewhere (SQLite works in this process: nothing to
+    overlap) the contacts are kept and written at the end with one executemany, in a
+    transaction that lasts only that long.
+    """
+
+    def __init__(self, *, stream: bool) -> None:
+        self.finish: Callable[[], None] = lambda: None
+        self._streamed = 0
+        self._rows: list[tuple] = []
+        self._transaction: ExitStack | None = None
+        self._copy: services.ContactCopy | None = None
+        if not stream:
+            self.add = self._rows.append  # type: ignore[method-assign]  # once per row
+
+    @property
+    def count(self) -> int:
+        return self._streamed + len(self._rows)
+
+    def add(self, row: tuple) -> None:
+        self._streamed += 1
+        if self._copy is None:
+            self._begin()
+            self._copy = services.ContactCopy()
+        self._copy.write(row)
+
+    def pause(self) -> None:
+        """Commit what was streamed so far, if anything: the connection is free again."""
+        if self._transaction is not None:
+            self.commit()
+
+    def _begin(self) -> None:
+        if self._transaction is None:
+            stack = ExitStack()
+            stack.enter_context(transaction.atomic())
+            self._transaction = stack
+
+    def commit(self) -> None:
+        """Write the contacts still to write, then `finish` (the rejected rows, the beat) in
+        the batch's transaction, and commit it."""
+        try:
+            if self._copy is not None:
+                copy, self._copy = self._copy, None
+                copy.close()
+            self._begin()
+            if self._rows:
+                services.insert_contacts(self._rows)
+            self.finish()
+        except BaseException as error:
+            self.abandon(error)
+            raise
+        stack, self._transaction = self._transaction, None
+        self._rows.clear()
+        self._streamed = 0
+        if stack is not None:
+            stack.close()
+
+    def abandon(self, error: BaseException) -> None:
+        """Roll the batch back (the run stops: `error` says why)."""
+        self._rows.clear()
+        self._streamed = 0
+        if self._copy is not None:
+            copy, self._copy = self._copy, None
+            try:
+                copy.close(error)
+            except Exception:  # the connection may be broken: the rollback tells
+                logger.debug("COPY abandoned", exc_info=True)
+        if self._transaction is not None:
+            stack, self._transaction = self._transaction, None
+            stack.__exit__(type(error), error, error.__traceback__)
+
+
+def plain_file(stream: Any) -> Any:
+    """The file object under Django's File wrappers: they answer `closed` in Python, which
+    the text reader asks at every line (a million times in a big file)."""
+    while not isinstance(stream, io.IOBase) and hasattr(stream, "file"):
+        stream = stream.file
+    return stream
+
+
 def _import_rows(
     contact_import: ContactImport,
     reader: tabular.RowReader,
@@ -380,8 +474,8 @@ def _import_rows(
     counts: dict[str, int],
     unrecognised: dict[str, dict[str, int]],
     claim: Lease,
+    batch: Batch,
 ) -> None:
-    batch: list[tuple] = []
     problems: list[ImportRowError] = []
     delimiter = contact_import.delimiter
 
@@ -397,32 +491,40 @@ def _import_rows(
             )
         )
 
-    def flush() -> None:
-        with transaction.atomic():
-            services.insert_contacts(batch)
-            ImportRowError.objects.bulk_create(problems, batch_size=1000)
-            counts["rows_imported"] += len(batch)
-            # Commits with the batch only while the run is ours (else rolls it back).
-            claim.beat(progress=min(reader.fraction, 0.99), unrecognised=unrecognised, **counts)
-        batch.clear()
+    def finish() -> None:
+        ImportRowError.objects.bulk_create(problems, batch_size=1000)
         problems.clear()
+        counts["rows_imported"] += batch.count
+        # Commits with the batch only while the run is ours (else rolls it back).
+        claim.beat(progress=min(reader.fraction, 0.99), unrecognised=unrecognised, **counts)
+
+    def flush() -> None:
+        batch.commit()
         claim.check()  # a SIGTERM stops here, after a whole batch
+
+    batch.finish = finish
 
     rows = iter(reader)
     next(rows, None)  # the header
-    for line, values, problem in rows:
-        counts["rows_total"] += 1
-        if problem:
-            report(line, services.RowProblem(services.ROW_UNREADABLE, error=problem), values)
-            continue
-        try:
-            batch.append(build(values))
-        except services.RowProblem as error:
-            report(line, error, values)
-            continue
-        if len(batch) >= services.BATCH_SIZE or len(problems) >= services.BATCH_SIZE:
-            flush()
-    flush()
+    add = batch.add
+    try:
+        for line, values, problem in rows:
+            counts["rows_total"] += 1
+            if problem:
+                report(line, services.RowProblem(services.ROW_UNREADABLE, error=problem), values)
+                continue
+            try:
+                row = build(values)
+            except services.RowProblem as error:
+                report(line, error, values)
+                continue
+            add(row)
+            if batch.count >= services.BATCH_SIZE or len(problems) >= services.BATCH_SIZE:
+                flush()
+        flush()
+    except BaseException as error:
+        batch.abandon(error)
+        raise
 
 
 # --- segmentations -------------------------------------------------------------------------

@@ -792,17 +792,54 @@ def insert_contacts(rows: list[tuple]) -> None:
     instances for rows that are all alike, and on PostgreSQL row-by-row inserts are five
     times slower than COPY (bench/bench_import.py).
     """
+    if connection.vendor == "postgresql":
+        copy = ContactCopy()
+        try:
+            for row in rows:
+                copy.write(row)
+        except BaseException as error:
+            copy.close(error)
+            raise
+        copy.close()
+        return
     quote = connection.ops.quote_name
-    table = quote(Contact._meta.db_table)
     names = ", ".join(quote(name) for name in CONTACT_COLUMNS)
+    marks = ", ".join(["%s"] * len(CONTACT_COLUMNS))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(CONTACT_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        cursor.executemany(
+            f"INSERT INTO {quote(Contact._meta.db_table)} ({names}) VALUES ({marks})", rows
+        )
+
+
+class ContactCopy:
+    """A COPY of rows of CONTACT_COLUMNS into the contacts (PostgreSQL) that stays open while
+    the caller makes more rows: the server stores and indexes them meanwhile. Nothing else
+    may use the connection until it is closed; the caller's transaction holds it.
+
+    The driver's own cursor: its errors (a reference checked at the end of the COPY, see
+    migration 0007) become Django's, as any query's do.
+    """
+
+    def __init__(self) -> None:
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(name) for name in CONTACT_COLUMNS)
+        self.cursor = connection.cursor()
+        with connection.wrap_database_errors:
+            self._context = self.cursor.cursor.copy(
+                f"COPY {quote(Contact._meta.db_table)} ({names}) FROM STDIN"
+            )
+            self.write = self._context.__enter__().write_row
+
+    def close(self, error: BaseException | None = None) -> None:
+        """End the COPY (the rows are checked and in); with `error`, abandon it."""
+        try:
+            with connection.wrap_database_errors:
+                if error is None:
+                    self._context.__exit__(None, None, None)
+                else:
+                    self._context.__exit__(type(error), error, error.__traceback__)
+        finally:
+            self.cursor.close()
 
 
 DEMOGRAPHIC_FIELDS = ("gender", "age", "birth_date")

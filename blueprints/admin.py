@@ -12,6 +12,7 @@ from blueprints.models import (
     Lane,
     Link,
     MergeDecision,
+    MergeJob,
     MergeRun,
     Phase,
     PhaseMapping,
@@ -79,6 +80,13 @@ class MergeRunAdmin(admin.ModelAdmin):
     list_display = ["workspace", "blueprint", "created_by", "created_at"]
     list_filter = ["workspace"]
     readonly_fields = ["report"]
+
+
+@admin.register(MergeJob)
+class MergeJobAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "status", "stage", "team_steps", "created_at", "finished_at"]
+    list_filter = ["status", "workspace"]
+    readonly_fields = ["run"]
 
 
 @admin.register(MergeDecision)

@@ -25,7 +25,11 @@ def main() -> None:
     from django_tasks_db.compat import task_started
 
     def hang(sender: Any, task_result: Any, **kwargs: Any) -> None:
-        marker.write_text(str(task_result.id))
+        # Written whole, then moved into place: the test reads the id as soon as the file
+        # exists, and could otherwise read it empty (created, not yet written).
+        partial = marker.with_name(marker.name + ".partial")
+        partial.write_text(str(task_result.id))
+        os.replace(partial, marker)
         threading.Event().wait()  # until killed
 
     task_started.connect(hang, weak=False)

@@ -2,6 +2,7 @@
 the PDF: its title, the matrix drawing, the experiments' hypotheses and verdicts, data needs and
 the roadmap, in the reader's language; a team blueprint's book has no such chapter."""
 
+import functools
 import subprocess
 import tempfile
 from io import BytesIO, StringIO
@@ -37,8 +38,16 @@ def demo(transactional_db: None, settings: Any) -> Blueprint:
     return Blueprint.objects.get(workspace=workspace, kind="global")
 
 
+@functools.cache
 def pages_text(content: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(BytesIO(content)).pages]
+    """Each page's text; the A3 pages of the diagram and the network read as empty (reading one
+    back means reading the whole drawing, the slowest part of the test by far)."""
+    return [
+        ""
+        if max(float(page.mediabox.width), float(page.mediabox.height)) > 1000
+        else page.extract_text()
+        for page in PdfReader(BytesIO(content)).pages
+    ]
 
 
 def chapter_pages(content: bytes, title: str) -> list[int]:

@@ -159,11 +159,22 @@ class Contact(models.Model):
     category = models.ForeignKey(
         ContactReason, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
+    # Not indexed (see Meta): read by subcategory or channel only in rare curation actions.
     subcategory = models.ForeignKey(
-        ContactReason, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+        ContactReason,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     channel = models.ForeignKey(
-        "blueprints.Channel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "blueprints.Channel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     channel_raw = models.CharField(max_length=TEXT_MAX, blank=True)
     gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
@@ -182,12 +193,16 @@ class Contact(models.Model):
     class Meta:
         # Every index is paid for by every imported row (bench/bench_import.py): only those a
         # query uses (EXPLAIN on SQLite and PostgreSQL, issue 15). This one serves the
-        # workspace's reads and a scope's period; the foreign keys' own indexes serve the
-        # reads and deletes by import, reason and channel (a reason or channel belongs to one
-        # workspace: filtering by workspace as well adds nothing). Nothing reads contacts by
-        # customer id (the segmentation reads a workspace's contacts whole), so the former
-        # (workspace, customer_id) index and (workspace, category, subcategory) index,
-        # which the category's own index did the work of, are gone.
+        # workspace's reads and a scope's period; the foreign keys' own indexes on import and
+        # category serve the deletes of an import's contacts and the category pages. A reason
+        # or channel belongs to one workspace: filtering by workspace as well adds nothing.
+        # Contacts are read by subcategory or channel only in curation actions (merge or
+        # delete a reason or channel, release an import's nodes, count a page of channels),
+        # each one scan of the workspace's contacts (or of the table, for a database's own
+        # check on a delete: one per statement on PostgreSQL, migration 0008; one per deleted
+        # row on SQLite), never per contact or per page of contacts: those two indexes are
+        # gone (0008), as are the former (workspace, customer_id) index — nothing reads
+        # contacts by customer id — and (workspace, category, subcategory) index (0007).
         indexes = [
             models.Index(fields=["workspace", "contact_date"], name="contact_date_idx"),
         ]

@@ -654,9 +654,11 @@ def channel_file_under(
 
 def channel_contact_counts(channel_ids: Sequence[int]) -> dict[int, int]:
     """How many contacts (of finished imports) each channel holds."""
+    # By their workspaces (contact_date_idx): contacts have no channel index (Contact.Meta).
+    workspaces = Channel.objects.filter(pk__in=list(channel_ids)).values("workspace_id")
     return dict(
         Contact.objects.visible()
-        .filter(channel__in=list(channel_ids))
+        .filter(workspace_id__in=workspaces, channel__in=list(channel_ids))
         .values("channel")
         .annotate(count=Count("pk"))
         .values_list("channel", "count")
@@ -1108,15 +1110,33 @@ def import_nodes_release(
             taker.created_channels = sorted({*taker.created_channels, *channels})
             taker.save(update_fields=["created_reasons", "created_channels"])
         return
+    # Which of them contacts use: one scan of the workspace's contacts for all of them
+    # (contacts have no subcategory or channel index: see Contact.Meta), not one per node.
+    contacts = Contact.objects.filter(workspace_id=workspace_id)
+    used_reasons = (
+        {
+            pk
+            for pair in contacts.filter(
+                models.Q(category_id__in=reasons) | models.Q(subcategory_id__in=reasons)
+            )
+            .values_list("category_id", "subcategory_id")
+            .distinct()
+            for pk in pair
+        }
+        if reasons
+        else set()
+    )
+    used_channels = (
+        set(
+            contacts.filter(channel_id__in=channels).values_list("channel_id", flat=True).distinct()
+        )
+        if channels
+        else set()
+    )
     for pk in sorted(reasons, reverse=True):  # subcategories were added after their category
         # A node a person reviewed since is theirs now: it stays.
         node = ContactReason.objects.filter(pk=pk, children__isnull=True, reviewed=False).first()
-        if (
-            node is None
-            or Contact.objects.filter(
-                models.Q(category_id=pk) | models.Q(subcategory_id=pk)
-            ).exists()
-        ):
+        if node is None or pk in used_reasons:
             continue
         node.delete()  # its protocols go with it, as when a facilitator deletes a node
     from blueprints.models import Step
@@ -1124,7 +1144,7 @@ def import_nodes_release(
     for pk in channels:
         if (
             ChannelEntry.objects.filter(channel_id=pk, reviewed=True).exists()
-            or Contact.objects.filter(channel_id=pk).exists()
+            or pk in used_channels
             or Step.objects.filter(channel_id=pk).exists()
             or ServiceProtocol.objects.filter(
                 models.Q(channel_id=pk) | models.Q(preferred_channel_id=pk)

@@ -20,9 +20,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def live_world(transactional_db: None, settings: Any, tmp_path: Path) -> World:
-    if task_worker_wanted():
-        pytest.skip("the db_worker process has its own render cache folder")
-    settings.RENDER_CACHE_DIR = tmp_path / "render-cache"
+    if not task_worker_wanted():  # else the folder this process shares with its db_worker
+        settings.RENDER_CACHE_DIR = tmp_path / "render-cache"
     return build_world()
 
 
